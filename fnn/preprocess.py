@@ -1,0 +1,231 @@
+"""Image preprocessing: make a drawn or scanned digit look like an MNIST digit.
+
+MNIST digits were made from NIST scans in three steps (LeCun et al., 1998):
+
+1. crop the ink to its bounding box and scale it, keeping the aspect ratio, so that its
+   LONGER side is 20 px (anti-aliased, i.e. area averaging);
+2. paste the 20x20-or-thinner box into a 28x28 field;
+3. translate it by a whole number of pixels so that the ink's centre of mass sits at the
+   centre of the field.
+
+`mnistify` repeats exactly that, so a digit drawn on the pygame pad (or photographed) is fed
+to the network in the form the network was trained on.
+
+Conventions
+-----------
+* A 2-D image is an (H, W) array indexed [row, col]; pixel [i, j] has coordinates (y, x) = (i, j),
+  i.e. its centre, 0-based.
+* Ink intensity is a float in [0, 1]: 0 is background, 1 full ink (MNIST's white-on-black).
+* Centre-of-mass target: MNIST's centre of mass is at (size/2, size/2) = (14, 14), NOT at the
+  geometric centre 13.5 of a 28-pixel axis. Measured over the 10,000 MNIST test digits:
+  mean COM (row, col) = (13.99, 14.01), std 0.29 on each axis -- the std of a uniform error on
+  [-0.5, 0.5], i.e. MNIST rounded the COM shift to whole pixels. `mnistify` does the same, so
+  its output's COM lies within 0.5 px of (14, 14).
+
+Nothing here loops over pixels: resizing is two matrix products, shifts are slices.
+"""
+
+import numpy as np
+
+
+def _check_2d(image, name="image"):
+    """Return `image` as a float64 2-D array, or raise ValueError saying what was wrong."""
+    a = np.asarray(image)
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D (H, W) array, got shape {a.shape}")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one row and one column, got shape {a.shape}")
+    return a.astype(np.float64, copy=False)
+
+
+def _area_matrix(n_in, n_out):
+    """(n_out, n_in) area-overlap weights for resizing one axis from n_in to n_out pixels.
+
+    Output pixel i covers the input interval [i * n_in/n_out, (i+1) * n_in/n_out); input pixel j
+    covers [j, j+1). R[i, j] = |overlap| / (n_in/n_out), so every row sums to 1 (a weighted
+    average) and every column sums to n_out/n_in (each input pixel's area is handed out in full).
+    """
+    edges = np.arange(n_out + 1, dtype=np.float64) * (n_in / n_out)    # (n_out+1,)
+    lo, hi = edges[:-1, None], edges[1:, None]                           # (n_out, 1)
+    j = np.arange(n_in, dtype=np.float64)[None, :]                      # (1, n_in)
+    overlap = np.clip(np.minimum(hi, j + 1) - np.maximum(lo, j), 0.0, None)
+    return overlap / (n_in / n_out)
+
+
+def resize_area(image, out_h, out_w):
+    """Area-averaging resize of a 2-D array: (H, W) -> (out_h, out_w), float64.
+
+    out = R_h @ image @ R_w.T, where R_h (out_h, H) and R_w (out_w, W) hold the overlap of each
+    output pixel's footprint with each input pixel, normalised by the footprint's area. Each
+    output pixel is therefore the mean of the input over its footprint. Consequences:
+
+    * mean intensity is preserved exactly (columns of R sum to out/in);
+    * downsampling by an integer factor k gives the k x k block means;
+    * same size is the identity;
+    * upsampling replicates pixels, blending the two neighbours where a footprint straddles an
+      input pixel boundary.
+    """
+    a = _check_2d(image)
+    out_h, out_w = int(out_h), int(out_w)
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"resize_area: output size must be at least 1x1, got {out_h}x{out_w}")
+    R_h = _area_matrix(a.shape[0], out_h)
+    R_w = _area_matrix(a.shape[1], out_w)
+    return R_h @ a @ R_w.T
+
+
+def center_of_mass(image):
+    """Intensity-weighted centre of a 2-D image: (H, W) -> (cy, cx) floats, 0-based pixel coords.
+
+    cy = sum_ij i * I[i, j] / sum_ij I[i, j],  cx = sum_ij j * I[i, j] / sum_ij I[i, j].
+    Negative values count as zero. An image with no positive mass returns the geometric centre
+    ((H-1)/2, (W-1)/2) instead of NaN.
+    """
+    a = np.clip(_check_2d(image), 0.0, None)
+    total = a.sum()
+    if not total > 0:
+        return (a.shape[0] - 1) / 2.0, (a.shape[1] - 1) / 2.0
+    rows = a.sum(axis=1)                      # (H,) mass per row
+    cols = a.sum(axis=0)                      # (W,) mass per column
+    cy = float(rows @ np.arange(a.shape[0]) / total)
+    cx = float(cols @ np.arange(a.shape[1]) / total)
+    return cy, cx
+
+
+def _shift_int(a, dy, dx):
+    """Integer translation with zero fill: out[i, j] = a[i - dy, j - dx]."""
+    H, W = a.shape
+    out = np.zeros_like(a)
+    if abs(dy) >= H or abs(dx) >= W:
+        return out
+    src_r = slice(max(0, -dy), H - max(0, dy))
+    dst_r = slice(max(0, dy), H - max(0, -dy))
+    src_c = slice(max(0, -dx), W - max(0, dx))
+    dst_c = slice(max(0, dx), W - max(0, -dx))
+    out[dst_r, dst_c] = a[src_r, src_c]
+    return out
+
+
+def shift(image, dy, dx):
+    """Translate a 2-D image by (dy, dx) pixels with zero fill: (H, W) -> (H, W), same dtype
+    as the input if it is floating, float64 otherwise.
+
+    Positive dy moves the content down, positive dx moves it right: out[i, j] = image[i-dy, j-dx].
+    Whole-pixel shifts are exact slices. A fractional shift is bilinear interpolation written as
+    a blend of the four whole-pixel shifts around it: with dy = ky + fy, dx = kx + fx
+    (k = floor, f in [0, 1)),
+        out = (1-fy)(1-fx) S(ky, kx) + (1-fy) fx S(ky, kx+1) + fy (1-fx) S(ky+1, kx) + fy fx S(ky+1, kx+1).
+    """
+    a = np.asarray(image)
+    if a.ndim != 2:
+        raise ValueError(f"shift: image must be a 2-D (H, W) array, got shape {a.shape}")
+    if not np.issubdtype(a.dtype, np.floating):
+        a = a.astype(np.float64)
+    dy, dx = float(dy), float(dx)
+    ky, kx = int(np.floor(dy)), int(np.floor(dx))
+    fy, fx = dy - ky, dx - kx
+    if fy == 0.0 and fx == 0.0:
+        return _shift_int(a, ky, kx)
+    out = np.zeros_like(a)
+    for oy, wy in ((0, 1.0 - fy), (1, fy)):          # 4 terms, not a loop over pixels
+        for ox, wx in ((0, 1.0 - fx), (1, fx)):
+            w = wy * wx
+            if w > 0.0:
+                out += w * _shift_int(a, ky + oy, kx + ox)
+    return out
+
+
+def mnistify(image, box=20, size=28, threshold=0.05):
+    """Turn an ink image of any size into an MNIST-style digit.
+
+    image: 2-D float array (H, W) of ink intensity in [0, 1] (e.g. the pad's 28x28 grid or a
+    200x300 scan already passed through `to_ink`).
+    -> (size*size,) float32 in [0, 1], row-major, ready to be one column of X.
+
+    Steps (as MNIST was built):
+    1. bounding box of the pixels with intensity > threshold; crop to it;
+    2. area-resize the crop so its longer side is `box` px, keeping the aspect ratio
+       (h', w') = (round(h*box/L), round(w*box/L)), L = max(h, w), each at least 1 px;
+    3. place it in a size x size field at the whole-pixel offset that puts its centre of mass
+       nearest (size/2, size/2) -- (14, 14) for MNIST, see the module docstring. If that would
+       push part of the box out of the field (a very lopsided digit), the offset is clamped so
+       the whole box stays inside, i.e. no ink is ever cut off.
+    4. clip to [0, 1].
+
+    An image with no ink (max <= threshold) returns all zeros. One-pixel and full images work.
+    """
+    a = np.nan_to_num(np.clip(_check_2d(image), 0.0, 1.0))
+    size, box = int(size), int(box)
+    if not 1 <= box <= size:
+        raise ValueError(f"mnistify: need 1 <= box <= size, got box={box}, size={size}")
+    field = np.zeros((size, size), dtype=np.float64)
+    ink = a > threshold
+    if not ink.any():
+        return field.ravel().astype(np.float32)
+
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    crop = a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]              # (h, w)
+    h, w = crop.shape
+    s = box / max(h, w)
+    nh = max(1, int(np.floor(h * s + 0.5)))
+    nw = max(1, int(np.floor(w * s + 0.5)))
+    digit = resize_area(crop, nh, nw)                                 # (nh, nw), longer side = box
+
+    cy, cx = center_of_mass(digit)
+    top = int(np.floor(size / 2.0 - cy + 0.5))                         # whole-pixel COM shift
+    left = int(np.floor(size / 2.0 - cx + 0.5))
+    top = min(max(top, 0), size - nh)                                  # keep all ink inside
+    left = min(max(left, 0), size - nw)
+    field[top:top + nh, left:left + nw] = digit
+    return np.clip(field, 0.0, 1.0).ravel().astype(np.float32)
+
+
+def to_ink(rgb_or_gray, invert="auto"):
+    """Convert a photo / scan / screenshot to ink intensity in [0, 1].
+
+    rgb_or_gray: (H, W), (H, W, 3) or (H, W, 4) array, uint8 (0..255) or float (0..1, or
+    0..255 if its max exceeds 1). Alpha is ignored. A pygame surface gives (W, H, 3) from
+    pygame.surfarray.array3d -- transpose it to (H, W, 3) first.
+    invert: "auto", True or False. True means the picture is dark ink on a light background.
+    -> (H, W) float64 ink in [0, 1]: 0 background, 1 the strongest ink.
+
+    1. brightness v = 0.299 R + 0.587 G + 0.114 B (ITU-R 601 luma) in [0, 1];
+    2. ink = 1 - v if inverting, else v. "auto" inverts when the median brightness of the
+       border pixels (the paper, in almost any scan) is above 0.5;
+    3. contrast stretch: background level b = median of the border's ink, noise floor
+       f = b + 3 * 1.4826 * MAD(border ink) (3 robust standard deviations of paper texture),
+       peak p = max ink; ink = clip((ink - f) / (p - f), 0, 1). So grey paper becomes 0 and
+       the darkest stroke 1. A blank (constant) picture gives all zeros.
+    """
+    a = np.asarray(rgb_or_gray)
+    if a.ndim == 3 and a.shape[2] in (3, 4):
+        x = a[..., :3].astype(np.float64)
+        v = x @ np.array([0.299, 0.587, 0.114])
+    elif a.ndim == 3 and a.shape[2] == 1:
+        v = a[..., 0].astype(np.float64)
+    elif a.ndim == 2:
+        v = a.astype(np.float64)
+    else:
+        raise ValueError(
+            f"to_ink: expected an (H, W) grey or (H, W, 3|4) colour image, got shape {a.shape}")
+    if v.size == 0:
+        raise ValueError(f"to_ink: image is empty, shape {a.shape}")
+    if np.issubdtype(a.dtype, np.integer) or np.nanmax(v) > 1.0:
+        v = v / 255.0
+    v = np.clip(np.nan_to_num(v), 0.0, 1.0)
+
+    border = np.concatenate([v[0, :], v[-1, :], v[:, 0], v[:, -1]])
+    if invert == "auto":
+        invert = bool(np.median(border) > 0.5)
+    elif invert not in (True, False):
+        raise ValueError(f"to_ink: invert must be 'auto', True or False, got {invert!r}")
+    ink = 1.0 - v if invert else v
+    border_ink = 1.0 - border if invert else border
+
+    b = np.median(border_ink)
+    floor = b + 3.0 * 1.4826 * np.median(np.abs(border_ink - b))
+    peak = ink.max()
+    if not peak - floor > 1e-6:
+        return np.zeros_like(ink)
+    return np.clip((ink - floor) / (peak - floor), 0.0, 1.0)
