@@ -1,0 +1,194 @@
+"""Layers: a network is a plain list of layer specs, each a small dict of plain data.
+
+    [Input(784), Dense(128), "relu", Dense(10), "softmax"]
+
+is the same network as the dense-only form `[784, 128, 10]` with activation "relu".
+A spec is JSON-ready ({"type": "dense", "units": 128}), so a model file stores the
+list as text and `load` rebuilds the network from it. Strings are shorthand for
+activation layers: "relu" == {"type": "relu"}.
+
+Activations flow with the examples on the LAST axis, as in the derivation:
+A is (n, m) for dense layers and (C, H, W, m) for images.
+
+Every layer kind is a row of pure functions (the stax pattern), looked up in KINDS:
+
+    param_shapes(spec, in_shape) -> (W shape, b shape), or None for a layer without weights
+    out_shape(spec, in_shape)    -> shape of one example's output
+    forward(spec, p, A)          -> (out, cache)          p = (W, b) or None
+    backward(spec, p, dout, cache, need_din) -> (din, grads)
+                                    grads = (dW, db) or None; din is None when not needed
+
+Backward receives dout un-averaged (one column per example) and returns dW, db
+averaged over the batch, dW = (1/m) dZ A.T, so the sum of the per-layer
+gradients is the gradient of the mean loss J.
+"""
+from typing import Callable, NamedTuple, Optional
+
+import numpy as np
+
+from fnn import activations, conv
+
+
+# ---- spec constructors: plain dicts, nothing hidden --------------------------------------
+
+def Input(*shape):
+    """The shape of one example: Input(784) for flat vectors, Input(1, 28, 28) for images.
+    X is always passed as (prod(shape), m); forward reshapes it to shape + (m,)."""
+    return {"type": "input", "shape": [int(s) for s in shape]}
+
+
+def Dense(units):
+    """Z = W @ A + b with W (units, n_in), b (units, 1)."""
+    return {"type": "dense", "units": int(units)}
+
+
+def Conv(filters, size=3, stride=1, pad=0):
+    """2-D convolution: W (filters, C, size, size), b (filters, 1)."""
+    return {"type": "conv", "filters": int(filters), "size": int(size),
+            "stride": int(stride), "pad": int(pad)}
+
+
+def MaxPool(size=2, stride=None):
+    """Max over size x size windows moved by stride (default: size, non-overlapping)."""
+    return {"type": "maxpool", "size": int(size), "stride": int(size if stride is None else stride)}
+
+
+def Flatten():
+    """(C, H, W, m) -> (C*H*W, m), no copy."""
+    return {"type": "flatten"}
+
+
+# ---- dense -------------------------------------------------------------------------------
+
+def dense_param_shapes(spec, in_shape):
+    if len(in_shape) != 1:
+        raise ValueError(f"dense layer needs a flat input, got shape {tuple(in_shape)}: "
+                         f"put Flatten() before it")
+    return (spec["units"], in_shape[0]), (spec["units"], 1)
+
+
+def dense_forward(spec, p, A):
+    """Z[l] = W[l] @ A[l-1] + b[l]      W (n[l], n[l-1]), A[l-1] (n[l-1], m), b (n[l], 1) -> Z (n[l], m)."""
+    W, b = p
+    Z = W @ A
+    Z += b                                # broadcast b over the m columns, in place on the new Z
+    return Z, A
+
+
+def dense_backward(spec, p, dZ, A_prev, need_din=True):
+    """BP3-BP4 and the step to the previous layer, with dZ (n[l], m):
+        dW[l]   = (1/m) dZ[l] @ A[l-1].T                       (n[l], n[l-1])
+        db[l]   = (1/m) sum_j dZ[l][:, j]                      (n[l], 1)
+        dA[l-1] = W[l].T @ dZ[l]                               (n[l-1], m)
+    """
+    W, _ = p
+    m = dZ.shape[1]
+    dW = dZ @ A_prev.T
+    dW /= m
+    db = dZ.sum(axis=1, keepdims=True)
+    db /= m
+    dA_prev = W.T @ dZ if need_din else None
+    return dA_prev, (dW, db)
+
+
+# ---- flatten -----------------------------------------------------------------------------
+
+def flatten_forward(spec, p, A):
+    """(C, H, W, m) -> (C*H*W, m): with examples last this is a reshape, not a copy."""
+    return A.reshape(-1, A.shape[-1]), A.shape
+
+
+def flatten_backward(spec, p, dout, shape, need_din=True):
+    return (dout.reshape(shape) if need_din else None), None
+
+
+# ---- activations as layers ---------------------------------------------------------------
+
+def activation_forward(spec, p, Z):
+    """A = g(Z); the cache keeps A, from which g'(Z) is computed."""
+    A = activations.ACTIVATIONS[spec["type"]][0](Z)
+    return A, A
+
+
+def activation_backward(spec, p, dA, A, need_din=True):
+    """dZ = dA * g'(Z)   (BP2's elementwise factor)."""
+    return activations.ACTIVATIONS[spec["type"]][1](dA, A), None
+
+
+class Kind(NamedTuple):
+    param_shapes: Optional[Callable]
+    out_shape: Callable
+    forward: Callable
+    backward: Callable
+
+
+def _same_shape(spec, in_shape):
+    return list(in_shape)
+
+
+KINDS = {
+    "dense": Kind(dense_param_shapes, lambda spec, s: [spec["units"]], dense_forward, dense_backward),
+    "flatten": Kind(None, lambda spec, s: [int(np.prod(s))], flatten_forward, flatten_backward),
+    "conv": Kind(conv.conv_param_shapes, conv.conv_out_shape, conv.conv_forward, conv.conv_backward),
+    "maxpool": Kind(None, conv.maxpool_out_shape, conv.maxpool_forward, conv.maxpool_backward),
+}
+for _name in activations.ACTIVATIONS:
+    KINDS[_name] = Kind(None, _same_shape, activation_forward, activation_backward)
+
+
+# ---- whole lists -------------------------------------------------------------------------
+
+def dense_layers(layer_dims, activation="relu", output="softmax"):
+    """[784, 128, 10] -> [Input(784), Dense(128), activation, Dense(10), output]."""
+    if activation not in activations.HIDDEN_ACTIVATIONS:
+        raise ValueError(f"unknown hidden activation {activation!r}; "
+                         f"choose from {', '.join(activations.HIDDEN_ACTIVATIONS)}")
+    if output not in activations.OUTPUT_ACTIVATIONS:
+        raise ValueError(f"unknown output {output!r}; choose from "
+                         f"{', '.join(activations.OUTPUT_ACTIVATIONS)}")
+    dims = [int(d) for d in layer_dims]
+    if len(dims) < 2 or min(dims) < 1:
+        raise ValueError(f"layer_dims needs an input and an output size, all >= 1; got {layer_dims}")
+    layers = [Input(dims[0])]
+    for n in dims[1:-1]:
+        layers += [Dense(n), {"type": activation}]
+    return layers + [Dense(dims[-1]), {"type": output}]
+
+
+def normalize(layers):
+    """Check a layer list and return it in canonical form (a new list of new dicts)."""
+    if not layers:
+        raise ValueError("empty layer list")
+    out = []
+    for i, spec in enumerate(layers):
+        spec = {"type": spec} if isinstance(spec, str) else dict(spec)
+        if spec.get("type") not in KINDS and spec.get("type") != "input":
+            raise ValueError(f"layer {i}: unknown type {spec.get('type')!r}; "
+                             f"choose from input, {', '.join(KINDS)}")
+        out.append(spec)
+    if out[0]["type"] != "input":
+        raise ValueError("a layer list starts with Input(...), e.g. Input(784) or Input(1, 28, 28)")
+    if any(s["type"] == "input" for s in out[1:]):
+        raise ValueError("Input(...) may only be the first layer")
+    if out[-1]["type"] not in activations.OUTPUT_ACTIVATIONS:
+        raise ValueError(f"the last layer is the output activation, one of "
+                         f"{', '.join(activations.OUTPUT_ACTIVATIONS)}; got {out[-1]['type']!r}")
+    return out
+
+
+def param_shapes(layers):
+    """{"W1": shape, "b1": shape, ...} for a canonical layer list, numbering the layers
+    that have weights 1, 2, ... in order (conv and dense alike). Also checks the list fits together."""
+    shapes, shape, l = {}, list(layers[0]["shape"]), 0
+    for i, spec in enumerate(layers[1:], start=1):
+        kind = KINDS[spec["type"]]
+        try:
+            if kind.param_shapes is not None:
+                l += 1
+                shapes[f"W{l}"], shapes[f"b{l}"] = (tuple(s) for s in kind.param_shapes(spec, shape))
+            shape = list(kind.out_shape(spec, shape))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"layer {i} ({spec['type']}): {e}") from None
+        if min(shape) < 1:
+            raise ValueError(f"layer {i} ({spec['type']}) leaves nothing: output shape {shape}")
+    return shapes

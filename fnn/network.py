@@ -1,0 +1,200 @@
+"""The network's four functions: init_params, forward, backward, update.
+
+Everything is a plain value. params is a dict of arrays {"W1": ..., "b1": ..., "W2": ...};
+a network is either the dense-only form of the derivation,
+
+    params = init_params([784, 128, 10])           # W1 (128, 784), b1 (128, 1), W2 (10, 128), b2 (10, 1)
+    AL, cache = forward(params, X)                  # X (784, m), AL (10, m)
+    grads = backward(params, cache, Y)              # {"dW1": ..., "db1": ..., ...}
+    params = update(params, grads, 0.1)             # a new dict; the old one is untouched
+
+or a layer list (fnn.layers) passed as `layers=` to the same functions:
+
+    net = [Input(1, 28, 28), Conv(16, 3, pad=1), "relu", MaxPool(2), Flatten(), Dense(10), "softmax"]
+    params = init_params(net)
+    AL, cache = forward(params, X, net)
+
+Equation numbers (BP1-BP4) follow docs/math.md.
+"""
+import numpy as np
+
+from fnn import activations, layers as L, losses
+
+
+def init_params(layer_dims, activation="relu", output="softmax", seed=None, dtype=np.float32):
+    """Random weights for a network, zero biases.
+
+    layer_dims: sizes [n0, n1, ..., nL] (dense-only form) or a layer list (fnn.layers).
+    seed: an int or an np.random.Generator; the same seed gives the same params, bit for bit.
+    W[l] ~ N(0, 2 / fan_in)             He, when the layer feeds relu or leaky_relu
+    W[l] ~ N(0, 2 / (fan_in + fan_out)) Glorot, when it feeds sigmoid, tanh or the output
+    with fan_in = n[l-1] for dense layers and C*kh*kw for convolutions.
+    Returns {"W1": (n1, n0), "b1": (n1, 1), ...} in `dtype` (float32 trains fastest;
+    use float64 for gradient checks).
+    """
+    net = as_layers(layer_dims, activation, output)
+    rng = np.random.default_rng(seed)
+    shapes = L.param_shapes(net)
+    feeds = _activation_after_each_param_layer(net)
+    params = {}
+    for l in range(1, len(shapes) // 2 + 1):
+        w_shape = shapes[f"W{l}"]
+        fan_in = int(np.prod(w_shape[1:]))
+        fan_out = int(w_shape[0] * np.prod(w_shape[2:]))
+        var = 2.0 / fan_in if feeds[l - 1] in ("relu", "leaky_relu") else 2.0 / (fan_in + fan_out)
+        params[f"W{l}"] = (rng.standard_normal(w_shape) * np.sqrt(var)).astype(dtype)
+        params[f"b{l}"] = np.zeros(shapes[f"b{l}"], dtype=dtype)
+    return params
+
+
+def forward(params, X, layers=None, activation="relu", output="softmax", dropout=0.0, rng=None):
+    """Forward propagation: A[0] = X, then for each layer l
+        Z[l] = W[l] @ A[l-1] + b[l],   A[l] = g[l](Z[l])          (for dense layers)
+    and A[L] = softmax(Z[L]) (or sigmoid) at the output.
+
+    X: (n0, m), one example per column; for image inputs (C*H*W, m), reshaped inside.
+    layers: a layer list, or None for the dense network that params describe, with the
+        hidden `activation` (relu, leaky_relu, sigmoid, tanh) and `output` (softmax, sigmoid).
+    dropout: probability p of dropping each hidden activation (training only). Inverted
+        dropout: A[l] = A[l] * D[l] / (1 - p) with D[l] ~ Bernoulli(1 - p) drawn from `rng`.
+    Returns (AL, cache): AL (n[L], m); cache holds what backward needs.
+    """
+    net = as_layers(layers if layers is not None else params, activation, output)
+    if dropout and not 0 < dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    if dropout and rng is None:
+        raise ValueError("dropout needs an explicit rng (np.random.default_rng(seed))")
+    dtype = params["W1"].dtype
+    m = X.shape[-1]
+    A = np.asarray(X).astype(dtype, copy=False).reshape(*net[0]["shape"], m)
+    steps, l = [], 0
+    last = len(net) - 1
+    for i, spec in enumerate(net[1:], start=1):
+        kind = L.KINDS[spec["type"]]
+        p = None
+        if kind.param_shapes is not None:
+            l += 1
+            p = (params[f"W{l}"], params[f"b{l}"])
+        A, cache = kind.forward(spec, p, A)
+        mask = None
+        if dropout and i < last and spec["type"] in activations.ACTIVATIONS:
+            keep = 1.0 - dropout
+            mask = (rng.random(A.shape, dtype=A.dtype) < keep) / A.dtype.type(keep)
+            A = A * mask
+        steps.append((spec, p, cache, mask))
+    return A, {"layers": net, "steps": steps, "AL": A}
+
+
+def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
+    """Backpropagation: the gradient of the mean loss J over the batch.
+
+    Y: labels (m,) or targets (n[L], m).
+    loss: "cross_entropy" (with a softmax or sigmoid output, BP1 fuses to dZ[L] = A[L] - Y)
+          or "mse" (dA[L] = A[L] - Y, then BP1 dZ[L] = dA[L] * g'(Z[L])).
+    l2: lambda of the penalty (lambda/2m) sum ||W||^2, which adds (lambda/m) W[l] to dW[l].
+    For each layer, last to first (dense shown):
+        dZ[l]   = dA[l] * g'(Z[l])                 BP2
+        dW[l]   = (1/m) dZ[l] @ A[l-1].T           BP4
+        db[l]   = (1/m) sum over examples of dZ[l] BP3
+        dA[l-1] = W[l].T @ dZ[l]
+    Returns {"dW1": ..., "db1": ..., ...}, each shaped like its parameter.
+    """
+    net, steps, AL = cache["layers"], cache["steps"], cache["AL"]
+    Y = losses.targets(Y, AL)
+    m = AL.shape[-1]
+    if loss == "cross_entropy":
+        d = AL - Y                       # BP1 fused with the output's g': dZ[L] = A[L] - Y
+        steps = steps[:-1]               # the output activation's backward is already done
+    elif loss == "mse":
+        d = AL - Y                       # dA[L] for J = (1/2m) sum ||A[L] - Y||^2
+    else:
+        raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
+    # No layer before the first one with weights needs a gradient: skip W1.T @ dZ1.
+    first_param = next(i for i, s in enumerate(steps) if s[1] is not None)
+    grads = {}
+    l = sum(1 for s in steps if s[1] is not None)
+    for i in range(len(steps) - 1, first_param - 1, -1):
+        spec, p, layer_cache, mask = steps[i]
+        if mask is not None:
+            d = d * mask                 # dropout: the same mask, the same 1/(1-p) scale
+        d, g = L.KINDS[spec["type"]].backward(spec, p, d, layer_cache, i > first_param)
+        if g is not None:
+            dW, db = g
+            if l2:
+                dW = dW + (l2 / m) * p[0]
+            grads[f"dW{l}"], grads[f"db{l}"] = dW, db
+            l -= 1
+    return grads
+
+
+def update(params, grads, learning_rate):
+    """Gradient descent: W[l] := W[l] - alpha dW[l], b[l] := b[l] - alpha db[l].
+    Returns a new dict; params and grads are not modified. (Momentum and Adam: fnn.optimizers.)"""
+    return {k: v - learning_rate * grads["d" + k] for k, v in params.items()}
+
+
+def predict(params, X, layers=None, activation="relu", output="softmax", batch_size=2000):
+    """Class labels (m,): argmax over each column of A[L] (or A[L] > 0.5 for one sigmoid unit).
+    Runs in batches of `batch_size` columns so a CNN on 10,000 images stays within memory."""
+    probs = predict_proba(params, X, layers, activation, output, batch_size)
+    return (probs[0] > 0.5).astype(np.int64) if probs.shape[0] == 1 else probs.argmax(axis=0)
+
+
+def predict_proba(params, X, layers=None, activation="relu", output="softmax", batch_size=2000):
+    """A[L] (n[L], m) for X (n0, m), computed in batches, no dropout."""
+    X = np.asarray(X)
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    parts = [forward(params, X[:, j:j + batch_size], layers, activation, output)[0]
+             for j in range(0, X.shape[1], batch_size)]
+    return np.concatenate(parts, axis=1)
+
+
+def accuracy(params, X, Y, layers=None, activation="relu", output="softmax"):
+    """Fraction of columns of X whose predicted class equals the label (Y as labels or one-hot)."""
+    Y = np.asarray(Y)
+    labels = Y.argmax(axis=0) if Y.ndim == 2 and Y.shape[0] > 1 else Y.reshape(-1)
+    return float(np.mean(predict(params, X, layers, activation, output) == labels))
+
+
+def compute_loss(AL, Y, loss="cross_entropy", output="softmax", params=None, l2=0.0):
+    """J for a batch: cross-entropy (categorical for softmax, binary for sigmoid outputs) or
+    mean squared error, plus (lambda/2m) sum ||W||^2 when l2 > 0."""
+    if loss == "cross_entropy":
+        J = losses.cross_entropy(AL, Y) if output == "softmax" else losses.binary_cross_entropy(AL, Y)
+    elif loss == "mse":
+        J = losses.mse(AL, Y)
+    else:
+        raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
+    return J + (losses.l2_penalty(params, l2, AL.shape[-1]) if l2 else 0.0)
+
+
+# ---- the network description ------------------------------------------------------------
+
+def as_layers(net, activation="relu", output="softmax"):
+    """A canonical layer list from any of: a layer list, the dense sizes [784, 128, 10],
+    or a params dict of a dense network (sizes read off the W shapes)."""
+    if isinstance(net, dict):
+        dims = _dense_dims(net)
+        return L.dense_layers(dims, activation, output)
+    net = list(net)
+    if net and all(isinstance(n, (int, np.integer)) for n in net):
+        return L.dense_layers(net, activation, output)
+    return L.normalize(net)
+
+
+def _dense_dims(params):
+    n = len([k for k in params if k.startswith("W")])
+    if n == 0 or any(f"W{l}" not in params or params[f"W{l}"].ndim != 2 for l in range(1, n + 1)):
+        raise ValueError("params do not describe a dense network (W1..WL, 2-D): pass layers=")
+    return [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, n + 1)]
+
+
+def _activation_after_each_param_layer(net):
+    """For each layer with weights, the name of the next activation layer (decides He vs Glorot)."""
+    feeds = []
+    for i, spec in enumerate(net):
+        if spec["type"] in ("dense", "conv"):
+            nxt = next((s["type"] for s in net[i + 1:] if s["type"] in activations.ACTIVATIONS), "softmax")
+            feeds.append(nxt)
+    return feeds
