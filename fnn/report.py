@@ -1,0 +1,44 @@
+"""Evaluation reports: the confusion matrix, per-class accuracy, and their text tables.
+
+    C = confusion_matrix(y, predict(params, X))      # C[i, j] = examples of class i predicted as j
+    print(format_report(C))
+"""
+import numpy as np
+
+
+def confusion_matrix(y_true, y_pred, n_classes=10):
+    """C (n_classes, n_classes) int64 with C[i, j] = #{k : y_true[k] = i and y_pred[k] = j}.
+    Rows are the true classes, columns the predictions; trace(C) / sum(C) is the accuracy.
+    One bincount of the pair index i * n_classes + j, no loop over examples."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has shape {y_true.shape}, y_pred has shape {y_pred.shape}")
+    counts = np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
+    return counts.reshape(n_classes, n_classes)
+
+
+def per_class_accuracy(C):
+    """Recall of each class: C[i, i] / sum_j C[i, j]  (n_classes,) float; NaN for a class with
+    no examples."""
+    C = np.asarray(C)
+    support = C.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(support > 0, np.diag(C) / np.maximum(support, 1), np.nan)
+
+
+def format_report(C):
+    """Per-class accuracy and the confusion matrix as lines of text (a list of str)."""
+    C = np.asarray(C)
+    n = C.shape[0]
+    acc = per_class_accuracy(C)
+    support = C.sum(axis=1)
+    lines = ["per-class accuracy:"]
+    for i in range(n):
+        shown = "   n/a" if np.isnan(acc[i]) else f"{100 * acc[i]:6.2f}%"
+        lines.append(f"  {i}: {shown}  ({C[i, i]}/{support[i]})")
+    width = max(4, len(str(C.max())) + 1)
+    lines.append("confusion matrix (rows: true digit, columns: predicted digit):")
+    lines.append("      " + "".join(f"{j:>{width}}" for j in range(n)))
+    for i in range(n):
+        lines.append(f"  {i:>2}  " + "".join(f"{C[i, j]:>{width}}" for j in range(n)))
+    return lines

@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""Train a network on an MNIST CSV, report on the test set, save the model and its training curve.
+
+    python train.py                                  # the default MLP, ~1 minute, ~98.3% test accuracy
+    python train.py --arch cnn --out models/cnn.npz  # the CNN (fnn.conv)
+    python train.py --help                           # every option
+
+The loop itself is fnn.training.fit; this file is the command line around it: options, loading,
+logging, Ctrl-C, divergence, the report (fnn.report), the model file (fnn.save) and the curve
+(drawn with pygame, saved as a PNG next to the model).
+
+Exit codes: 0 done; 2 bad input (a bad CSV, a bad option value, a diverged run); 130 Ctrl-C
+(the best model so far is saved first). Errors are one line on stderr, never a traceback, and
+never leave a half-written or overwritten model file.
+"""
+import argparse
+import os
+import shlex
+import signal
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import fnn
+import fnn.data
+from fnn import layers as L
+from fnn.activations import HIDDEN_ACTIVATIONS
+from fnn.optimizers import OPTIMIZERS, SCHEDULES
+from fnn.report import confusion_matrix, format_report
+from fnn.training import evaluate, fit
+
+PROG = "train.py"
+DEFAULT_OUT = {"mlp": os.path.join("models", "mnist_mlp.npz"),
+               "cnn": os.path.join("models", "mnist_cnn.npz")}
+
+
+class UsageError(Exception):
+    """A problem with the command line or the input: one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """argparse prints the usage and the message on two lines; fnn CLIs print one line."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return v
+
+
+def _count(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return v
+
+
+def _number(low, high=None, low_ok=False):
+    """An argparse type: a finite float in (low, high) (low included when low_ok)."""
+    ok_low = (lambda v: v >= low) if low_ok else (lambda v: v > low)
+    what = f"{'>=' if low_ok else '>'} {low:g}" + (f" and < {high:g}" if high is not None else "")
+
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number {what}, got {text!r}") from None
+        if not (np.isfinite(v) and ok_low(v) and (high is None or v < high)):
+            raise argparse.ArgumentTypeError(f"expected a number {what}, got {text!r}")
+        return v
+    parse.__name__ = "number"
+    return parse
+
+
+def _hidden(text):
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes >= 1 such as 256,128, got {text!r}")
+    return sizes
+
+
+def build_parser():
+    p = _Parser(prog=PROG, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                description="Train an fnn network on an MNIST CSV (label + 784 pixels a row, "
+                            ".csv or .csv.gz, with or without a header), report accuracy, per-class "
+                            "accuracy and the confusion matrix on the test CSV, and save the model "
+                            "(.npz) and its training curve (.png, same name) atomically. "
+                            "Ctrl-C stops early and saves the best model so far.",
+                epilog="Exit codes: 0 done, 2 bad input or diverged run (one line on stderr, "
+                       "nothing written), 130 interrupted (best model so far saved). "
+                       "The shipped model: python train.py --out data/mnist_mlp.npz")
+    d = p.add_argument_group("data")
+    d.add_argument("--train", default=os.path.join("data", "mnist_train.csv.gz"),
+                   help="training CSV (label + 784 pixels per row)")
+    d.add_argument("--test", default=os.path.join("data", "mnist_test.csv.gz"),
+                   help="test CSV, reported on once at the end (never used for training)")
+    d.add_argument("--val-split", type=_number(0, 1, low_ok=True), default=0.1, metavar="FRAC",
+                   help="fraction of the training rows held out (at random) for validation "
+                        "accuracy after each epoch; 0 for none")
+    d.add_argument("--max-rows", type=_positive_int, default=None, metavar="N",
+                   help="read only the first N rows of each CSV (quick experiments)")
+    d.add_argument("--augment", action="store_true",
+                   help="augment every batch with random shifts (<= 2 px), rotations "
+                        "(<= 12 degrees) and scaling (0.9-1.1), NumPy only (fnn.augment)")
+    n = p.add_argument_group("network")
+    n.add_argument("--arch", choices=("mlp", "cnn"), default="mlp",
+                   help="mlp: dense layers of --hidden sizes; cnn: conv16-relu-pool-conv32-relu-"
+                        "pool-dense128-relu-dense10 (ignores --hidden and --activation)")
+    n.add_argument("--hidden", type=_hidden, default=[256, 128], metavar="N,N",
+                   help="hidden layer sizes of the MLP, comma-separated")
+    n.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
+                   help="hidden activation of the MLP")
+    o = p.add_argument_group("optimisation")
+    o.add_argument("--epochs", type=_positive_int, default=12, help="passes over the training rows")
+    o.add_argument("--batch-size", type=_positive_int, default=128, metavar="B",
+                   help="examples per mini-batch")
+    o.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="update rule")
+    o.add_argument("--lr", type=_number(0), default=1e-3, help="initial learning rate alpha_0")
+    o.add_argument("--schedule", choices=tuple(SCHEDULES), default="cosine",
+                   help="learning-rate schedule over epochs t: constant; inverse_time alpha_0/(1+decay t); "
+                        "step alpha_0 drop^floor(t/every); cosine from alpha_0 down to 0 at the last epoch")
+    o.add_argument("--decay", type=_number(0, low_ok=True), default=0.5,
+                   help="decay rate per epoch of --schedule inverse_time")
+    o.add_argument("--drop", type=_number(0), default=0.5, help="factor of --schedule step")
+    o.add_argument("--every", type=_positive_int, default=4, help="epochs between drops of --schedule step")
+    o.add_argument("--l2", type=_number(0, low_ok=True), default=0.0,
+                   help="L2 penalty lambda: J + (lambda/2m) sum ||W||^2")
+    o.add_argument("--dropout", type=_number(0, 1, low_ok=True), default=0.0, metavar="P",
+                   help="probability of dropping each hidden activation while training")
+    o.add_argument("--seed", type=_count, default=0,
+                   help="seed of every random choice (init, split, shuffling, dropout, augmentation): "
+                        "the same seed gives the same weights bit for bit")
+    r = p.add_argument_group("output")
+    r.add_argument("--out", default=None, metavar="PATH",
+                   help="model file to write (an existing one is replaced, and the run says so); "
+                        "the curve goes to the same path with .png; default "
+                        f"{DEFAULT_OUT['mlp']} ({DEFAULT_OUT['cnn']} with --arch cnn)")
+    r.add_argument("--log-every", type=_count, default=10, metavar="K",
+                   help="print iteration, loss and batch accuracy every K iterations (0: epochs only)")
+    return p
+
+
+def network(args):
+    """The layer list the options describe."""
+    if args.arch == "cnn":
+        return [L.Input(1, 28, 28), L.Conv(16, 3, pad=1), "relu", L.MaxPool(2),
+                L.Conv(32, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
+                L.Dense(128), "relu", L.Dense(10), "softmax"]
+    return L.dense_layers([fnn.data.NUM_PIXELS, *args.hidden, fnn.data.NUM_CLASSES], args.activation)
+
+
+def describe(layers):
+    """A short name of the network: 784-256-128-10 relu, or conv16-relu-pool-...-dense10."""
+    if all(s["type"] in ("input", "dense", "softmax") or s["type"] in HIDDEN_ACTIVATIONS for s in layers):
+        sizes = [str(layers[0]["shape"][0])] + [str(s["units"]) for s in layers if s["type"] == "dense"]
+        acts = sorted({s["type"] for s in layers[1:-1] if s["type"] != "dense"})
+        return "-".join(sizes) + (f" {acts[0]}" if acts else "")
+    names = {"conv": lambda s: f"conv{s['filters']}", "maxpool": lambda s: "pool",
+             "dense": lambda s: f"dense{s['units']}", "flatten": None}
+    parts = [names.get(s["type"], lambda s: s["type"]) for s in layers[1:-1]]
+    return "-".join(f(s) for f, s in zip(parts, layers[1:-1]) if f is not None)
+
+
+def check_out(out):
+    """Fail before training, not after, when the model cannot be written to `out`."""
+    if os.path.isdir(out):
+        raise UsageError(f"{out}: is a folder; --out needs a file name such as {DEFAULT_OUT['mlp']}")
+    folder = os.path.dirname(os.path.abspath(out))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{out}: cannot create the folder {folder} ({e.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{out}: the folder {folder} is not writable")
+    if os.path.exists(out) and not os.access(out, os.W_OK):
+        raise UsageError(f"{out}: exists and is not writable")
+
+
+def load(path, what, max_rows):
+    """(X (784, m), y (m,)) from a labelled CSV; DataError becomes a UsageError (one line)."""
+    try:
+        return fnn.data.load_csv(path, max_rows=max_rows, labels=True)
+    except fnn.data.DataError as e:
+        raise UsageError(f"{what}: {e}") from None
+
+
+def split(X, y, frac, rng):
+    """A random hold-out: (X_train, y_train, X_val, y_val) with round(frac m) validation columns."""
+    m = y.shape[0]
+    n_val = int(round(frac * m))
+    if frac and n_val == 0:
+        n_val = 1
+    if n_val >= m:
+        raise UsageError(f"--val-split {frac:g} leaves no training rows out of {m}")
+    perm = rng.permutation(m)
+    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    return np.ascontiguousarray(X[:, tr]), y[tr], np.ascontiguousarray(X[:, va]), y[va]
+
+
+def percent(a):
+    return "n/a" if a is None else f"{100 * a:.2f}%"
+
+
+def main(argv=None):
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C -> KeyboardInterrupt
+    args = build_parser().parse_args(argv)
+    out = args.out or DEFAULT_OUT[args.arch]
+    command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    try:
+        return run(args, out, command)
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted before training started; nothing written", file=sys.stderr)
+        return 130
+
+
+def run(args, out, command):
+    t_start = time.perf_counter()
+    check_out(out)
+    layers = network(args)
+    try:
+        L.param_shapes(layers)
+    except (ValueError, NotImplementedError) as e:
+        raise UsageError(f"--arch {args.arch}: {e}") from None
+    init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
+
+    X, y = load(args.train, "--train", args.max_rows)
+    X_test, y_test = load(args.test, "--test", args.max_rows)
+    X_train, y_train, X_val, y_val = split(X, y, args.val_split, np.random.default_rng(split_seed))
+    del X, y
+    print(f"data: {y_train.size} training, {y_val.size} validation rows from {args.train}; "
+          f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
+
+    params = fnn.init_params(layers, seed=np.random.default_rng(init_seed))
+    name = describe(layers)
+    recipe = (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
+              f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
+              + (f", dropout {args.dropout:g}" if args.dropout else "")
+              + (", augment" if args.augment else "") + f", seed {args.seed}")
+    print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters); {recipe}", flush=True)
+
+    history = {"iteration": [], "loss": [], "acc": [], "val": []}
+    best = {"params": None, "val_acc": None, "epoch": 0}
+    last = None
+    try:
+        for rec in fit(params, X_train, y_train, layers, args.optimizer, args.epochs,
+                       args.batch_size, args.lr, args.schedule, args.decay, args.drop, args.every,
+                       args.l2, args.dropout, args.augment, X_val, y_val, fit_seed):
+            if rec["kind"] == "step":
+                t, loss = rec["iteration"], rec["loss"]
+                if not np.isfinite(loss):
+                    raise UsageError(f"training diverged at iteration {t} (loss = {loss}); try a "
+                                     f"lower learning rate, e.g. --lr {args.lr / 10:g}")
+                last = rec
+                history["iteration"].append(t)
+                history["loss"].append(loss)
+                history["acc"].append(rec["acc"])
+                if args.log_every and t % args.log_every == 0:
+                    print(f"iter {t:6d}  epoch {rec['epoch']:3d}  loss {loss:.4f}  "
+                          f"batch acc {100 * rec['acc']:6.2f}%  lr {rec['lr']:.2e}", flush=True)
+            else:
+                e, val_acc = rec["epoch"], rec["val_acc"]
+                if val_acc is not None:
+                    history["val"].append((rec["iteration"], val_acc))
+                if best["params"] is None or (val_acc is not None and val_acc > best["val_acc"]):
+                    best = {"params": rec["params"], "val_acc": val_acc, "epoch": e}
+                print(f"epoch {e}/{args.epochs}  validation accuracy {percent(val_acc)}  "
+                      f"elapsed {rec['elapsed']:.1f} s", flush=True)
+    except KeyboardInterrupt:
+        return interrupted(args, out, command, layers, name, history, best, last, X_val, y_val,
+                           time.perf_counter() - t_start)
+
+    params = last["params"]
+    test_pred = fnn.predict(params, X_test, layers)
+    C = confusion_matrix(y_test, test_pred)
+    test_acc = float(np.trace(C) / C.sum())
+    val_acc = history["val"][-1][1] if history["val"] else None
+    print(f"test accuracy {percent(test_acc)} on {y_test.size} rows of {args.test}")
+    for line in format_report(C):
+        print(line)
+    seconds = time.perf_counter() - t_start
+    meta = {"test_accuracy": test_acc, "val_accuracy": val_acc, "epochs_done": args.epochs,
+            "iterations": last["iteration"], "seconds": round(seconds, 1), "command": command,
+            "network": name, "recipe": recipe, "interrupted": False,
+            "train": args.train, "test": args.test}
+    save(out, params, layers, meta)
+    curve(out, history, f"fnn {name}: {recipe}", f"test accuracy {percent(test_acc)}")
+    print(f"total time {seconds:.1f} s (data loading included)")
+    print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
+    return 0
+
+
+def interrupted(args, out, command, layers, name, history, best, last, X_val, y_val, seconds):
+    """Ctrl-C: save the best params so far (by validation accuracy; the current ones count too)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)              # a second Ctrl-C cannot break the save
+    if last is None:
+        print(f"\n{PROG}: interrupted before the first iteration; nothing written", file=sys.stderr)
+        return 130
+    print(f"\n{PROG}: interrupted at iteration {last['iteration']}; saving the best model so far "
+          f"(Ctrl-C is ignored until that is done)", file=sys.stderr, flush=True)
+    current = evaluate(last["params"], X_val, y_val, layers) if y_val.size else None
+    chosen, how = last["params"], f"the current weights (iteration {last['iteration']})"
+    if best["params"] is not None and current is not None and best["val_acc"] > current:
+        chosen, how = best["params"], f"the weights after epoch {best['epoch']}"
+        current = best["val_acc"]
+    meta = {"test_accuracy": None, "val_accuracy": current, "epochs_done": best["epoch"],
+            "iterations": last["iteration"], "seconds": round(seconds, 1), "command": command,
+            "network": name, "interrupted": True, "train": args.train, "test": args.test}
+    try:
+        save(out, chosen, layers, meta)
+        curve(out, history, f"fnn {name} (interrupted)", f"validation accuracy {percent(current)}")
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    print(f"{PROG}: saved {how}, validation accuracy {percent(current)}, to {out}", file=sys.stderr)
+    return 130
+
+
+def save(out, params, layers, meta):
+    """fnn.save (atomic), announcing whether it created or replaced the file."""
+    existed = os.path.exists(out)
+    try:
+        fnn.save(out, params, layers, meta=meta)
+    except ValueError as e:                                   # NaN/inf weights: refuse to write
+        raise UsageError(f"training diverged ({e}); nothing written; try a lower learning rate") from None
+    except OSError as e:
+        raise UsageError(f"{out}: cannot write the model ({e.strerror or e})") from None
+    print(f"{'replaced' if existed else 'saved'} model {out}", flush=True)
+
+
+# ---- the training curve, drawn with pygame -------------------------------------------------
+
+def _ticks(lo, hi, n=6):
+    """Round tick values (steps of 1, 2 or 5 times a power of ten) covering [lo, hi]."""
+    span = max(hi - lo, 1e-12)
+    raw = span / n
+    mag = 10 ** np.floor(np.log10(raw))
+    step = next(s * mag for s in (1, 2, 5, 10) if s * mag >= raw)
+    first = np.ceil(lo / step - 1e-9) * step
+    return [float(v) for v in np.arange(first, hi + step * 1e-6, step)], step
+
+
+def _smooth(v, k):
+    """Running mean over the last k values (shorter at the start)."""
+    v = np.asarray(v, dtype=np.float64)
+    c = np.cumsum(np.insert(v, 0, 0.0))
+    i = np.arange(1, v.size + 1)
+    return (c[i] - c[np.maximum(i - k, 0)]) / np.minimum(i, k)
+
+
+def curve(out, history, title, subtitle):
+    """Loss (top) and accuracy (bottom) over iterations, with validation accuracy per epoch,
+    drawn on a pygame Surface and saved atomically as <out without extension>.png."""
+    path = os.path.splitext(out)[0] + ".png"
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    it = np.asarray(history["iteration"], dtype=np.float64)
+    if it.size == 0:
+        return
+    k = max(1, min(50, it.size // 20))
+    loss, acc = np.asarray(history["loss"]), np.asarray(history["acc"])
+    loss_s, acc_s = _smooth(loss, k), _smooth(acc, k)
+    val = history["val"]
+
+    pygame.font.init()
+    W, H = 1000, 720
+    surf = pygame.Surface((W, H))
+    surf.fill((255, 255, 255))
+    font, small, big = pygame.font.Font(None, 24), pygame.font.Font(None, 20), pygame.font.Font(None, 28)
+    ink, grid = (30, 30, 30), (225, 225, 225)
+
+    def text(s, pos, f=font, color=ink, anchor="topleft", angle=0):
+        img = f.render(s, True, color)
+        if angle:
+            img = pygame.transform.rotate(img, angle)
+        rect = img.get_rect(**{anchor: pos})
+        surf.blit(img, rect)
+        return rect
+
+    text(title, (W // 2, 10), big, anchor="midtop")
+    text(subtitle, (W // 2, 36), font, anchor="midtop")
+    x0, x1 = 90, W - 30
+    xmax = float(it[-1])
+    xt, _ = _ticks(0, xmax)
+
+    def panel(top, bottom, ylo, yhi, ylabel, series, points=(), fmt="{:g}"):
+        rect = pygame.Rect(x0, top, x1 - x0, bottom - top)
+        X = lambda v: x0 + (np.asarray(v) / max(xmax, 1)) * (x1 - x0)
+        Y = lambda v: bottom - (np.clip(np.asarray(v), ylo, yhi) - ylo) / (yhi - ylo) * (bottom - top)
+        yt, ystep = _ticks(ylo, yhi, 5)
+        for v in yt:
+            pygame.draw.line(surf, grid, (x0, Y(v)), (x1, Y(v)))
+            label = fmt.format(round(v / ystep) * ystep)
+            text(label, (x0 - 8, Y(v)), small, anchor="midright")
+        for v in xt:
+            pygame.draw.line(surf, grid, (X(v), top), (X(v), bottom))
+            text(f"{int(round(v))}", (X(v), bottom + 6), small, anchor="midtop")
+        for xs, ys, color, width in series:
+            if len(xs) > 1:
+                pts = np.column_stack([X(xs), Y(ys)])
+                pygame.draw.lines(surf, color, False, pts.tolist(), width)
+        for xs, ys, color in points:
+            for px, py in zip(X(xs), Y(ys)):
+                pygame.draw.circle(surf, color, (int(px), int(py)), 5)
+        pygame.draw.rect(surf, ink, rect, 1)
+        text(ylabel, (x0 - 62, (top + bottom) // 2), font, anchor="center", angle=90)
+        text("iteration", ((x0 + x1) // 2, bottom + 24), font, anchor="midtop")
+        return rect
+
+    blue, light_blue = (31, 90, 200), (180, 200, 240)
+    orange, light_orange, green = (220, 110, 20), (245, 205, 165), (20, 150, 60)
+    yhi = float(np.percentile(loss, 99.5)) * 1.05 or 1.0
+    panel(70, 360, 0.0, yhi, "loss",
+          [(it, loss, light_blue, 1), (it, loss_s, blue, 2)], fmt="{:.2f}")
+    lo_src = np.concatenate([acc_s[it.size // 10:], [v for _, v in val]]) if it.size > 10 else acc_s
+    alo = max(0.0, np.floor(20 * float(np.min(lo_src)) - 1e-9) / 20)
+    panel(420, H - 50, alo, 1.0, "accuracy",
+          [(it, acc, light_orange, 1), (it, acc_s, orange, 2)],
+          points=[([i for i, _ in val], [v for _, v in val], green)], fmt="{:.2f}")
+
+    # legends
+    lx = x1 - 250
+    for y, color, label in ((84, light_blue, "batch loss"), (104, blue, f"running mean of {k}")):
+        pygame.draw.line(surf, color, (lx, y), (lx + 30, y), 3)
+        text(label, (lx + 38, y), small, anchor="midleft")
+    for y, color, label in ((H - 110, light_orange, "batch accuracy"), (H - 90, orange, f"running mean of {k}")):
+        pygame.draw.line(surf, color, (lx, y), (lx + 30, y), 3)
+        text(label, (lx + 38, y), small, anchor="midleft")
+    pygame.draw.circle(surf, green, (lx + 15, H - 70), 5)
+    text("validation accuracy (each epoch)", (lx + 38, H - 70), small, anchor="midleft")
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".fnn-tmp-", suffix=".png")
+    os.close(fd)
+    existed = os.path.exists(path)
+    try:
+        pygame.image.save(surf, tmp)
+        os.replace(tmp, path)
+    except (pygame.error, OSError) as e:
+        print(f"{PROG}: warning: could not write the training curve {path} ({e})", file=sys.stderr)
+        return
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    print(f"{'replaced' if existed else 'saved'} training curve {path}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
