@@ -1,0 +1,262 @@
+"""draw.py: the pad driven by real pygame events (headless, SDL_VIDEODRIVER=dummy), the brush,
+the prediction path, --model / --image / --screenshot on the command line."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+import draw
+import fnn
+from fnn.preprocess import mnistify
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / draw.DEFAULT_MODEL
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_mlp(tmp_path_factory):
+    """An untrained 784-32-10 MLP saved with fnn.save (fast; for the event plumbing)."""
+    path = tmp_path_factory.mktemp("models") / "tiny_mlp.npz"
+    fnn.save(path, fnn.init_params([784, 32, 10], seed=0))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """The shipped default model, for tests that need real recognition."""
+    if not SHIPPED.exists():
+        pytest.skip(f"{draw.DEFAULT_MODEL} is not there yet (train.py ships it)")
+    return draw.load_model(str(SHIPPED))
+
+
+def cell_px(x, y):
+    """Canvas coordinates in cells -> screen pixel."""
+    return int(draw.CANVAS.x + x * draw.CELL), int(draw.CANVAS.y + y * draw.CELL)
+
+
+def drag(points, button=1):
+    """Real mouse events for one stroke through `points` (cells): down, motions, up."""
+    down = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=cell_px(*points[0]), button=button)
+    held = (1, 0, 0) if button == 1 else (0, 0, 1)
+    moves = [pygame.event.Event(pygame.MOUSEMOTION, pos=cell_px(*p), rel=(0, 0), buttons=held)
+             for p in points[1:]]
+    up = pygame.event.Event(pygame.MOUSEBUTTONUP, pos=cell_px(*points[-1]), button=button)
+    return [down, *moves, up]
+
+
+def key(k):
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0)
+
+
+def run_app(argv, script, max_frames=60):
+    """Run draw.main(argv); script[frame] is a list of events to post before that frame.
+    Returns (exit code, the states seen at the start of each frame)."""
+    seen = []
+
+    def on_frame(frame, state):
+        seen.append(state)
+        for ev in script.get(frame, []):
+            pygame.event.post(ev)
+
+    code = draw.main([*argv, "--max-frames", str(max_frames)], on_frame=on_frame)
+    return code, seen
+
+
+def cli(*args):
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    return subprocess.run([sys.executable, str(ROOT / "draw.py"), *args], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=60)
+
+
+# ---- the brush -------------------------------------------------------------------------------
+
+def test_paint_is_soft_continuous_and_pure():
+    canvas = np.zeros((28, 28), np.float32)
+    out = draw.paint(canvas, 22.5, 10.5, radius=1.6, prev=(4.5, 10.5))     # one fast move
+    assert not canvas.any(), "paint must not modify its input"
+    assert out.dtype == np.float32 and out.shape == (28, 28)
+    assert np.all(out[10, 4:23] == 1.0), "a fast stroke is continuous along the segment"
+    assert 0.3 < out[9, 12] < 1.0 and out[9, 12] == out[11, 12], "grey, symmetric edges"
+    assert out[8, 12] == 0.0 and out[10, 26] == 0.0
+    assert len(np.unique(out)) >= 3                                       # graded, not 0/1
+    erased = draw.paint(out, 12.5, 10.5, radius=2.4, erase=True)
+    assert erased[10, 12] == 0.0 and erased[10, 5] == 1.0
+
+
+# ---- the pad, driven by real posted events ---------------------------------------------------
+
+def test_stroke_fills_cells_with_graded_ink_then_S_C_Esc(tiny_mlp):
+    stroke = [(6.5, 14.5), (9.5, 14.5), (15.5, 14.5), (21.5, 14.5)]
+    script = {1: drag(stroke), 2: [key(pygame.K_s)], 3: [key(pygame.K_c)], 4: [key(pygame.K_ESCAPE)]}
+    code, states = run_app(["--model", tiny_mlp], script)
+    assert code == 0
+    assert len(states) == 5, "Esc ends the loop at once"
+    assert states[1]["probs"] is None and draw.headline(states[1]) == "draw a digit"
+    canvas = states[2]["canvas"]
+    assert np.all(canvas[14, 6:22] == 1.0), "the stroke's cells are full ink"
+    edge = canvas[13, 6:22]
+    assert np.all((edge > 0.2) & (edge < 1.0)), "the cells beside it are grey (anti-aliased)"
+    assert canvas[11].max() == 0.0 and canvas[:, :4].max() == 0.0, "nothing far from the stroke"
+    assert states[2]["probs"] is not None, "live mode predicts when the stroke ends"
+    assert states[3]["probs"].shape == (10,) and abs(states[3]["probs"].sum() - 1) < 1e-5
+    assert draw.headline(states[3]) != "draw a digit"
+    assert states[3]["seen"].shape == (28, 28) and states[3]["seen"].max() > 0
+    assert not states[4]["canvas"].any() and states[4]["probs"] is None
+    assert draw.headline(states[4]) == "draw a digit"
+
+
+def test_right_drag_erases_and_backspace_clears(tiny_mlp):
+    script = {1: drag([(4.5, 10.5), (24.5, 10.5)]),
+              2: drag([(14.5, 6.5), (14.5, 14.5)], button=3),
+              3: [key(pygame.K_BACKSPACE)],
+              4: [pygame.event.Event(pygame.QUIT)]}
+    code, states = run_app(["--model", tiny_mlp], script)
+    assert code == 0 and len(states) == 5, "closing the window quits"
+    before, after = states[2]["canvas"], states[3]["canvas"]
+    assert before[10, 12:17].min() == 1.0
+    assert after[10, 13:16].max() == 0.0, "erased where the right button dragged"
+    assert after[10, 4:10].min() == 1.0, "and nowhere else"
+    assert not states[4]["canvas"].any()
+
+
+def test_live_off_only_S_predicts(tiny_mlp):
+    script = {1: [key(pygame.K_l)], 2: drag([(8.5, 8.5), (18.5, 20.5)]),
+              4: [key(pygame.K_s)], 5: [key(pygame.K_ESCAPE)]}
+    code, states = run_app(["--model", tiny_mlp], script)
+    assert not states[2]["live"]
+    assert states[3]["canvas"].any() and states[3]["probs"] is None, "no prediction without S"
+    assert states[5]["probs"] is not None
+
+
+def test_empty_canvas_says_draw_a_digit(tiny_mlp):
+    state = draw.new_state(draw.load_model(tiny_mlp), "tiny")
+    state = draw.handle_event(state, key(pygame.K_s))
+    assert state["probs"] is None and draw.headline(state) == "draw a digit"
+    surface = pygame.Surface((draw.WIDTH, draw.HEIGHT))
+    draw.render(surface, state)                           # renders without a prediction
+
+
+def test_dropped_file_is_classified_in_the_window(tiny_mlp, tmp_path, mnist_test_slice):
+    X, _ = mnist_test_slice
+    png = tmp_path / "digit.png"
+    save_digit_png(X[:, 0], png)
+    state = draw.new_state(draw.load_model(tiny_mlp), "tiny")
+    state = draw.handle_event(state, pygame.event.Event(pygame.DROPFILE, file=str(png)))
+    assert state["probs"] is not None and state["canvas"].any()
+    assert state["message"].startswith("digit.png: ")
+    bad = draw.handle_event(state, pygame.event.Event(pygame.DROPFILE, file=str(tmp_path / "no.png")))
+    assert "cannot read the image" in bad["message"] and bad["running"]
+
+
+def test_look_inside_mlp_and_cnn(tiny_mlp):
+    canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), draw.demo_strokes())
+    mlp = draw.analyse(draw.load_model(tiny_mlp), canvas)["inside"]
+    assert mlp["kind"] == "units" and mlp["a"].shape == (32,) and mlp["weights"].shape == (4, 28, 28)
+    net = [fnn.Input(1, 28, 28), fnn.Conv(6, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
+           fnn.Dense(10), "softmax"]
+    cnn = (fnn.init_params(net, seed=0), fnn.layers.normalize(net), {})
+    state = draw.update_prediction(dict(draw.new_state(cnn, "cnn"), canvas=canvas))
+    assert state["inside"]["kind"] == "maps" and state["inside"]["a"].shape == (6, 28, 28)
+    draw.render(pygame.Surface((draw.WIDTH, draw.HEIGHT)), state)
+
+
+# ---- command line ----------------------------------------------------------------------------
+
+def test_missing_and_corrupt_model_one_line_exit_2(tmp_path):
+    r = cli("--model", str(tmp_path / "nope.npz"))
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "nope.npz: no such model file" in r.stderr
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip file")
+    r = cli("--model", str(bad))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "bad.npz" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = cli("--model", str(bad), "--image", "x.png")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+def test_bad_image_one_line_exit_2(tiny_mlp, tmp_path):
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not a png")
+    r = cli("--model", tiny_mlp, "--image", str(junk))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "junk.png" in r.stderr
+    blank = tmp_path / "blank.png"
+    pygame.image.save(pygame.Surface((40, 40)), str(blank))
+    r = cli("--model", tiny_mlp, "--image", str(blank))
+    assert r.returncode == 2 and "blank" in r.stderr and r.stderr.count("\n") == 1
+
+
+def save_digit_png(x, path, scale=1, dark_on_light=False):
+    """An MNIST digit (784,) in [0, 1] as a PNG, rendered by pygame."""
+    g = (x.reshape(28, 28) * 255).astype(np.uint8)
+    if dark_on_light:
+        g = 255 - g
+    g = np.kron(g, np.ones((scale, scale), np.uint8))
+    surf = pygame.surfarray.make_surface(np.repeat(g.T[:, :, None], 3, axis=2))
+    pygame.image.save(surf, str(path))
+
+
+def test_image_cli_prints_the_right_digit(trained, tmp_path, mnist_test_slice):
+    X, y = mnist_test_slice
+    png = tmp_path / "seven.png"
+    save_digit_png(X[:, 0], png, scale=8, dark_on_light=True)     # a 224x224 "scan" of a 7
+    r = cli("--image", str(png))                                   # the default model
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"{png}: {y[0]} (")
+    hits = 0
+    for j in range(1, 21):                                         # in-process: 20 more PNGs
+        p = tmp_path / f"d{j}.png"
+        save_digit_png(X[:, j], p, scale=3)
+        hits += draw.classify_image(trained, p)[0] == y[j]
+    assert hits >= 19
+
+
+def test_screenshot_cli(tiny_mlp, tmp_path):
+    out = tmp_path / "pad.png"
+    r = cli("--model", tiny_mlp, "--screenshot", str(out))
+    assert r.returncode == 0, r.stderr
+    assert pygame.image.load(str(out)).get_size() == (draw.WIDTH, draw.HEIGHT)
+
+
+# ---- recognition and speed with the shipped model --------------------------------------------
+
+def test_drawn_digit_is_recognised(trained):
+    canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), draw.demo_strokes())
+    probs, x = draw.predict(trained, canvas)
+    assert probs.argmax() == 3 and x.shape == (784,)
+
+
+def test_preprocessing_rescues_moved_and_resized_digits(trained, mnist_test_slice):
+    """MNIST test digits shifted, shrunk or enlarged, then mnistify'd, keep nearly the
+    accuracy of the originals; fed raw they do not (docs/robustness.md has the full table)."""
+    from fnn.augment import affine
+    X, y = mnist_test_slice
+    X, y = X[:, :500], y[:500]
+    params, layers, _ = trained
+    base = fnn.accuracy(params, X, y, layers)
+    for name, kw in [("shift", dict(angle_deg=0, scale=1.0, dx=4, dy=-4)),
+                     ("half", dict(angle_deg=0, scale=0.5, dx=-3, dy=3)),
+                     ("enlarged", dict(angle_deg=0, scale=1.25, dx=0, dy=0))]:
+        Xp = affine(X, **kw)
+        Xm = np.stack([mnistify(Xp[:, j].reshape(28, 28)) for j in range(Xp.shape[1])], axis=1)
+        acc = fnn.accuracy(params, Xm, y, layers)
+        assert acc >= base - 0.06, (name, acc, base)
+    raw_half = fnn.accuracy(params, affine(X, 0, 0.5, -3, 3), y, layers)
+    assert raw_half < base - 0.2, "raw shrunk digits should be hard, or this test proves nothing"
+
+
+def test_one_prediction_under_2ms(trained):
+    import time
+    canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), draw.demo_strokes())
+    ts = []
+    for _ in range(60):
+        t0 = time.perf_counter()
+        draw.predict(trained, canvas)
+        ts.append(time.perf_counter() - t0)
+    assert np.median(ts) < 2e-3, f"median {1e3 * np.median(ts):.2f} ms"
