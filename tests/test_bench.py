@@ -1,0 +1,60 @@
+"""benchmarks/bench.py --quick, the fnn-only path: runs in seconds, and without torch.
+
+CI does not install torch, and fnn must never need it. Here torch is hidden even where it is
+installed (a `torch` package that refuses to import comes first on PYTHONPATH), so the test
+exercises the real "torch is missing" path: the script must say so and still measure fnn.
+"""
+import os
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+HIDE_TORCH = "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n"
+
+
+def run_quick(tmp_path, *extra):
+    fake = tmp_path / "site" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(HIDE_TORCH)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(ROOT)]))
+    out = tmp_path / "bench.md"
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick",
+                        "--sections", "mlp,cnn,classic,inference", "--out", str(out), *extra],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return out.read_text(encoding="utf-8"), p.stderr
+
+
+def row(text, start):
+    """The cells of the table row whose first cell starts with `start`."""
+    line = next(l for l in text.splitlines() if l.startswith("| " + start))
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(tmp_path):
+    text, log = run_quick(tmp_path)
+    assert "PyTorch: not installed" in text and "PyTorch: not installed" in log
+    assert "--quick run" in text and "python benchmarks/bench.py --quick" in text
+
+    mlp = row(text, "MLP 784-128-128-10")
+    assert float(mlp[1]) > 0 and mlp[2] == "—" and mlp[3] == "—"       # fnn timed, no torch column
+    acc = row(text, "MLP test accuracy after 1 epoch")
+    assert 50 < float(acc[1].rstrip(" %")) <= 100                     # 2,000 images, one epoch: ~70 %
+    assert float(row(text, "CNN test accuracy")[1].rstrip(" %")) > 20
+    digit = row(text, "one digit, MLP")
+    assert float(digit[1]) > 0 and digit[-1] in ("yes", "**no**")
+    classic = row(text, "classic full-batch loop: test accuracy")
+    assert float(classic[1].rstrip(" %")) > 10
+
+    # The machine section names what the figures depend on.
+    for needle in ("CPU:", "logical cores", "NumPy", "BLAS:", "Load average"):
+        assert needle in text
+    assert re.search(r"run on \d{4}-\d\d-\d\d", text)
+
+
+def test_unknown_section_is_a_usage_error():
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick",
+                        "--sections", "mlp,gpu"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "unknown section(s) gpu" in p.stderr
