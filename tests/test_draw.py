@@ -260,3 +260,37 @@ def test_one_prediction_under_2ms(trained):
         draw.predict(trained, canvas)
         ts.append(time.perf_counter() - t0)
     assert np.median(ts) < 2e-3, f"median {1e3 * np.median(ts):.2f} ms"
+
+
+# ---- pictures drawn with a thin pen ----------------------------------------------------------
+
+THIN = {7: [(100, 60), (200, 60), (140, 250)], 4: [(180, 250), (180, 40), (90, 180), (220, 180)],
+        2: [(90, 80), (130, 50), (190, 60), (200, 110), (100, 240), (220, 240)]}
+
+
+def thin_pen_png(points, path, width=2):
+    surf = pygame.Surface((300, 300))
+    surf.fill((255, 255, 255))
+    pygame.draw.lines(surf, (0, 0, 0), False, points, width)
+    pygame.image.save(surf, str(path))
+
+
+def test_even_out_strokes_widens_thin_lines(tmp_path):
+    png = tmp_path / "seven.png"
+    thin_pen_png(THIN[7], png)
+    ink = draw.read_image(png)
+    faint = mnistify(ink)
+    fixed = mnistify(draw.even_out_strokes(ink))
+    assert faint.max() < 0.6, "a 2 px line in a 300 px picture is a faint trace at 20 px"
+    assert fixed.max() == 1.0 and (fixed > 0.5).sum() > 2 * (faint > 0.5).sum()
+    small = np.zeros((28, 28))
+    small[5:20, 10:13] = 1.0
+    np.testing.assert_array_equal(draw.even_out_strokes(small), small[5:20, 10:13])
+
+
+def test_thin_pen_on_a_big_picture_is_recognised(trained, tmp_path):
+    for digit, points in THIN.items():
+        png = tmp_path / f"thin{digit}.png"
+        thin_pen_png(points, png)
+        k, p, _, _ = draw.classify_image(trained, png)
+        assert k == digit and p > 0.6, (digit, k, p)
