@@ -328,7 +328,9 @@ def bench_train(args):
     if rc != 0:
         return {"skipped": f"train.py exited with {rc}: {text.strip().splitlines()[-1:]}"}
     accs = re.findall(r"test accuracy\D{0,20}?(\d+(?:\.\d+)?)\s*%", text, flags=re.I)
+    own = re.findall(r"total time (\d+(?:\.\d+)?) s", text)
     res = {"wall_s": wall, "rss_mib": rss, "acc": float(accs[-1]) if accs else None,
+           "own_s": float(own[-1]) if own else None,
            "cmd": "python train.py " + args.train_args.replace("{tmp}", "<tempdir>"),
            "last_line": text.strip().splitlines()[-1] if text.strip() else ""}
     log(f"  train.py: {res}")
@@ -485,14 +487,30 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed):
             w(f"| default `python train.py` | skipped: {t['skipped']} | | | | |")
         else:
             acc = f", final test accuracy {t['acc']:.2f} %" if t["acc"] is not None else ""
-            w(f"| default `{t['cmd']}`: wall time to its final test accuracy{acc}; peak memory | "
-              f"{t['wall_s']:.1f} s; {t['rss_mib']:.0f} MiB | | | | |")
+            own = f" (train.py's own total: {t['own_s']:.1f} s)" if t["own_s"] is not None else ""
+            w(f"| default `{t['cmd']}`: wall time of the process (start to saved model){acc}; "
+              f"peak memory | {t['wall_s']:.1f} s{own}; {t['rss_mib']:.0f} MiB | | | | |")
     w("")
     if not tm:
         w(f"PyTorch: {why_no_torch}. The fnn figures above are still measured.")
         w("")
-    w("## What a reader can take from it")
+    w("## Headline")
     w("")
+    for name, what in (("mlp", "MLP 784-128-128-10"), ("cnn", "CNN")):
+        if name in r and r[name]["torch_s"]:
+            m = r[name]
+            w(f"- {what}: {median(m['fnn_s']):.2f} s per MNIST epoch in fnn, "
+              f"{median(m['torch_s']):.2f} s in PyTorch (fnn / PyTorch = "
+              f"{median(m['fnn_s']) / median(m['torch_s']):.2f}); test accuracy after "
+              f"{cfg[name + '_epochs']} epoch{'s' * (cfg[name + '_epochs'] > 1)}: "
+              f"{median(m['fnn_acc']):.2f} % against {median(m['torch_acc']):.2f} %.")
+        elif name in r:
+            m = r[name]
+            w(f"- {what}: {median(m['fnn_s']):.2f} s per MNIST epoch in fnn; test accuracy "
+              f"{median(m['fnn_acc']):.2f} %.")
+    if "inference" in r and "mlp" in r["inference"]:
+        w(f"- One drawn digit, preprocessing included (the draw.py path, MLP): "
+          f"{r['inference']['mlp']['digit_fnn_ms']:.2f} ms in fnn.")
     if "mlp" in r and "classic" in r:
         m, c = r["mlp"], r["classic"]
         w(f"- Mini-batches and Adam: one epoch of the 784-128-128-10 MLP takes "
@@ -500,9 +518,6 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed):
           f"{median(m['fnn_acc']):.2f} %; the classic full-batch loop of the derivation spends "
           f"{median(c['fnn_s']):.1f} s on {cfg['classic_iters']} iterations to reach "
           f"{median(c['fnn_acc']):.2f} %.")
-    w("- Peak memory is ru_maxrss (the largest resident set, from os.wait4 on the child process), "
-      "so it includes the Python interpreter, the imported libraries and the loaded data "
-      "(PyTorch's own libraries alone are a few hundred MiB).")
     w("")
     w("## Method")
     w("")
@@ -514,11 +529,27 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed):
       "accuracy every step for its log). PyTorch: `model.train()`, then per batch `zero_grad()`, "
       "`CrossEntropyLoss` on the logits, `backward()`, `step()` (benchmarks/torch_models.py), "
       "batches gathered by indexing one (m, 784) tensor.")
-    w("- The first epoch of each side includes its one layout copy of X to one example per row.")
+    w("- Before the timed repeats each side trains one untimed epoch on 256 images (PyTorch's "
+      "lazy set-up, first BLAS calls). The first timed epoch of each repeat includes that side's "
+      "one layout copy of X to one example per row.")
+    w("- Peak memory is ru_maxrss, the largest resident set of the measured process, read with "
+      "os.wait4 by a small launcher process (a child forked straight from the benchmark would "
+      "inherit its high-water mark). It includes the Python interpreter, the imported libraries "
+      "and the loaded data; PyTorch's own libraries are a few hundred MiB of it.")
     w("- Threads are left as found: nothing in fnn or in this script sets them.")
     w("- One digit: the median of single calls on test images, preprocessing included; "
       "whole set: `fnn.predict` (batches of 2,000) against the model in eval mode under "
       "`torch.no_grad()` in the same batches.")
+    w("")
+    w("## Raw timings (seconds, in the order measured)")
+    w("")
+    for name in ("mlp", "cnn", "classic"):
+        if name in r:
+            for side in ("fnn", "torch"):
+                if r[name][f"{side}_s"]:
+                    w(f"- {name} {side}: " + ", ".join(f"{x:.3f}" for x in r[name][f"{side}_s"])
+                      + "; test accuracy per repeat: "
+                      + ", ".join(f"{a:.2f} %" for a in r[name][f"{side}_acc"]))
     w("")
     w("## Machine")
     w("")
@@ -552,7 +583,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, help="repeats of the mlp and cnn runs (default 3)")
     ap.add_argument("--out", help="where to write the report (default docs/benchmarks.md; "
                                   "with --quick: stdout). '-' for stdout.")
-    ap.add_argument("--train-args", default="--out {tmp}",
+    ap.add_argument("--train-args", default="--out {tmp}/model.npz",
                     help="arguments for the train.py run; {tmp} is a temporary directory "
                          "(default: %(default)s)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -574,8 +605,8 @@ def main(argv=None):
     if args.quick and "train" in sections and "--sections" not in " ".join(argv or sys.argv):
         sections.remove("train")                       # minutes, not seconds
     out = args.out if args.out else ("-" if args.quick else str(ROOT / "docs" / "benchmarks.md"))
-    args.command = "python benchmarks/bench.py" + "".join(
-        f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
+    args.command = shlex.join(["python", "benchmarks/bench.py"]
+                              + list(argv if argv is not None else sys.argv[1:]))
 
     tm, why = load_torch(args.no_torch)
     started = datetime.datetime.now().astimezone()
