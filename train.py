@@ -158,9 +158,9 @@ def build_parser():
 def network(args):
     """The layer list the options describe."""
     if args.arch == "cnn":
-        return [L.Input(1, 28, 28), L.Conv(16, 3, pad=1), "relu", L.MaxPool(2),
+        return L.normalize([L.Input(1, 28, 28), L.Conv(16, 3, pad=1), "relu", L.MaxPool(2),
                 L.Conv(32, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
-                L.Dense(128), "relu", L.Dense(10), "softmax"]
+                L.Dense(128), "relu", L.Dense(10), "softmax"])
     return L.dense_layers([fnn.data.NUM_PIXELS, *args.hidden, fnn.data.NUM_CLASSES], args.activation)
 
 
@@ -222,13 +222,18 @@ def main(argv=None):
     out = args.out or DEFAULT_OUT[args.arch]
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     try:
-        return run(args, out, command)
+        # Overflow in a diverging run is reported once, as "training diverged", not as warnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return run(args, out, command)
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted before training started; nothing written", file=sys.stderr)
         return 130
+    except BrokenPipeError:                                   # e.g. python train.py | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def run(args, out, command):
@@ -258,7 +263,7 @@ def run(args, out, command):
 
     history = {"iteration": [], "loss": [], "acc": [], "val": []}
     best = {"params": None, "val_acc": None, "epoch": 0}
-    last = None
+    last, epochs_done = None, 0
     try:
         for rec in fit(params, X_train, y_train, layers, args.optimizer, args.epochs,
                        args.batch_size, args.lr, args.schedule, args.decay, args.drop, args.every,
@@ -277,6 +282,7 @@ def run(args, out, command):
                           f"batch acc {100 * rec['acc']:6.2f}%  lr {rec['lr']:.2e}", flush=True)
             else:
                 e, val_acc = rec["epoch"], rec["val_acc"]
+                epochs_done = e
                 if val_acc is not None:
                     history["val"].append((rec["iteration"], val_acc))
                 if best["params"] is None or (val_acc is not None and val_acc > best["val_acc"]):
@@ -284,8 +290,8 @@ def run(args, out, command):
                 print(f"epoch {e}/{args.epochs}  validation accuracy {percent(val_acc)}  "
                       f"elapsed {rec['elapsed']:.1f} s", flush=True)
     except KeyboardInterrupt:
-        return interrupted(args, out, command, layers, name, history, best, last, X_val, y_val,
-                           time.perf_counter() - t_start)
+        return interrupted(args, out, command, layers, name, history, best, last, epochs_done,
+                           X_val, y_val, time.perf_counter() - t_start)
 
     params = last["params"]
     test_pred = fnn.predict(params, X_test, layers)
@@ -307,7 +313,8 @@ def run(args, out, command):
     return 0
 
 
-def interrupted(args, out, command, layers, name, history, best, last, X_val, y_val, seconds):
+def interrupted(args, out, command, layers, name, history, best, last, epochs_done, X_val, y_val,
+                seconds):
     """Ctrl-C: save the best params so far (by validation accuracy; the current ones count too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)              # a second Ctrl-C cannot break the save
     if last is None:
@@ -320,7 +327,7 @@ def interrupted(args, out, command, layers, name, history, best, last, X_val, y_
     if best["params"] is not None and current is not None and best["val_acc"] > current:
         chosen, how = best["params"], f"the weights after epoch {best['epoch']}"
         current = best["val_acc"]
-    meta = {"test_accuracy": None, "val_accuracy": current, "epochs_done": best["epoch"],
+    meta = {"test_accuracy": None, "val_accuracy": current, "epochs_done": epochs_done, "saved": how,
             "iterations": last["iteration"], "seconds": round(seconds, 1), "command": command,
             "network": name, "interrupted": True, "train": args.train, "test": args.test}
     try:

@@ -1,0 +1,332 @@
+"""train.py from the command line, in subprocesses, on small CSVs written to tmp_path; and the
+pure pieces it is made of (fnn.training, fnn.report).
+
+Every run passes --out inside tmp_path: a test never writes to data/ or models/.
+"""
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fnn
+from fnn.report import confusion_matrix, format_report, per_class_accuracy
+from fnn.training import fit, minibatches, train_step
+from fnn.optimizers import OPTIMIZERS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRAIN_PY = os.path.join(ROOT, "train.py")
+ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+           PYGAME_HIDE_SUPPORT_PROMPT="1", OPENBLAS_NUM_THREADS="1")
+FAST = ["--epochs", "2", "--batch-size", "64", "--lr", "2e-3"]
+
+
+def run(*args, timeout=120):
+    """python train.py ARGS from the repo root -> CompletedProcess (text)."""
+    return subprocess.run([sys.executable, TRAIN_PY, *map(str, args)], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def csvs(tmp_path_factory):
+    """Small MNIST CSVs in the layouts train.py must read: the shipped header (label,1x1,...)
+    gzipped, no header at all, and Kaggle's header (label,pixel0,...)."""
+    d = tmp_path_factory.mktemp("csv")
+    train = pd.read_csv(os.path.join(ROOT, "data", "mnist_train.csv.gz"), nrows=3000)
+    test = pd.read_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), nrows=1000)
+    paths = {"train_gz": d / "train.csv.gz", "test_plain": d / "test_noheader.csv",
+             "kaggle": d / "train_kaggle.csv", "rows": train.head(20)}
+    with gzip.open(paths["train_gz"], "wt") as f:
+        train.to_csv(f, index=False)
+    test.to_csv(paths["test_plain"], index=False, header=False)
+    kaggle = train.head(1000).copy()
+    kaggle.columns = ["label"] + [f"pixel{i}" for i in range(784)]
+    kaggle.to_csv(paths["kaggle"], index=False)
+    return paths
+
+
+def test_help_documents_every_option():
+    r = run("--help")
+    assert r.returncode == 0 and r.stderr == ""
+    for option in ("--train", "--test", "--val-split", "--max-rows", "--augment", "--arch", "--hidden",
+                   "--activation", "--epochs", "--batch-size", "--optimizer", "--lr", "--schedule",
+                   "--decay", "--drop", "--every", "--l2", "--dropout", "--seed", "--out", "--log-every"):
+        assert option in r.stdout, option
+    assert "sgd" in r.stdout and "momentum" in r.stdout and "cosine" in r.stdout
+
+
+def test_defaults_train_the_shipped_recipe_into_models():
+    """The defaults the README's command relies on; the default --out is git-ignored models/."""
+    import train
+    args = train.build_parser().parse_args([])
+    assert (args.train, args.test) == (os.path.join("data", "mnist_train.csv.gz"),
+                                       os.path.join("data", "mnist_test.csv.gz"))
+    assert args.out is None and train.DEFAULT_OUT["mlp"] == os.path.join("models", "mnist_mlp.npz")
+    assert train.DEFAULT_OUT["cnn"] == os.path.join("models", "mnist_cnn.npz")
+    assert args.log_every == 10 and args.optimizer == "adam" and args.arch == "mlp"
+
+
+def test_end_to_end_gz_with_header_and_plain_without(csvs, tmp_path):
+    out = tmp_path / "m.npz"
+    r = run("--train", csvs["train_gz"], "--test", csvs["test_plain"], "--out", out, "--epochs", "3",
+            "--lr", "2e-3", "--batch-size", "64")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith(f"data: 2700 training, 300 validation rows from {csvs['train_gz']}; "
+                               f"1000 test rows from {csvs['test_plain']}")
+    # 2700 rows / 64 = 43 iterations an epoch: a log line every 10 of them, an epoch line each epoch
+    logged = [int(l.split()[1]) for l in lines if l.startswith("iter ")]
+    assert logged == list(range(10, 3 * 43 + 1, 10))
+    assert all("loss" in l and "batch acc" in l for l in lines if l.startswith("iter "))
+    epochs = [l for l in lines if l.startswith("epoch ")]
+    assert [l.split()[1] for l in epochs] == ["1/3", "2/3", "3/3"]
+    assert all("validation accuracy" in l and "elapsed" in l for l in epochs)
+    # report: test accuracy, per-class accuracy, the 10x10 confusion matrix
+    test_line = next(l for l in lines if l.startswith("test accuracy"))
+    printed = float(test_line.split()[2].rstrip("%")) / 100
+    assert printed >= 0.85                    # 3 epochs on 2,700 rows; the first 1,000 test rows are hard
+    i = lines.index("per-class accuracy:")
+    assert [l.split(":")[0].strip() for l in lines[i + 1:i + 11]] == [str(d) for d in range(10)]
+    j = lines.index("confusion matrix (rows: true digit, columns: predicted digit):")
+    matrix = np.array([[int(v) for v in l.split()[1:]] for l in lines[j + 2:j + 12]])
+    assert matrix.shape == (10, 10) and matrix.sum() == 1000
+    assert np.trace(matrix) / 1000 == pytest.approx(printed, abs=5e-5)
+    # the model file: loadable, its accuracy is the printed one, the command is recorded
+    params, layers, meta = fnn.load(out)
+    X, y = fnn.data.load_csv(csvs["test_plain"])
+    assert fnn.accuracy(params, X, y, layers) == pytest.approx(meta["test_accuracy"])
+    assert meta["test_accuracy"] == pytest.approx(printed, abs=5e-5)
+    assert meta["command"].startswith("python train.py --train ") and meta["interrupted"] is False
+    assert params["W1"].shape == (256, 784) and params["W1"].dtype == np.float32
+    # the curve next to it, a real PNG
+    import pygame
+    img = pygame.image.load(str(tmp_path / "m.png"))
+    assert img.get_size() == (1000, 720)
+    assert f"saved model {out}" in lines and f"saved training curve {tmp_path / 'm.png'}" in lines
+    assert lines[-1] == f"draw digits with this model: python draw.py --model {out}"
+
+
+def test_kaggle_header_and_options(csvs, tmp_path):
+    out = tmp_path / "k.npz"
+    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out, "--epochs", "1",
+            "--hidden", "64", "--activation", "tanh", "--optimizer", "momentum", "--lr", "0.1",
+            "--schedule", "step", "--l2", "0.01", "--dropout", "0.1", "--augment", "--val-split", "0",
+            "--log-every", "0", "--max-rows", "500")
+    assert r.returncode == 0, r.stderr
+    assert "data: 500 training, 0 validation rows" in r.stdout
+    assert not any(l.startswith("iter ") for l in r.stdout.splitlines())
+    assert "epoch 1/1  validation accuracy n/a" in r.stdout
+    params, layers, meta = fnn.load(out)
+    assert [s["type"] for s in layers] == ["input", "dense", "tanh", "dense", "softmax"]
+    assert params["W1"].shape == (64, 784)
+
+
+def test_same_seed_same_weights_bit_for_bit(csvs, tmp_path):
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    common = ["--train", csvs["kaggle"], "--test", csvs["test_plain"], "--dropout", "0.2", "--augment",
+              "--log-every", "0", *FAST]
+    assert run(*common, "--seed", "7", "--out", a).returncode == 0
+    first, _, _ = fnn.load(a)
+    r = run(*common, "--seed", "7", "--out", a)      # same file again: replaced, and says so
+    assert r.returncode == 0 and f"replaced model {a}" in r.stdout
+    second, _, _ = fnn.load(a)
+    assert all(np.array_equal(first[k], second[k]) for k in first)
+    assert run(*common, "--seed", "8", "--out", b).returncode == 0
+    other, _, _ = fnn.load(b)
+    assert not np.array_equal(first["W1"], other["W1"])
+
+
+def _bad(csvs, tmp_path, name, edit, header=True):
+    """Write the 20-row sample with edit(rows) applied -> path."""
+    rows = [list(r) for r in csvs["rows"].to_numpy().astype(str)]
+    edit(rows)
+    path = tmp_path / name
+    with open(path, "w") as f:
+        if header:
+            f.write(",".join(csvs["rows"].columns) + "\n")
+        f.writelines(",".join(r) + "\n" for r in rows)
+    return path
+
+
+def _set(i, j, v):
+    def edit(rows):
+        rows[i][j] = v
+    return edit
+
+
+BAD_INPUTS = {
+    # name: (edit of the rows, or None for no file / an empty file, expected message after the path)
+    "missing": (None, "no such file (looked for {abs}); check the path"),
+    "empty": ("", "is empty (0 bytes); expected a header line and one image a row"),
+    "columns": (lambda rows: rows[4].__delitem__(slice(-4, None)),
+                "line 6: expected 785 columns (label + 784 pixels), found 781"),
+    "not_a_number": (_set(6, 3, "abc"), 'line 8, column "1x3": "abc" is not a number'),
+    "missing_value": (_set(6, 3, ""), 'line 8, column "1x3": missing value (empty field)'),
+    "label": (_set(2, 0, "10"), 'line 4: label "10" is not an integer 0-9'),
+    "pixel": (_set(9, 200, "256"), 'line 11, column "8x4": pixel value "256" is outside 0-255'),
+}
+
+
+@pytest.mark.parametrize("which", ["--train", "--test"])
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_one_line_exit_2_model_untouched(csvs, tmp_path, case, which):
+    edit, message = BAD_INPUTS[case]
+    path = tmp_path / f"{case}.csv"
+    if edit == "":
+        path.write_text("")
+    elif edit is not None:
+        path = _bad(csvs, tmp_path, f"{case}.csv", edit)
+    out = tmp_path / "model.npz"
+    out.write_bytes(b"an existing model, not to be touched")
+    files = {"--train": csvs["kaggle"], "--test": csvs["test_plain"], which: path}
+    r = run("--train", files["--train"], "--test", files["--test"], "--out", out, *FAST)
+    assert r.returncode == 2
+    expected = f"train.py: error: {which}: {path}: " + message.format(abs=os.path.abspath(path))
+    assert r.stderr.splitlines() == [expected]
+    assert "Traceback" not in r.stderr + r.stdout
+    assert out.read_bytes() == b"an existing model, not to be touched"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".npz", ".png")) == ["model.npz"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--lr", "-1"], "argument --lr: expected a number > 0, got '-1'"),
+    (["--lr", "abc"], "argument --lr: expected a number > 0, got 'abc'"),
+    (["--epochs", "0"], "argument --epochs: expected a whole number >= 1, got '0'"),
+    (["--hidden", "256,x"], "argument --hidden: expected comma-separated layer sizes >= 1 such as "
+                            "256,128, got '256,x'"),
+    (["--val-split", "1"], "argument --val-split: expected a number >= 0 and < 1, got '1'"),
+    (["--dropout", "1.5"], "argument --dropout: expected a number >= 0 and < 1, got '1.5'"),
+    (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop' (choose from "
+                                 "'sgd', 'momentum', 'adam')"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_bad_option_one_line_exit_2(tmp_path, args, message):
+    r = run(*args, "--out", tmp_path / "m.npz")
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [f"train.py: error: {message} (see --help)"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_is_a_folder(csvs, tmp_path):
+    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [f"train.py: error: {tmp_path}: is a folder; --out needs a file "
+                                     f"name such as {os.path.join('models', 'mnist_mlp.npz')}"]
+
+
+def test_diverging_run_exits_2_and_writes_nothing(csvs, tmp_path):
+    out = tmp_path / "model.npz"
+    out.write_bytes(b"keep me")
+    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out,
+            "--optimizer", "sgd", "--lr", "1e6", "--log-every", "1")
+    assert r.returncode == 2
+    [line] = r.stderr.splitlines()
+    assert line.startswith("train.py: error: training diverged at iteration ")
+    assert line.endswith(" (loss = nan); try a lower learning rate, e.g. --lr 100000")
+    n = int(line.split("iteration ")[1].split()[0])
+    assert [l for l in r.stdout.splitlines() if l.startswith("iter ")][-1].split()[1] == str(n - 1)
+    assert out.read_bytes() == b"keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path):
+    out = tmp_path / "model.npz"
+    p = subprocess.Popen([sys.executable, TRAIN_PY, "--train", str(csvs["kaggle"]), "--test",
+                          str(csvs["test_plain"]), "--out", str(out), "--epochs", "1000",
+                          "--batch-size", "32", "--log-every", "1"],
+                         cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen, deadline = [], time.monotonic() + 60
+        while time.monotonic() < deadline:       # wait for two epochs and a few more iterations
+            line = p.stdout.readline()
+            seen.append(line)
+            if not line or sum(l.startswith("epoch ") for l in seen) == 2 and line.startswith("iter "):
+                break
+        assert sum(l.startswith("epoch ") for l in seen) == 2, "".join(seen)
+        p.send_signal(signal.SIGINT)
+        rest, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode == 130, err
+    assert "Traceback" not in err
+    last = err.splitlines()[-1]
+    assert last.startswith("train.py: saved the ") and last.endswith(f"to {out}")
+    params, layers, meta = fnn.load(out)                # a complete, valid model file
+    assert meta["interrupted"] is True and meta["epochs_done"] >= 2
+    X, y = fnn.data.load_csv(csvs["test_plain"])
+    assert fnn.accuracy(params, X, y, layers) > 0.7
+    assert (tmp_path / "model.png").exists()
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".fnn-tmp")]
+
+
+def test_cnn_arch(csvs, tmp_path):
+    try:
+        fnn.layers.param_shapes(fnn.layers.normalize(
+            [fnn.Input(1, 28, 28), fnn.Conv(16, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
+             fnn.Dense(10), "softmax"]))
+    except NotImplementedError:
+        pytest.skip("fnn.conv is not implemented yet")
+    out = tmp_path / "cnn.npz"
+    r = run("--arch", "cnn", "--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out,
+            "--epochs", "1", "--max-rows", "300", "--log-every", "0")
+    assert r.returncode == 0, r.stderr
+    params, layers, _ = fnn.load(out)
+    assert [s["type"] for s in layers] == ["input", "conv", "relu", "maxpool", "conv", "relu", "maxpool",
+                                           "flatten", "dense", "relu", "dense", "softmax"]
+    assert params["W1"].shape == (16, 1, 3, 3) and params["W2"].shape == (32, 16, 3, 3)
+    assert params["W3"].shape == (128, 32 * 7 * 7)
+
+
+# ---- the pure pieces --------------------------------------------------------------------
+
+def test_minibatches_cover_a_fresh_permutation():
+    rng = np.random.default_rng(0)
+    a, b = minibatches(10, 4, rng), minibatches(10, 4, rng)
+    assert [len(i) for i in a] == [4, 4, 2]
+    assert sorted(np.concatenate(a)) == list(range(10)) == sorted(np.concatenate(b))
+    assert not np.array_equal(np.concatenate(a), np.concatenate(b))
+
+
+def test_train_step_lowers_the_loss_and_reports_batch_accuracy(mnist_train_slice):
+    X, y = mnist_train_slice
+    Xb, yb = X[:, :256], y[:256]
+    net = fnn.layers.dense_layers([784, 32, 10])
+    params = fnn.init_params(net, seed=0)
+    init, upd = OPTIMIZERS["adam"]
+    state, losses = init(params), []
+    for _ in range(20):
+        params, state, loss, acc = train_step(params, state, Xb, yb, net, upd, 1e-2)
+        losses.append(loss)
+    assert losses[-1] < 0.5 * losses[0]
+    AL, _ = fnn.forward(params, Xb, net)
+    assert acc == pytest.approx(np.mean(AL.argmax(0) == yb), abs=0.05)   # acc is before the last update
+
+
+def test_fit_yields_steps_and_epochs(mnist_train_slice):
+    X, y = mnist_train_slice
+    net = fnn.layers.dense_layers([784, 32, 10])
+    recs = list(fit(fnn.init_params(net, seed=0), X[:, :1000], y[:1000], net, epochs=2,
+                    batch_size=100, lr=5e-3, X_val=X[:, 1000:1500], y_val=y[1000:1500], seed=1))
+    kinds = [r["kind"] for r in recs]
+    assert kinds == (["step"] * 10 + ["epoch"]) * 2
+    assert [r["iteration"] for r in recs if r["kind"] == "step"] == list(range(1, 21))
+    assert recs[-1]["val_acc"] > 0.7
+
+
+def test_confusion_matrix_and_report():
+    y = np.array([0, 0, 1, 2, 2, 2])
+    p = np.array([0, 1, 1, 2, 0, 2])
+    C = confusion_matrix(y, p, 3)
+    assert C.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert np.allclose(per_class_accuracy(C), [0.5, 1.0, 2 / 3])
+    text = format_report(confusion_matrix(y, p))
+    assert text[1] == "  0:  50.00%  (1/2)" and text[4] == "  3:    n/a  (0/0)"
+    assert text[11] == "confusion matrix (rows: true digit, columns: predicted digit):"
