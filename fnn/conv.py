@@ -22,8 +22,12 @@ channel becomes one column of X_col (C*k*k, H_out*W_out*m), and Z = W_mat @ X_co
 W_mat = W reshaped to (F, C*k*k), exactly the dense layer's Z = W @ A + b. Because the
 examples are the last axis, Z comes out of the product already laid out as (F, H_out, W_out, m).
 
+Backward runs the same way in reverse: dX_col = W_mat.T @ dZ_mat, and col2im adds every
+patch entry back to the pixel it came from.
+
 No Python loop runs over examples, pixels or kernel positions: the patches are a strided
-view (numpy.lib.stride_tricks.sliding_window_view), copied once into X_col.
+view (numpy.lib.stride_tricks.sliding_window_view), copied once into X_col, and col2im is
+a reshape (windows that do not overlap) or one einsum (windows that do).
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -71,21 +75,42 @@ def maxpool_out_shape(spec, in_shape):
     return [C, *_window_out("maxpool", H, W, spec["size"], spec["stride"])]
 
 
-# ---- im2col -----------------------------------------------------------------------------
+# ---- im2col and its adjoint, col2im ----------------------------------------------------
 
 def _windows(P, k, s):
-    """All k x k windows of P (C, H, W, m) at stride s, as a view (C, H_out, W_out, m, k, k):
-    windows[c, i, j, n, u, v] = P[c, s*i + u, s*j + v, n]."""
-    return sliding_window_view(P, (k, k), axis=(1, 2))[:, ::s, ::s]
+    """All k x k windows of P (C, H, W, m) at stride s, as a view (C, k, k, H_out, W_out, m):
+    windows[c, u, v, i, j, n] = P[c, s*i + u, s*j + v, n]."""
+    return sliding_window_view(P, (k, k), axis=(1, 2))[:, ::s, ::s].transpose(0, 4, 5, 1, 2, 3)
 
 
 def im2col(P, k, s):
     """X_col (C*k*k, H_out*W_out*m) with X_col[(c, u, v), (i, j, n)] = P[c, s*i + u, s*j + v, n].
     P is the already padded input (C, H, W, m). Returns (X_col, (H_out, W_out))."""
     win = _windows(P, k, s)
-    C, Ho, Wo, m = win.shape[:4]
-    cols = win.transpose(0, 4, 5, 1, 2, 3).reshape(C * k * k, Ho * Wo * m)   # the one copy
-    return cols, (Ho, Wo)
+    C, _, _, Ho, Wo, m = win.shape
+    return win.reshape(C * k * k, Ho * Wo * m), (Ho, Wo)      # the one copy
+
+
+def col2im(dwin, s, H, W):
+    """The adjoint of im2col: every window entry adds back to the pixel it was read from,
+
+        dP[c, y, x, n] = sum over (u, v, i, j) with s*i + u = y, s*j + v = x of dwin[c, u, v, i, j, n]
+
+    dwin (C, k, k, H_out, W_out, m) -> dP (C, H, W, m); pixels in no window get 0.
+    Windows that do not overlap (s >= k) are written straight into a reshaped view of dP.
+    Overlapping ones (s < k) are summed by one einsum: spread dwin out to stride 1 in a
+    zero array D padded by k - 1, so that dP[c, y, x, n] = sum_{u,v} D[c, u, v, y + k-1-u, x + k-1-v, n],
+    a diagonal of D's sliding k x k windows that einsum reads without a copy."""
+    C, k, _, Ho, Wo, m = dwin.shape
+    if s >= k:
+        Hq, Wq = -(-H // s), -(-W // s)                            # ceil(H / s) >= H_out
+        dP = np.zeros((C, Hq, s, Wq, s, m), dtype=dwin.dtype)    # dP[c, i, u, j, v, n] is pixel (s*i+u, s*j+v)
+        dP[:, :Ho, :k, :Wo, :k] = dwin.transpose(0, 3, 1, 4, 2, 5)
+        return dP.reshape(C, Hq * s, Wq * s, m)[:, :H, :W]
+    D = np.zeros((C, k, k, H + k - 1, W + k - 1, m), dtype=dwin.dtype)
+    D[:, :, :, k - 1:k - 1 + s * (Ho - 1) + 1:s, k - 1:k - 1 + s * (Wo - 1) + 1:s] = dwin
+    flipped = sliding_window_view(D, (k, k), axis=(3, 4))[..., ::-1, ::-1]
+    return np.einsum("cuvyxnuv->cyxn", flipped)               # flipped[c,u,v,y,x,n,a,b] = D[c,u,v,y+k-1-a,x+k-1-b,n]
 
 
 def _pad(A, p):
@@ -112,21 +137,19 @@ def conv_forward(spec, p, A):
 
 
 def conv_backward(spec, p, dZ, cache, need_din=True):
-    """dZ (F, H_out, W_out, m), un-averaged. With dZ_mat = dZ reshaped to (F, H_out*W_out*m):
+    """dZ (F, H_out, W_out, m), un-averaged. With dZ_mat = dZ reshaped to (F, H_out*W_out*m),
+    the dense layer's three equations, then col2im:
 
-        dW = (1/m) dZ_mat @ X_col.T                   (F, C*k*k) -> (F, C, k, k)
-        db = (1/m) sum over i, j, n of dZ[f, i, j, n]  (F, 1)
-        dA[c, y, x, n] = sum_{f, u, v} W[f, c, u, v] dZ[f, i, j, n]  over s*i + u - p = y, s*j + v - p = x
+        dW     = (1/m) dZ_mat @ X_col.T                (F, C*k*k) -> (F, C, k, k)
+        db     = (1/m) sum over i, j, n of dZ[f, i, j, n]  (F, 1)
+        dX_col = W_mat.T @ dZ_mat                      (C*k*k, H_out*W_out*m)
+        dA     = col2im(dX_col), cropped by the padding  (C, H, W, m)
 
-    The last sum is a "full" convolution: spread dZ out to stride 1 (s - 1 zeros between
-    entries), pad it by k - 1, and cross-correlate it with W flipped in both spatial axes and
-    with its F and C axes swapped (W_flip[c, f, u, v] = W[f, c, k-1-u, k-1-v]). That reuses
-    im2col and one matrix product instead of scattering patches back one kernel position at
-    a time. Returns (dA (C, H, W, m) or None, (dW, db))."""
+    i.e. dA[c, y, x, n] = sum_{f, u, v} W[f, c, u, v] dZ[f, i, j, n] over s*i + u - p = y, s*j + v - p = x.
+    Returns (dA or None when need_din is False, (dW, db))."""
     W, _ = p
-    cols, A_shape = cache
-    F, C, k, _ = W.shape
-    m = dZ.shape[-1]
+    cols, (C, H, Wd, m) = cache
+    F, _, k, _ = W.shape
     dZ_mat = dZ.reshape(F, -1)
     dW = (dZ_mat @ cols.T).reshape(W.shape)
     dW /= m
@@ -134,18 +157,9 @@ def conv_backward(spec, p, dZ, cache, need_din=True):
     db /= m
     if not need_din:
         return None, (dW, db)
-
-    s, pad = spec["stride"], spec["pad"]
-    _, H, Wd, _ = A_shape
-    Hp, Wp = H + 2 * pad, Wd + 2 * pad
-    Ho, Wo = dZ.shape[1:3]
-    # D: dZ dilated by s, with k-1 zeros before it and enough after it that the full
-    # convolution is exactly Hp x Wp (rows the forward windows never reached get 0).
-    D = np.zeros((F, Hp + k - 1, Wp + k - 1, m), dtype=dZ.dtype)
-    D[:, k - 1:k - 1 + s * (Ho - 1) + 1:s, k - 1:k - 1 + s * (Wo - 1) + 1:s] = dZ
-    W_flip = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, F * k * k)
-    D_cols, _ = im2col(D, k, 1)
-    dP = (W_flip @ D_cols).reshape(C, Hp, Wp, m)
+    pad, Ho, Wo = spec["pad"], dZ.shape[1], dZ.shape[2]
+    dcols = (W.reshape(F, C * k * k).T @ dZ_mat).reshape(C, k, k, Ho, Wo, m)
+    dP = col2im(dcols, spec["stride"], H + 2 * pad, Wd + 2 * pad)
     return dP[:, pad:pad + H, pad:pad + Wd], (dW, db)
 
 
@@ -153,27 +167,27 @@ def conv_backward(spec, p, dZ, cache, need_din=True):
 
 def maxpool_forward(spec, p, A):
     """A_out[c, i, j, n] = max_{u, v < k} A[c, s*i + u, s*j + v, n]      (C, H_out, W_out, m).
-
-    The cache keeps, for every output, the flat index into A of the entry that won
-    (the first one on ties, as in PyTorch), and A's shape."""
+    The cache keeps the windows (C, k*k, H_out, W_out, m), the maxima and A's shape."""
     k, s = spec["size"], spec["stride"]
     C, H, W, m = A.shape
-    win = _windows(A, k, s)                                   # (C, Ho, Wo, m, k, k) view
-    Ho, Wo = win.shape[1:3]
-    flat = win.reshape(C, Ho, Wo, m, k * k)                   # one copy
-    arg = flat.argmax(axis=-1)                                # (C, Ho, Wo, m), 0 .. k*k-1
-    out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-    c, i, j, n = np.ogrid[:C, :Ho, :Wo, :m]
-    y, x = s * i + arg // k, s * j + arg % k                  # where each max sits in A
-    index = ((c * H + y) * W + x) * m + n
-    return out, (index, A.shape)
+    win = _windows(A, k, s)
+    win = win.reshape(C, k * k, *win.shape[3:])              # one copy, examples still last
+    out = win.max(axis=1)
+    return out, (win, out, A.shape)
 
 
 def maxpool_backward(spec, p, dout, cache, need_din=True):
-    """dA[c, y, x, n] = sum of dout over the windows whose max sat at (c, y, x, n); 0 elsewhere.
-    Overlapping windows (stride < size) can pick the same entry; their gradients add up."""
+    """Each output's gradient goes back to the entry that was the max of its window:
+
+        dA[c, s*i + u, s*j + v, n] += dout[c, i, j, n] * [A[c, s*i + u, s*j + v, n] == A_out[c, i, j, n]] / t
+
+    where t is the number of entries tied for that max (almost always 1; an even split of a
+    tie is still a valid subgradient). Overlapping windows (stride < size) add up."""
     if not need_din:
         return None, None
-    index, shape = cache
-    dA = np.bincount(index.ravel(), weights=dout.ravel(), minlength=int(np.prod(shape)))
-    return dA.astype(dout.dtype, copy=False).reshape(shape), None
+    win, out, (C, H, W, m) = cache
+    k = spec["size"]
+    winner = win == out[:, None]                             # (C, k*k, H_out, W_out, m)
+    share = dout / winner.sum(axis=1, dtype=dout.dtype)      # dout / t, in dout's dtype
+    dwin = winner * share[:, None]
+    return col2im(dwin.reshape(C, k, k, *out.shape[1:]), spec["stride"], H, W), None

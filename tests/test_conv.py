@@ -137,7 +137,7 @@ def test_maxpool_backward_matches_finite_differences(k, s):
     assert relative_error(dA, fd) < TOL
 
 
-def test_maxpool_routes_each_gradient_to_one_winner():
+def test_maxpool_routes_each_gradient_to_its_winner():
     A = np.array([[1., 2., 0.],
                   [3., 9., 4.],
                   [5., 5., 5.]]).reshape(1, 3, 3, 1)
@@ -148,11 +148,11 @@ def test_maxpool_routes_each_gradient_to_one_winner():
     expected = np.zeros((3, 3))
     expected[1, 1] = 1111.0                 # all four overlapping windows share the max 9
     np.testing.assert_array_equal(dA[0, :, :, 0], expected)
-    # a tie goes to the first maximum in the window (row-major), as in PyTorch
-    T = np.array([[5., 5.], [5., 5.]]).reshape(1, 2, 2, 1)
+    # a tie splits the gradient evenly between the tied maxima (the sum is kept)
+    T = np.array([[5., 1.], [5., 5.]]).reshape(1, 2, 2, 1)
     _, cache = conv.maxpool_forward(MaxPool(2), None, T)
-    dT, _ = conv.maxpool_backward(MaxPool(2), None, np.ones((1, 1, 1, 1)), cache)
-    assert dT[0, :, :, 0].tolist() == [[1., 0.], [0., 0.]]
+    dT, _ = conv.maxpool_backward(MaxPool(2), None, np.full((1, 1, 1, 1), 3.0), cache)
+    assert dT[0, :, :, 0].tolist() == [[1., 0.], [1., 1.]]
 
 
 def test_maxpool_drops_a_last_partial_window_and_keeps_dtype():
