@@ -133,14 +133,15 @@ def update(params, grads, learning_rate):
     return {k: v - learning_rate * grads["d" + k] for k, v in params.items()}
 
 
-def predict(params, X, layers=None, activation="relu", output="softmax", batch_size=2000):
+def predict(params, X, layers=None, activation="relu", output="softmax", batch_size=1000):
     """Class labels (m,): argmax over each column of A[L] (or A[L] > 0.5 for one sigmoid unit).
-    Runs in batches of `batch_size` columns so a CNN on 10,000 images stays within memory."""
+    Runs in batches of `batch_size` columns: a CNN on 10,000 images at once would build
+    ~1 GB of im2col columns; 1,000 at a time keeps it near 150 MB."""
     probs = predict_proba(params, X, layers, activation, output, batch_size)
     return (probs[0] > 0.5).astype(np.int64) if probs.shape[0] == 1 else probs.argmax(axis=0)
 
 
-def predict_proba(params, X, layers=None, activation="relu", output="softmax", batch_size=2000):
+def predict_proba(params, X, layers=None, activation="relu", output="softmax", batch_size=1000):
     """A[L] (n[L], m) for X (n0, m), computed in batches, no dropout."""
     X = np.asarray(X)
     if X.ndim == 1:
