@@ -40,7 +40,7 @@ from fnn.preprocess import mnistify, resize_area, to_ink        # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
 # (see docs/robustness.md for the table and the command that trained it).
-DEFAULT_MODEL = os.path.join("data", "mnist_mlp.npz")
+DEFAULT_MODEL = os.path.join("data", "mnist_mlp_aug.npz")
 
 GRID = 28                        # the canvas is GRID x GRID cells, like an MNIST digit
 CELL = 20                        # pixels per cell on screen
@@ -412,8 +412,8 @@ def render(surface, state):
     # the prediction
     x, y = PANEL_X, TOP
     probs = state["probs"]
-    _text(surface, fonts[22], "prediction" + ("  (live)" if state["live"] else "  (press S)"),
-          (x, y), MUTED)
+    mode = "live" if state["live"] else "drawing changed: press S" if state["dirty"] else "press S"
+    _text(surface, fonts[22], f"prediction  ({mode})", (x, y), MUTED)
     if probs is None:
         _text(surface, fonts[34], headline(state), (x, y + 44))
         _text(surface, fonts[22], "then press S (or just lift the pen)", (x, y + 82), MUTED)

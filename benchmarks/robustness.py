@@ -161,6 +161,8 @@ def main(argv=None):
         lines.append(f"- `{pth}`: {kinds}"
                      + (f"; trained by `{cmd}`" if cmd else "; no training command recorded")
                      + (f"; test accuracy {pct(test_acc)} %" if isinstance(test_acc, float) else ""))
+    lines += ["", "Files under `models/` are not shipped (git-ignored): the command above each one "
+              "reproduces it bit for bit (train.py is seeded)."]
     text = "\n".join(lines) + "\n"
 
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
