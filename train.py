@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train a network on an MNIST CSV, report on the test set, save the model and its training curve.
 
-    python train.py                                  # the default MLP, ~1 minute, ~98.3% test accuracy
+    python train.py                                  # the default MLP: ~98.5% test accuracy in < 1 minute
     python train.py --arch cnn --out models/cnn.npz  # the CNN (fnn.conv)
     python train.py --help                           # every option
 
@@ -44,6 +44,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         """argparse prints the usage and the message on two lines; fnn CLIs print one line."""
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows "(default: ...)" only for options that have a real default value."""
+    def _get_help_string(self, action):
+        if action.default in (None, False):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _positive_int(text):
@@ -95,7 +103,7 @@ def _hidden(text):
 
 
 def build_parser():
-    p = _Parser(prog=PROG, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    p = _Parser(prog=PROG, formatter_class=_Help,
                 description="Train an fnn network on an MNIST CSV (label + 784 pixels a row, "
                             ".csv or .csv.gz, with or without a header), report accuracy, per-class "
                             "accuracy and the confusion matrix on the test CSV, and save the model "
@@ -121,16 +129,16 @@ def build_parser():
     n.add_argument("--arch", choices=("mlp", "cnn"), default="mlp",
                    help="mlp: dense layers of --hidden sizes; cnn: conv16-relu-pool-conv32-relu-"
                         "pool-dense128-relu-dense10 (ignores --hidden and --activation)")
-    n.add_argument("--hidden", type=_hidden, default=[256, 128], metavar="N,N",
+    n.add_argument("--hidden", type=_hidden, default="256,128", metavar="N,N",
                    help="hidden layer sizes of the MLP, comma-separated")
     n.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
                    help="hidden activation of the MLP")
     o = p.add_argument_group("optimisation")
-    o.add_argument("--epochs", type=_positive_int, default=12, help="passes over the training rows")
+    o.add_argument("--epochs", type=_positive_int, default=15, help="passes over the training rows")
     o.add_argument("--batch-size", type=_positive_int, default=128, metavar="B",
                    help="examples per mini-batch")
     o.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="update rule")
-    o.add_argument("--lr", type=_number(0), default=1e-3, help="initial learning rate alpha_0")
+    o.add_argument("--lr", type=_number(0), default=2e-3, help="initial learning rate alpha_0")
     o.add_argument("--schedule", choices=tuple(SCHEDULES), default="cosine",
                    help="learning-rate schedule over epochs t: constant; inverse_time alpha_0/(1+decay t); "
                         "step alpha_0 drop^floor(t/every); cosine from alpha_0 down to 0 at the last epoch")
@@ -140,7 +148,7 @@ def build_parser():
     o.add_argument("--every", type=_positive_int, default=4, help="epochs between drops of --schedule step")
     o.add_argument("--l2", type=_number(0, low_ok=True), default=0.0,
                    help="L2 penalty lambda: J + (lambda/2m) sum ||W||^2")
-    o.add_argument("--dropout", type=_number(0, 1, low_ok=True), default=0.0, metavar="P",
+    o.add_argument("--dropout", type=_number(0, 1, low_ok=True), default=0.2, metavar="P",
                    help="probability of dropping each hidden activation while training")
     o.add_argument("--seed", type=_count, default=0,
                    help="seed of every random choice (init, split, shuffling, dropout, augmentation): "
@@ -289,13 +297,13 @@ def run(args, out, command):
                     best = {"params": rec["params"], "val_acc": val_acc, "epoch": e}
                 print(f"epoch {e}/{args.epochs}  validation accuracy {percent(val_acc)}  "
                       f"elapsed {rec['elapsed']:.1f} s", flush=True)
-    except KeyboardInterrupt:
+        params = last["params"]
+        C = confusion_matrix(y_test, fnn.predict(params, X_test, layers))
+    except KeyboardInterrupt:                      # in training or in the test evaluation
         return interrupted(args, out, command, layers, name, history, best, last, epochs_done,
                            X_val, y_val, time.perf_counter() - t_start)
 
-    params = last["params"]
-    test_pred = fnn.predict(params, X_test, layers)
-    C = confusion_matrix(y_test, test_pred)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # from here on, finish writing the files
     test_acc = float(np.trace(C) / C.sum())
     val_acc = history["val"][-1][1] if history["val"] else None
     print(f"test accuracy {percent(test_acc)} on {y_test.size} rows of {args.test}")
@@ -409,25 +417,39 @@ def curve(out, history, title, subtitle):
     xmax = float(it[-1])
     xt, _ = _ticks(0, xmax)
 
-    def panel(top, bottom, ylo, yhi, ylabel, series, points=(), fmt="{:g}"):
+    def panel(top, bottom, ylo, yhi, ylabel, series, points=(), log=False):
+        """One plot: grid, tick labels, lines (clipped to the panel), points, frame, axis labels.
+        log: the y axis is log10, with labels at the powers of ten."""
         rect = pygame.Rect(x0, top, x1 - x0, bottom - top)
-        X = lambda v: x0 + (np.asarray(v) / max(xmax, 1)) * (x1 - x0)
-        Y = lambda v: bottom - (np.clip(np.asarray(v), ylo, yhi) - ylo) / (yhi - ylo) * (bottom - top)
-        yt, ystep = _ticks(ylo, yhi, 5)
-        for v in yt:
+        f = (lambda v: np.log10(np.maximum(np.asarray(v, dtype=np.float64), 1e-30))) if log else np.asarray
+        lo, hi = f(ylo), f(yhi)
+        X = lambda v: x0 + (np.asarray(v, dtype=np.float64) / max(xmax, 1)) * (x1 - x0)
+        Y = lambda v: bottom - (f(v) - lo) / (hi - lo) * (bottom - top)
+        if log:
+            yt = [10.0 ** e for e in range(int(np.ceil(lo - 1e-9)), int(np.floor(hi + 1e-9)) + 1)]
+            for e in range(int(np.floor(lo)), int(np.ceil(hi))):     # light lines at 2x and 5x
+                for v in (2 * 10.0 ** e, 5 * 10.0 ** e):
+                    if ylo < v < yhi:
+                        pygame.draw.line(surf, (242, 242, 242), (x0, Y(v)), (x1, Y(v)))
+            labels = [f"{v:g}" for v in yt]
+        else:
+            yt, ystep = _ticks(ylo, yhi, 5)
+            labels = [f"{round(v / ystep) * ystep:.2f}" for v in yt]
+        for v, label in zip(yt, labels):
             pygame.draw.line(surf, grid, (x0, Y(v)), (x1, Y(v)))
-            label = fmt.format(round(v / ystep) * ystep)
             text(label, (x0 - 8, Y(v)), small, anchor="midright")
         for v in xt:
             pygame.draw.line(surf, grid, (X(v), top), (X(v), bottom))
             text(f"{int(round(v))}", (X(v), bottom + 6), small, anchor="midtop")
+        surf.set_clip(rect)                       # a curve leaving the range leaves the panel
         for xs, ys, color, width in series:
             if len(xs) > 1:
-                pts = np.column_stack([X(xs), Y(ys)])
+                pts = np.column_stack([X(xs), np.clip(Y(ys), top - 10, bottom + 10)])
                 pygame.draw.lines(surf, color, False, pts.tolist(), width)
         for xs, ys, color in points:
             for px, py in zip(X(xs), Y(ys)):
                 pygame.draw.circle(surf, color, (int(px), int(py)), 5)
+        surf.set_clip(None)
         pygame.draw.rect(surf, ink, rect, 1)
         text(ylabel, (x0 - 62, (top + bottom) // 2), font, anchor="center", angle=90)
         text("iteration", ((x0 + x1) // 2, bottom + 24), font, anchor="midtop")
@@ -435,14 +457,18 @@ def curve(out, history, title, subtitle):
 
     blue, light_blue = (31, 90, 200), (180, 200, 240)
     orange, light_orange, green = (220, 110, 20), (245, 205, 165), (20, 150, 60)
-    yhi = float(np.percentile(loss, 99.5)) * 1.05 or 1.0
-    panel(70, 360, 0.0, yhi, "loss",
-          [(it, loss, light_blue, 1), (it, loss_s, blue, 2)], fmt="{:.2f}")
+    positive = loss[loss > 0]
+    lmin = float(np.percentile(positive, 1)) if positive.size else 1e-3
+    lmax = float(loss_s.max()) if np.isfinite(loss_s.max()) else 10.0
+    ylo = 10.0 ** np.floor(np.log10(max(lmin, 1e-8)))
+    yhi = 10.0 ** np.ceil(np.log10(max(lmax, ylo * 10)))
+    panel(70, 360, ylo, yhi, "loss (log scale)", [(it, loss, light_blue, 1), (it, loss_s, blue, 2)],
+          log=True)
     lo_src = np.concatenate([acc_s[it.size // 10:], [v for _, v in val]]) if it.size > 10 else acc_s
     alo = max(0.0, np.floor(20 * float(np.min(lo_src)) - 1e-9) / 20)
     panel(420, H - 50, alo, 1.0, "accuracy",
           [(it, acc, light_orange, 1), (it, acc_s, orange, 2)],
-          points=[([i for i, _ in val], [v for _, v in val], green)], fmt="{:.2f}")
+          points=[([i for i, _ in val], [v for _, v in val], green)])
 
     # legends
     lx = x1 - 250
