@@ -21,6 +21,14 @@ import sys
 import tempfile
 import time
 
+if __name__ == "__main__":
+    # One BLAS thread unless the environment says otherwise, set before NumPy loads BLAS. Measured
+    # on the 2-core machine, a mini-batch step of the default MLP: 2.0 ms on 1 thread; on 2 threads
+    # 1.76 ms when the other core is idle but 13 ms when anything else runs on it. One thread
+    # also gives the same weights for a --seed whatever the core count.
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 import numpy as np
 
 import fnn
@@ -111,6 +119,8 @@ def build_parser():
                             "Ctrl-C stops early and saves the best model so far.",
                 epilog="Exit codes: 0 done, 2 bad input or diverged run (one line on stderr, "
                        "nothing written), 130 interrupted (best model so far saved). "
+                       "BLAS runs on one thread (faster on a busy 2-core machine, same weights "
+                       "for a seed on any core count) unless OPENBLAS_NUM_THREADS is set. "
                        "The shipped model: python train.py --out data/mnist_mlp.npz")
     d = p.add_argument_group("data")
     d.add_argument("--train", default=os.path.join("data", "mnist_train.csv.gz"),
@@ -487,6 +497,9 @@ def curve(out, history, title, subtitle):
     existed = os.path.exists(path)
     try:
         pygame.image.save(surf, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)             # mkstemp made it 0600; a PNG is for everyone
         os.replace(tmp, path)
     except (pygame.error, OSError) as e:
         print(f"{PROG}: warning: could not write the training curve {path} ({e})", file=sys.stderr)
