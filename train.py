@@ -194,10 +194,18 @@ def describe(layers):
     return "-".join(f(s) for f, s in zip(parts, layers[1:-1]) if f is not None)
 
 
-def check_out(out):
-    """Fail before training, not after, when the model cannot be written to `out`."""
+def check_out(out, inputs=()):
+    """Fail before training, not after, when the model cannot be written to `out`, or when
+    writing it (or its .png curve) would overwrite one of the input CSVs."""
     if os.path.isdir(out):
         raise UsageError(f"{out}: is a folder; --out needs a file name such as {DEFAULT_OUT['mlp']}")
+    if os.path.splitext(out)[1].lower() == ".png":
+        raise UsageError(f"{out}: --out names the model file (.npz); its curve goes next to it as .png")
+    png = os.path.splitext(out)[0] + ".png"
+    for path in inputs:
+        for target in (out, png):
+            if os.path.exists(path) and os.path.exists(target) and os.path.samefile(path, target):
+                raise UsageError(f"{out}: writing the model would overwrite the input {path}")
     folder = os.path.dirname(os.path.abspath(out))
     try:
         os.makedirs(folder, exist_ok=True)
@@ -247,7 +255,7 @@ def main(argv=None):
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted before training started; nothing written", file=sys.stderr)
+        print(f"\n{PROG}: interrupted before a model was saved; nothing written", file=sys.stderr)
         return 130
     except BrokenPipeError:                                   # e.g. python train.py | head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -256,7 +264,7 @@ def main(argv=None):
 
 def run(args, out, command):
     t_start = time.perf_counter()
-    check_out(out)
+    check_out(out, (args.train, args.test))
     layers = network(args)
     try:
         L.param_shapes(layers)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import fnn
+import fnn.data
 from fnn.report import confusion_matrix, format_report, per_class_accuracy
 from fnn.training import fit, minibatches, train_step
 from fnn.optimizers import OPTIMIZERS
@@ -224,6 +225,28 @@ def test_out_is_a_folder(csvs, tmp_path):
                                      f"name such as {os.path.join('models', 'mnist_mlp.npz')}"]
 
 
+def test_out_would_overwrite_an_input_or_is_a_png(csvs, tmp_path):
+    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", csvs["test_plain"])
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [f"train.py: error: {csvs['test_plain']}: writing the model would "
+                                     f"overwrite the input {csvs['test_plain']}"]
+    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", tmp_path / "m.png")
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [f"train.py: error: {tmp_path / 'm.png'}: --out names the model "
+                                     f"file (.npz); its curve goes next to it as .png"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shipped_model_has_the_stated_accuracy():
+    """data/mnist_mlp.npz: trained by the defaults, its recorded test accuracy is real and >= 98.2%."""
+    params, layers, meta = fnn.load(os.path.join(ROOT, "data", "mnist_mlp.npz"))
+    assert meta["command"] == "python train.py --out data/mnist_mlp.npz"
+    X, y = fnn.data.load_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"))
+    acc = fnn.accuracy(params, X, y, layers)
+    assert acc == pytest.approx(meta["test_accuracy"]) and acc >= 0.982
+    assert os.path.exists(os.path.join(ROOT, "data", "mnist_mlp.png"))
+
+
 def test_diverging_run_exits_2_and_writes_nothing(csvs, tmp_path):
     out = tmp_path / "model.npz"
     out.write_bytes(b"keep me")
@@ -239,7 +262,10 @@ def test_diverging_run_exits_2_and_writes_nothing(csvs, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
-def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path):
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path, presses):
+    """One Ctrl-C after two epochs; or two in quick succession (the second lands while the
+    first is being handled: it must not break the save)."""
     out = tmp_path / "model.npz"
     p = subprocess.Popen([sys.executable, TRAIN_PY, "--train", str(csvs["kaggle"]), "--test",
                           str(csvs["test_plain"]), "--out", str(out), "--epochs", "1000",
@@ -254,6 +280,9 @@ def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path):
                 break
         assert sum(l.startswith("epoch ") for l in seen) == 2, "".join(seen)
         p.send_signal(signal.SIGINT)
+        if presses == 2:
+            time.sleep(0.02)
+            p.send_signal(signal.SIGINT)
         rest, err = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
