@@ -61,7 +61,7 @@ CNN = [fnn.Input(1, 28, 28), fnn.Conv(16, 3, pad=1), "relu", fnn.MaxPool(2),
        fnn.Dense(128), "relu", fnn.Dense(10), "softmax"]
 CLASSIC = [784, 10, 10]
 LR = 1e-3
-SECTIONS = ("mlp", "cnn", "train", "inference", "memory", "classic")
+SECTIONS = ("mlp", "cnn", "threads1", "train", "inference", "memory", "classic")
 TARGETS = {"mlp_ratio": 0.8, "cnn_ratio": 1.0, "acc_points": 0.3, "one_digit_ms": 2.0}
 FULL = dict(n_train=None, n_test=None, repeats=3, mlp_epochs=5, cnn_epochs=1, classic_iters=500,
             classic_repeats=2, digit_calls=300, memory_steps=200)
@@ -343,22 +343,41 @@ def load():
     return os.getloadavg()[0]
 
 
-def openblas_runtime():
-    """(core type, threads) that the OpenBLAS loaded by NumPy reports at run time, or None."""
+def _openblas():
+    """(get_corename, get_num_threads, set_num_threads) of the OpenBLAS that NumPy loaded, or None."""
     try:
         path = next(l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l.lower())
         lib = ctypes.CDLL(path)
-        for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", "")):
-            try:
-                core = getattr(lib, f"{prefix}get_corename{suffix}")
-                nthr = getattr(lib, f"{prefix}get_num_threads{suffix}")
-            except AttributeError:
-                continue
-            core.restype = ctypes.c_char_p
-            return core().decode(), int(nthr())
     except (StopIteration, OSError):
-        pass
+        return None
+    for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", "")):
+        try:
+            fs = [getattr(lib, f"{prefix}{f}{suffix}") for f in ("get_corename", "get_num_threads",
+                                                                   "set_num_threads")]
+        except AttributeError:
+            continue
+        fs[0].restype = ctypes.c_char_p
+        return fs
     return None
+
+
+def openblas_runtime():
+    """(core type, threads) that the OpenBLAS loaded by NumPy reports at run time, or None."""
+    f = _openblas()
+    return (f[0]().decode(), int(f[1]())) if f else None
+
+
+def set_threads(blas, tm, torch_threads=None):
+    """Set OpenBLAS's thread count (and torch's, to torch_threads or the same) at run time;
+    -> the previous (blas, torch) counts, to restore them with set_threads(*before, ...)."""
+    f = _openblas()
+    if f is None:
+        raise RuntimeError("cannot set the BLAS thread count: NumPy's OpenBLAS not found")
+    before = (int(f[1]()), tm.torch.get_num_threads() if tm else None)
+    f[2](blas)
+    if tm:
+        tm.torch.set_num_threads(torch_threads or blas)
+    return before
 
 
 def machine(tm):
@@ -439,12 +458,14 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed):
     w("| benchmark | fnn | PyTorch | fnn / PyTorch | target | met |")
     w("|---|---|---|---|---|---|")
     for name, label, ratio_key in (
-            ("mlp", f"MLP 784-128-128-10, batch 128, Adam: s / epoch", "mlp_ratio"),
-            ("cnn", "CNN conv16-pool-conv32-pool-128-10, batch 64, Adam: s / epoch", "cnn_ratio")):
+            ("mlp", "MLP 784-128-128-10, batch 128, Adam: s / epoch", "mlp_ratio"),
+            ("cnn", "CNN conv16-pool-conv32-pool-128-10, batch 64, Adam: s / epoch", "cnn_ratio"),
+            ("mlp1", "MLP, 1 thread each (as train.py runs): s / epoch", "mlp_ratio"),
+            ("cnn1", "CNN, 1 thread each: s / epoch", "cnn_ratio")):
         if name not in r:
             continue
         m = r[name]
-        epochs = cfg[f"{name}_epochs"]
+        epochs = cfg[f"{name[:3]}_epochs"]
         ratio = median(m["fnn_s"]) / median(m["torch_s"]) if m["torch_s"] else None
         target = TARGETS[ratio_key]
         w(f"| {label} | {fmt_range(m['fnn_s'])} | {fmt_range(m['torch_s'])} | "
@@ -452,7 +473,8 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed):
         fa, ta = median(m["fnn_acc"]), median(m["torch_acc"]) if m["torch_acc"] else None
         diff = f"{fa - ta:+.2f} points" if ta is not None else "—"
         ok = verdict(abs(fa - ta) <= TARGETS["acc_points"]) if ta is not None else "—"
-        w(f"| {name.upper()} test accuracy after {epochs} epoch{'s' * (epochs > 1)} | "
+        short = {"mlp": "MLP", "cnn": "CNN", "mlp1": "MLP (1 thread)", "cnn1": "CNN (1 thread)"}[name]
+        w(f"| {short} test accuracy after {epochs} epoch{'s' * (epochs > 1)} | "
           f"{fmt_range(m['fnn_acc'], ' %')} | {fmt_range(m['torch_acc'], ' %')} | {diff} | "
           f"within {TARGETS['acc_points']} points | {ok} |")
     if "inference" in r:
@@ -543,7 +565,7 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed):
     w("")
     w("## Raw timings (seconds, in the order measured)")
     w("")
-    for name in ("mlp", "cnn", "classic"):
+    for name in ("mlp", "cnn", "mlp1", "cnn1", "classic"):
         if name in r:
             for side in ("fnn", "torch"):
                 if r[name][f"{side}_s"]:
@@ -625,6 +647,16 @@ def main(argv=None):
             log(f"[{s}]")
             r[s] = {"mlp": bench_mlp, "cnn": bench_cnn, "classic": bench_classic}[s](data, cfg, tm)
             loads.append(load())
+    if "threads1" in sections:           # train.py pins BLAS to one thread: the same, both sides
+        log("[threads1: mlp and cnn again, OpenBLAS and torch on 1 thread each]")
+        before = set_threads(1, tm)
+        try:
+            r["mlp1"] = bench_mlp(data, cfg, tm)
+            loads.append(load())
+            r["cnn1"] = bench_cnn(data, cfg, tm)
+            loads.append(load())
+        finally:
+            set_threads(before[0], tm, before[1])
     if "inference" in sections:
         log("[inference]")
         r["inference"] = bench_inference(data, cfg, tm, {k: r[k] for k in ("mlp", "cnn") if k in r})
