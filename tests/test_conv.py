@@ -13,7 +13,7 @@ from fnn.layers import Conv, Dense, Flatten, Input, MaxPool, param_shapes
 
 TOL = 1e-6
 CONV_CASES = [(1, 1, 0), (3, 1, 0), (3, 1, 1), (3, 2, 1), (5, 2, 2), (4, 3, 0), (2, 2, 1)]   # (k, s, p)
-POOL_CASES = [(2, 2), (3, 2), (3, 1), (2, 3)]                                                # (k, s)
+POOL_CASES = [(2, 2), (3, 3), (3, 2), (3, 1), (2, 3)]                                                # (k, s)
 
 
 def conv_spec(F, k, s, p):
@@ -55,21 +55,24 @@ def input_gradient_by_finite_differences(f, A, G, eps=1e-6):
 
 # ---- convolution against its definition ---------------------------------------------------
 
+@pytest.mark.parametrize("C", [1, 3])
 @pytest.mark.parametrize("k,s,p", CONV_CASES)
-def test_conv_forward_matches_the_definition(k, s, p):
-    rng = np.random.default_rng(k * 100 + s * 10 + p)
-    A, W, b = rng.standard_normal((2, 7, 6, 3)), rng.standard_normal((4, 2, k, k)), rng.standard_normal((4, 1))
+def test_conv_forward_matches_the_definition(k, s, p, C):
+    rng = np.random.default_rng(k * 100 + s * 10 + p + 1000 * C)
+    A, W, b = rng.standard_normal((C, 7, 6, 3)), rng.standard_normal((4, C, k, k)), rng.standard_normal((4, 1))
     spec = conv_spec(4, k, s, p)
     Z, _ = conv.conv_forward(spec, (W, b), A)
-    assert list(Z.shape[:3]) == conv.conv_out_shape(spec, [2, 7, 6])
+    assert list(Z.shape[:3]) == conv.conv_out_shape(spec, [C, 7, 6])
     np.testing.assert_allclose(Z, conv_by_definition(A, W, b, s, p), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("C", [1, 3])
 @pytest.mark.parametrize("k,s,p", CONV_CASES)
-def test_conv_backward_matches_finite_differences(k, s, p):
-    """dA against finite differences of the layer; dW, db against the parameters' finite differences."""
-    rng = np.random.default_rng(k * 100 + s * 10 + p + 1)
-    A, W, b = rng.standard_normal((2, 6, 5, 2)), rng.standard_normal((3, 2, k, k)), rng.standard_normal((3, 1))
+def test_conv_backward_matches_finite_differences(k, s, p, C):
+    """dA against finite differences of the layer; dW, db against the parameters' finite differences.
+    Strides 1, 2 and 3, padding 0, 1 and 2, overlapping and non-overlapping windows, 1 and 3 channels."""
+    rng = np.random.default_rng(k * 100 + s * 10 + p + 1000 * C + 1)
+    A, W, b = rng.standard_normal((C, 6, 5, 2)), rng.standard_normal((3, C, k, k)), rng.standard_normal((3, 1))
     spec = conv_spec(3, k, s, p)
     Z, cache = conv.conv_forward(spec, (W, b), A)
     G = rng.standard_normal(Z.shape)
@@ -82,6 +85,21 @@ def test_conv_backward_matches_finite_differences(k, s, p):
     assert relative_error(dA, fd_A) < TOL
     assert relative_error(dW * m, fd_W) < TOL     # backward averages dW, db over the m examples
     assert relative_error(db * m, fd_b) < TOL
+
+
+@pytest.mark.parametrize("k,s", [(3, 1), (3, 2), (2, 2), (2, 3), (1, 1)])
+def test_col2im_is_the_adjoint_of_im2col(k, s):
+    """<im2col(P), Y> = <P, col2im(Y)> for every P and Y: col2im is im2col's transpose, which is
+    what the chain rule asks of the backward pass. Overlapping (s < k), tiling, and gapped windows."""
+    rng = np.random.default_rng(10 * k + s)
+    P = rng.standard_normal((2, 7, 8, 3))
+    cols, (Ho, Wo) = conv.im2col(P, k, s)
+    Y = rng.standard_normal(cols.shape)
+    # col2im takes the window offset first: rows (c, u, v) of X_col -> (u, v, c)
+    dwin = Y.reshape(2, k, k, Ho, Wo, 3).transpose(1, 2, 0, 3, 4, 5)
+    dP = conv.col2im(dwin, s, 7, 8)
+    assert dP.shape == P.shape
+    assert np.sum(cols * Y) == pytest.approx(np.sum(P * dP), rel=1e-12)
 
 
 def test_conv_backward_skips_dA_when_not_needed():
@@ -122,12 +140,15 @@ def test_maxpool_forward_matches_the_definition(k, s):
     np.testing.assert_array_equal(out, maxpool_by_definition(A, k, s))
 
 
+@pytest.mark.parametrize("shape", [(2, 6, 7, 2), (3, 6, 6, 2)])
 @pytest.mark.parametrize("k,s", POOL_CASES)
-def test_maxpool_backward_matches_finite_differences(k, s):
+def test_maxpool_backward_matches_finite_differences(k, s, shape):
     """Distinct random values, so no max is tied and the gradient exists; overlapping
-    windows (stride < size) make the gradients of shared maxima add up."""
-    rng = np.random.default_rng(k * 10 + s + 1)
-    A = rng.standard_normal((2, 6, 7, 2))
+    windows (stride < size) make the gradients of shared maxima add up. (3, 6, 6) with
+    size = stride = 2 or 3 is tiled exactly by the windows (dA is written in place);
+    (2, 6, 7) leaves a column or a row in no window (col2im)."""
+    rng = np.random.default_rng(k * 10 + s + shape[0])
+    A = rng.standard_normal(shape)
     spec = MaxPool(k, s)
     out, cache = conv.maxpool_forward(spec, None, A)
     G = rng.standard_normal(out.shape)
@@ -155,6 +176,46 @@ def test_maxpool_routes_each_gradient_to_its_winner():
     assert dT[0, :, :, 0].tolist() == [[1., 0.], [1., 1.]]
 
 
+@pytest.mark.parametrize("k,s", [(2, 2), (3, 3), (3, 2)])
+def test_maxpool_tied_maxima_against_finite_differences(k, s):
+    """At a tie the max has no derivative, only one-sided ones: raising one tied entry by eps
+    raises the output by eps, lowering it changes nothing (the other tied entry still holds the max).
+    So each entry of a two-way tie has central difference 1/2: the even split. Moving all t tied
+    entries together by eps moves the output by eps, so the split gradients must sum to what
+    that finite difference measures, for t = 2, 3, 4 (example n has a t = n + 2 way tie in its
+    first window; with s < k the tied entries also sit in neighbouring windows, which add up)."""
+    rng = np.random.default_rng(7 * k + s)
+    A = rng.standard_normal((1, 7, 7, 3))
+    spec = MaxPool(k, s)
+    offsets = [(u, v) for u in range(k) for v in range(k)]
+    ties = {n: offsets[:n + 2] for n in range(3)}
+    top = A.max() + 1.0
+    for n, tied in ties.items():
+        for u, v in tied:
+            A[0, u, v, n] = top                      # the same value, above everything else
+    f = lambda a: conv.maxpool_forward(spec, None, a)[0]
+    out, cache = conv.maxpool_forward(spec, None, A)
+    G = rng.standard_normal(out.shape)
+    dA, _ = conv.maxpool_backward(spec, None, G, cache)
+
+    def fd(direction, eps=1e-6):
+        return (np.sum(f(A + eps * direction) * G) - np.sum(f(A - eps * direction) * G)) / (2 * eps)
+
+    for n, tied in ties.items():
+        move = np.zeros_like(A)
+        for u, v in tied:
+            move[0, u, v, n] = 1.0
+        assert sum(dA[0, u, v, n] for u, v in tied) == pytest.approx(fd(move), rel=1e-6)
+        if s >= k:                                   # only window (0, 0) holds them: g / t each
+            for u, v in tied:
+                assert dA[0, u, v, n] == pytest.approx(G[0, 0, 0, n] / len(tied), rel=1e-12)
+        if len(tied) == 2:                           # per entry, the central difference is the split
+            for u, v in tied:
+                e = np.zeros_like(A)
+                e[0, u, v, n] = 1.0
+                assert dA[0, u, v, n] == pytest.approx(fd(e), rel=1e-6)
+
+
 def test_maxpool_drops_a_last_partial_window_and_keeps_dtype():
     A = np.arange(2 * 5 * 5 * 3, dtype=np.float32).reshape(2, 5, 5, 3)
     out, cache = conv.maxpool_forward(MaxPool(2), None, A)
@@ -162,6 +223,19 @@ def test_maxpool_drops_a_last_partial_window_and_keeps_dtype():
     dA, _ = conv.maxpool_backward(MaxPool(2), None, np.ones_like(out), cache)
     assert dA.dtype == np.float32 and dA.sum() == out.size
     assert not dA[:, 4, :].any() and not dA[:, :, 4].any()     # row/column 4 is in no window
+
+
+def test_flatten_backward_matches_finite_differences():
+    """Flatten orders features (c, h, w), examples last, and its backward is its exact inverse."""
+    from fnn.layers import flatten_backward, flatten_forward
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((3, 4, 5, 2))
+    out, cache = flatten_forward(Flatten(), None, A)
+    assert out.shape == (60, 2) and out[1 * 20 + 2 * 5 + 3, 1] == A[1, 2, 3, 1]
+    G = rng.standard_normal(out.shape)
+    dA, grads = flatten_backward(Flatten(), None, G, cache)
+    fd = input_gradient_by_finite_differences(lambda a: flatten_forward(Flatten(), None, a)[0], A, G)
+    assert grads is None and relative_error(dA, fd) < TOL
 
 
 # ---- whole networks -----------------------------------------------------------------------
