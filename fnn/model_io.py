@@ -42,6 +42,7 @@ def save(path, params, layers=None, activation="relu", output="softmax", meta=No
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".fnn-tmp-", suffix=".npz")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a model file gets the usual mode
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **{HEADER: np.array(header)}, **params)
             f.flush()
@@ -52,6 +53,12 @@ def save(path, params, layers=None, activation="relu", output="softmax", meta=No
             os.unlink(tmp)
         raise
     return path
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load(path):

@@ -58,6 +58,16 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, model, monkeypatch):
     assert os.listdir(tmp_path) == ["m.npz"]
 
 
+def test_saved_file_has_the_usual_permissions(tmp_path, model):
+    path = tmp_path / "m.npz"
+    mask = os.umask(0o022)
+    try:
+        fnn.save(path, model)
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_refuses_to_save_nan_weights(tmp_path, model):
     path = tmp_path / "m.npz"
     bad = {**model, "W2": np.full_like(model["W2"], np.nan)}
