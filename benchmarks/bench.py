@@ -343,6 +343,21 @@ def load():
     return os.getloadavg()[0]
 
 
+def cpu_snapshot():
+    """(busy CPU seconds of the whole machine, CPU seconds of this process and its waited-for
+    children) now. The difference between two snapshots is what OTHER processes used."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:9]]
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")   # minus idle, iowait
+    t = os.times()
+    return busy, t.user + t.system + t.children_user + t.children_system
+
+
+def others_share(a, b, wall):
+    """Fraction of the machine's CPU capacity that other processes used between snapshots a, b."""
+    return max(0.0, (b[0] - a[0]) - (b[1] - a[1])) / (wall * (os.cpu_count() or 1))
+
+
 def _openblas():
     """(get_corename, get_num_threads, set_num_threads) of the OpenBLAS that NumPy loaded, or None."""
     try:
@@ -430,7 +445,7 @@ def verdict(ok):
     return "yes" if ok else "**no**"
 
 
-def report(r, args, cfg, info, why_no_torch, started, loads, elapsed):
+def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
     tm = info["torch"] is not None
     L = []
     w = L.append
@@ -446,7 +461,9 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed):
     w("")
     w(f"run on {started:%Y-%m-%d %H:%M %Z} (took {elapsed / 60:.1f} min). "
       f"Load average (1 min) at the start {loads[0]:.2f}, at the end {loads[-1]:.2f}, "
-      f"highest seen between sections {max(loads):.2f}.")
+      f"highest seen between sections {max(loads):.2f} (this benchmark itself adds up to 2). "
+      "CPU time used by OTHER processes, as a share of the whole machine, per section: "
+      + ", ".join(f"{k} {100 * v:.0f} %" for k, v in snaps.items()) + ".")
     w("")
     w("## Results")
     w("")
@@ -634,6 +651,7 @@ def main(argv=None):
     started = datetime.datetime.now().astimezone()
     t_start = time.perf_counter()
     loads = [load()]
+    snaps = {}                     # section -> share of the CPU that other processes used
     info = machine(tm)
     log(f"fnn benchmark: sections {', '.join(sections)}; PyTorch: "
         f"{info['torch']['version'] if tm else why}; load {loads[0]:.2f}")
@@ -642,34 +660,36 @@ def main(argv=None):
     Xt, yt = load_csv(ROOT / "data" / "mnist_test.csv.gz", max_rows=cfg["n_test"])
     data = (X, y, Xt, yt)
     r = {}
+
+    def section(name, f):
+        a, t0 = cpu_snapshot(), time.perf_counter()
+        log(f"[{name}]")
+        out = f()
+        snaps[name] = others_share(a, cpu_snapshot(), time.perf_counter() - t0)
+        loads.append(load())
+        log(f"  other processes used {100 * snaps[name]:.0f} % of the CPU during {name}")
+        return out
+
     for s in ("mlp", "cnn", "classic"):
         if s in sections:
-            log(f"[{s}]")
-            r[s] = {"mlp": bench_mlp, "cnn": bench_cnn, "classic": bench_classic}[s](data, cfg, tm)
-            loads.append(load())
+            f = {"mlp": bench_mlp, "cnn": bench_cnn, "classic": bench_classic}[s]
+            r[s] = section(s, lambda: f(data, cfg, tm))
     if "threads1" in sections:           # train.py pins BLAS to one thread: the same, both sides
-        log("[threads1: mlp and cnn again, OpenBLAS and torch on 1 thread each]")
+        log("(threads1: mlp and cnn again, OpenBLAS and torch on 1 thread each)")
         before = set_threads(1, tm)
         try:
-            r["mlp1"] = bench_mlp(data, cfg, tm)
-            loads.append(load())
-            r["cnn1"] = bench_cnn(data, cfg, tm)
-            loads.append(load())
+            r["mlp1"] = section("mlp1", lambda: bench_mlp(data, cfg, tm))
+            r["cnn1"] = section("cnn1", lambda: bench_cnn(data, cfg, tm))
         finally:
             set_threads(before[0], tm, before[1])
     if "inference" in sections:
-        log("[inference]")
-        r["inference"] = bench_inference(data, cfg, tm, {k: r[k] for k in ("mlp", "cnn") if k in r})
-        loads.append(load())
+        r["inference"] = section("inference", lambda: bench_inference(
+            data, cfg, tm, {k: r[k] for k in ("mlp", "cnn") if k in r}))
     if "memory" in sections:
-        log("[memory]")
-        r["memory"] = bench_memory(args, cfg, tm)
-        loads.append(load())
+        r["memory"] = section("memory", lambda: bench_memory(args, cfg, tm))
     if "train" in sections:
-        log("[train]")
-        r["train"] = bench_train(args)
-        loads.append(load())
-    text = report(r, args, cfg, info, why, started, loads, time.perf_counter() - t_start)
+        r["train"] = section("train", lambda: bench_train(args))
+    text = report(r, args, cfg, info, why, started, loads, time.perf_counter() - t_start, snaps)
     if out == "-":
         print(text)
     else:
