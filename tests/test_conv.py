@@ -318,20 +318,31 @@ def test_cnn_model_file_round_trip(tmp_path):
 
 def test_small_cnn_learns_mnist_beyond_frozen_random_filters(mnist_train_slice, mnist_test_slice):
     """3 epochs of Adam (lr 3e-3, batches of 32) on the 6,000-image slice, scored on 2,000 test
-    images. Measured with exactly this loop and seed: the net reaches 0.936, while the same loop
-    with dW1 and db1 set to zero (conv filters frozen at their random start) reaches 0.9085.
-    So the floor 0.925 needs the conv layer's own gradient to be right, not just the dense one."""
+    images, twice: with the conv layer's own gradient, and with dW1 and db1 set to zero (filters
+    frozen at their random start, the dense layer still learning). Measured with this loop on
+    seeds 0, 1, 2: 0.936, 0.9305, 0.926 against frozen 0.9085, 0.898, 0.8995. So the margin of
+    1.5 points needs the conv gradient to be right (a wrong one does no better than frozen)."""
     X, y = mnist_train_slice
     Xt, yt = mnist_test_slice
     net = [Input(1, 28, 28), Conv(8, 5, stride=2, pad=2), "relu", Flatten(), Dense(10), "softmax"]
-    params = fnn.init_params(net, seed=0)
-    W1_start = params["W1"].copy()
-    state, rng = opt.adam_init(params), np.random.default_rng(0)
-    for _ in range(3):
-        perm = rng.permutation(X.shape[1])
-        for j in range(0, X.shape[1], 32):
-            idx = perm[j:j + 32]
-            _, cache = fnn.forward(params, X[:, idx], net)
-            params, state = opt.adam_update(params, fnn.backward(params, cache, y[idx]), state, 3e-3)
-    assert not np.allclose(params["W1"], W1_start)
-    assert fnn.accuracy(params, Xt, yt, net) >= 0.925
+
+    def train(freeze_conv):
+        params = fnn.init_params(net, seed=0)
+        state, rng = opt.adam_init(params), np.random.default_rng(0)
+        for _ in range(3):
+            perm = rng.permutation(X.shape[1])
+            for j in range(0, X.shape[1], 32):
+                idx = perm[j:j + 32]
+                _, cache = fnn.forward(params, X[:, idx], net)
+                grads = fnn.backward(params, cache, y[idx])
+                if freeze_conv:
+                    grads["dW1"], grads["db1"] = 0 * grads["dW1"], 0 * grads["db1"]
+                params, state = opt.adam_update(params, grads, state, 3e-3)
+        return params
+
+    params = train(freeze_conv=False)
+    start = fnn.init_params(net, seed=0)
+    assert not np.allclose(params["W1"], start["W1"])
+    learned = fnn.accuracy(params, Xt, yt, net)
+    frozen = fnn.accuracy(train(freeze_conv=True), Xt, yt, net)
+    assert learned >= 0.92 and learned >= frozen + 0.015, (learned, frozen)
