@@ -395,6 +395,18 @@ def set_threads(blas, tm, torch_threads=None):
     return before
 
 
+def git_state():
+    """The commit the figures belong to, and which measured files differ from it (if any)."""
+    def git(*a):
+        try:
+            return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True,
+                                  timeout=20).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    dirty = git("status", "--porcelain", "--", "fnn", "train.py", "benchmarks")
+    return git("rev-parse", "--short", "HEAD").strip() or "unknown", [l[3:] for l in dirty.splitlines() if l]
+
+
 def machine(tm):
     cpu = {}
     try:
@@ -423,6 +435,7 @@ def machine(tm):
         "env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                            "MKL_NUM_THREADS") if k in os.environ},
         "torch": tm.info() if tm else None,
+        "git": git_state(),
     }
     return info
 
@@ -606,6 +619,9 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
     else:
         w(f"- PyTorch: {why_no_torch}")
     w(f"- Thread variables set: {info['env'] or 'none'}")
+    commit, dirty = info["git"]
+    w(f"- Code: commit {commit}" + (f", with uncommitted changes in {', '.join(dirty)}" if dirty
+                                    else ", no uncommitted changes in fnn/, train.py, benchmarks/"))
     w("")
     return "\n".join(L)
 
