@@ -588,7 +588,12 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
       "os.wait4 by a small launcher process (a child forked straight from the benchmark would "
       "inherit its high-water mark). It includes the Python interpreter, the imported libraries "
       "and the loaded data; PyTorch's own libraries are a few hundred MiB of it.")
-    w("- Threads are left as found: nothing in fnn or in this script sets them.")
+    if args.threads:
+        w(f"- Threads: this run gave OpenBLAS and PyTorch {args.threads} thread(s) each "
+          f"(--threads {args.threads}); fnn itself never sets them.")
+    else:
+        w("- Threads are left as found (see Machine): nothing in fnn sets them; only the "
+          "\"1 thread each\" rows set both OpenBLAS and PyTorch to one.")
     w("- One digit: the median of single calls on test images, preprocessing included; "
       "whole set: `fnn.predict` (batches of 2,000) against the model in eval mode under "
       "`torch.no_grad()` in the same batches.")
@@ -610,7 +615,7 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
     w(f"- OS: {info['os']}; Python {info['python']}")
     w(f"- NumPy {info['numpy']}, BLAS: {info['blas']} ({info['blas_config']})"
       + (f"; at run time OpenBLAS uses the {info['openblas_runtime'][0]} kernels and "
-         f"{info['openblas_runtime'][1]} threads" if info["openblas_runtime"] else ""))
+         f"{info['openblas_runtime'][1]} thread(s)" if info["openblas_runtime"] else ""))
     if info["torch"]:
         t = info["torch"]
         w(f"- PyTorch {t['version']} (CPU): torch.get_num_threads() = {t['threads']}, "
@@ -636,6 +641,10 @@ def main(argv=None):
     ap.add_argument("--sections", default=",".join(SECTIONS),
                     help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)")
     ap.add_argument("--repeats", type=int, help="repeats of the mlp and cnn runs (default 3)")
+    ap.add_argument("--threads", type=int,
+                    help="give OpenBLAS and torch this many threads each for the whole run "
+                         "(default: leave both as found). On a machine where other work runs, "
+                         "--threads 1 keeps both sides off the busy core.")
     ap.add_argument("--out", help="where to write the report (default docs/benchmarks.md; "
                                   "with --quick: stdout). '-' for stdout.")
     ap.add_argument("--train-args", default="--out {tmp}/model.npz",
@@ -664,11 +673,18 @@ def main(argv=None):
                               + list(argv if argv is not None else sys.argv[1:]))
 
     tm, why = load_torch(args.no_torch)
+    if args.threads:
+        set_threads(args.threads, tm)
+        if "threads1" in sections and args.threads == 1:
+            sections.remove("threads1")              # every row already runs on one thread
     started = datetime.datetime.now().astimezone()
     t_start = time.perf_counter()
     loads = [load()]
     snaps = {}                     # section -> share of the CPU that other processes used
     info = machine(tm)
+    if args.threads:                                 # the same for the child processes
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
     log(f"fnn benchmark: sections {', '.join(sections)}; PyTorch: "
         f"{info['torch']['version'] if tm else why}; load {loads[0]:.2f}")
     log("loading MNIST ...")
