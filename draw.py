@@ -40,7 +40,7 @@ from fnn.preprocess import mnistify, resize_area, to_ink        # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
 # (see docs/robustness.md for the table and the command that trained it).
-DEFAULT_MODEL = os.path.join("data", "mnist_mlp_aug.npz")
+DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 
 GRID = 28                        # the canvas is GRID x GRID cells, like an MNIST digit
 CELL = 20                        # pixels per cell on screen

@@ -40,8 +40,17 @@ from fnn.report import confusion_matrix, format_report
 from fnn.training import evaluate, fit
 
 PROG = "train.py"
-DEFAULT_OUT = {"mlp": os.path.join("models", "mnist_mlp.npz"),
-               "cnn": os.path.join("models", "mnist_cnn.npz")}
+# Defaults live beside this script, shown relative to the current folder ("data/..." from the
+# repo root), so `python path/to/train.py` works from anywhere.
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _beside_script(*parts):
+    return os.path.relpath(os.path.join(HERE, *parts))
+
+
+DEFAULT_OUT = {"mlp": _beside_script("models", "mnist_mlp.npz"),
+               "cnn": _beside_script("models", "mnist_cnn.npz")}
 
 
 class UsageError(Exception):
@@ -123,9 +132,9 @@ def build_parser():
                        "for a seed on any core count) unless OPENBLAS_NUM_THREADS is set. "
                        "The shipped model: python train.py --out data/mnist_mlp.npz")
     d = p.add_argument_group("data")
-    d.add_argument("--train", default=os.path.join("data", "mnist_train.csv.gz"),
+    d.add_argument("--train", default=_beside_script("data", "mnist_train.csv.gz"),
                    help="training CSV (label + 784 pixels per row)")
-    d.add_argument("--test", default=os.path.join("data", "mnist_test.csv.gz"),
+    d.add_argument("--test", default=_beside_script("data", "mnist_test.csv.gz"),
                    help="test CSV, reported on once at the end (never used for training)")
     d.add_argument("--val-split", type=_number(0, 1, low_ok=True), default=0.1, metavar="FRAC",
                    help="fraction of the training rows held out (at random) for validation "
