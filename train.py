@@ -438,7 +438,10 @@ def curve(out, history, title, subtitle):
         surf.blit(img, rect)
         return rect
 
-    text(title, (W // 2, 10), big, anchor="midtop")
+    # the largest size at which the title fits the width (a CNN's layer string is long)
+    fitted = next((f for f in (pygame.font.Font(None, n) for n in (28, 24, 20, 17))
+                   if f.size(title)[0] <= W - 20), pygame.font.Font(None, 15))
+    text(title, (W // 2, 10), fitted, anchor="midtop")
     text(subtitle, (W // 2, 36), font, anchor="midtop")
     x0, x1 = 90, W - 30
     xmax = float(it[-1])
