@@ -11,7 +11,7 @@ import pytest
 
 import draw
 import fnn
-from fnn.preprocess import mnistify
+from fnn.preprocess import even_out_strokes, mnistify
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / draw.DEFAULT_MODEL
@@ -280,12 +280,12 @@ def test_even_out_strokes_widens_thin_lines(tmp_path):
     thin_pen_png(THIN[7], png)
     ink = draw.read_image(png)
     faint = mnistify(ink)
-    fixed = mnistify(draw.even_out_strokes(ink))
+    fixed = mnistify(even_out_strokes(ink))
     assert faint.max() < 0.6, "a 2 px line in a 300 px picture is a faint trace at 20 px"
     assert fixed.max() == 1.0 and (fixed > 0.5).sum() > 2 * (faint > 0.5).sum()
     small = np.zeros((28, 28))
     small[5:20, 10:13] = 1.0
-    np.testing.assert_array_equal(draw.even_out_strokes(small), small[5:20, 10:13])
+    np.testing.assert_array_equal(even_out_strokes(small), small[5:20, 10:13])
 
 
 def test_thin_pen_on_a_big_picture_is_recognised(trained, tmp_path):
