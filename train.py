@@ -423,7 +423,7 @@ def curve(out, history, title, subtitle):
     W, H = 1000, 720
     surf = pygame.Surface((W, H))
     surf.fill((255, 255, 255))
-    font, small, big = pygame.font.Font(None, 24), pygame.font.Font(None, 20), pygame.font.Font(None, 28)
+    font, small = pygame.font.Font(None, 24), pygame.font.Font(None, 20)
     ink, grid = (30, 30, 30), (225, 225, 225)
 
     def text(s, pos, f=font, color=ink, anchor="topleft", angle=0):

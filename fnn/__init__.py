@@ -20,3 +20,11 @@ from fnn.optimizers import (OPTIMIZERS, SCHEDULES, adam_init, adam_update, momen
                             momentum_update, sgd_init, sgd_update)
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "init_params", "forward", "backward", "update", "predict", "predict_proba", "accuracy",
+    "compute_loss", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "cross_entropy",
+    "binary_cross_entropy", "mse", "one_hot", "Input", "Dense", "Conv", "MaxPool", "Flatten",
+    "save", "load", "ModelFileError", "OPTIMIZERS", "SCHEDULES", "sgd_init", "sgd_update",
+    "momentum_init", "momentum_update", "adam_init", "adam_update",
+]

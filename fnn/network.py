@@ -99,7 +99,7 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
         dA[l-1] = W[l].T @ dZ[l]
     Returns {"dW1": ..., "db1": ..., ...}, each shaped like its parameter.
     """
-    net, steps, AL = cache["layers"], cache["steps"], cache["AL"]
+    steps, AL = cache["steps"], cache["AL"]
     Y = losses.targets(Y, AL)
     m = AL.shape[-1]
     if loss == "cross_entropy":

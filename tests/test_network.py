@@ -131,7 +131,6 @@ def test_dropout_needs_an_rng_and_scales_kept_units():
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_learns_two_spirals_to_100_percent(activation, optimizer):
     """A non-linear toy problem no linear model can fit: two interleaved spirals."""
-    rng = np.random.default_rng(0)
     n = 100
     t = np.linspace(0.25, 3 * np.pi, n)
     pts = np.concatenate([np.stack([t * np.cos(t), t * np.sin(t)]),
