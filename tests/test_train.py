@@ -363,3 +363,43 @@ def test_confusion_matrix_and_report():
     text = format_report(confusion_matrix(y, p))
     assert text[1] == "  0:  50.00%  (1/2)" and text[4] == "  3:    n/a  (0/0)"
     assert text[11] == "confusion matrix (rows: true digit, columns: predicted digit):"
+
+
+@pytest.mark.parametrize("b", [64, 37])
+def test_sharded_step_is_the_full_batch_step(mnist_train_slice, b):
+    """train_step with shards=K (map over column shards, then sum_k (b_k/b) grads_k) takes the
+    same step as the whole batch at once, L2 included, up to float rounding; in a thread pool
+    or without one, the same numbers bit for bit."""
+    from concurrent.futures import ThreadPoolExecutor
+    X, y = mnist_train_slice
+    Xb, yb = X[:, :b], y[:b]
+    net = [fnn.Input(1, 28, 28), fnn.Conv(4, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
+           fnn.Dense(10), "softmax"]
+    params = fnn.init_params(net, seed=0)
+    init, upd = OPTIMIZERS["sgd"]
+    full = train_step(params, init(params), Xb, yb, net, upd, 1.0, l2=0.1)
+    serial = train_step(params, init(params), Xb, yb, net, upd, 1.0, l2=0.1, shards=3)
+    with ThreadPoolExecutor(3) as pool:
+        pooled = train_step(params, init(params), Xb, yb, net, upd, 1.0, l2=0.1, shards=3, pool=pool)
+    for k in params:
+        assert np.allclose(full[0][k], serial[0][k], rtol=1e-4, atol=1e-6), k
+        assert np.array_equal(serial[0][k], pooled[0][k]), k
+    assert serial[2] == pytest.approx(full[2], rel=1e-5) and serial[3] == full[3] == pooled[3]
+
+
+def test_fit_with_workers_is_deterministic_and_learns(mnist_train_slice):
+    """workers=2: the same seed gives the same weights bit for bit (dropout included), and it
+    learns as well as workers=1."""
+    X, y = mnist_train_slice
+    net = fnn.layers.dense_layers([784, 32, 10])
+    p0 = fnn.init_params(net, seed=0)
+    def last(workers):
+        recs = list(fit(p0, X[:, :1000], y[:1000], net, epochs=2, batch_size=100, lr=5e-3,
+                        dropout=0.2, X_val=X[:, 1000:1500], y_val=y[1000:1500], seed=1,
+                        workers=workers))
+        return recs[-1]
+    a, b, one = last(2), last(2), last(1)
+    assert all(np.array_equal(a["params"][k], b["params"][k]) for k in p0)
+    assert a["val_acc"] > 0.7 and abs(a["val_acc"] - one["val_acc"]) < 0.05
+    with pytest.raises(ValueError, match="workers"):
+        next(fit(p0, X[:, :100], y[:100], net, workers=0))
