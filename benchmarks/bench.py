@@ -91,10 +91,10 @@ def load_torch(disabled):
 
 # ---- timing helpers --------------------------------------------------------------------------
 
-def fnn_epochs(params, X, y, layers, batch_size, seed, epochs):
+def fnn_epochs(params, X, y, layers, batch_size, seed, epochs, workers=1):
     """fnn.training.fit as users run it, one epoch per call of the returned function."""
     gen = fit(params, X, y, layers, optimizer="adam", epochs=epochs, batch_size=batch_size,
-              lr=LR, seed=seed)
+              lr=LR, seed=seed, workers=workers)
 
     def one_epoch():
         for rec in gen:
@@ -131,20 +131,36 @@ def timed(f):
     return time.perf_counter() - t0, out
 
 
-def train_both(name, layers, batch_size, epochs, data, cfg, tm):
-    """Interleaved training of fnn and torch: per repeat, epoch e of fnn next to epoch e of torch."""
+def train_both(name, layers, batch_size, epochs, data, cfg, tm, workers=1):
+    """Interleaved training of fnn and torch: per repeat, epoch e of fnn next to epoch e of torch.
+    workers > 1: fnn's data-parallel threads (fit's workers), with OpenBLAS on one thread
+    during fnn's epochs so that fnn uses as many cores as it has workers."""
     X, y, Xt, yt = data
+    make_fnn = fnn_epochs
+    if workers > 1:
+        torch_threads = tm.torch.get_num_threads() if tm else None
+
+        def make_fnn(*a):
+            f = fnn_epochs(*a, workers=workers)
+
+            def one_epoch():                             # OpenBLAS on 1 thread inside the workers
+                before = set_threads(1, tm, torch_threads)
+                try:
+                    return f()
+                finally:
+                    set_threads(before[0], tm, before[1])
+            return one_epoch
     res = {"fnn_s": [], "torch_s": [], "fnn_acc": [], "torch_acc": [], "fnn_params": None,
-           "torch_model": None}
+           "torch_model": None, "workers": workers}
     # Warm-up, untimed: a first epoch pays one-off costs (PyTorch's lazy initialisation,
     # NumPy's first BLAS calls, page faults) that say nothing about training speed.
     p0 = fnn.init_params(layers, seed=0)
-    fnn_epochs(p0, X[:, :256], y[:256], layers, batch_size, 0, 1)()
+    make_fnn(p0, X[:, :256], y[:256], layers, batch_size, 0, 1)()
     if tm:
         torch_epochs(tm, p0, X[:, :256], y[:256], layers, batch_size, 0)()
     for r in range(cfg["repeats"]):
         p0 = fnn.init_params(layers, seed=r)
-        f_ep = fnn_epochs(p0, X, y, layers, batch_size, r, epochs)
+        f_ep = make_fnn(p0, X, y, layers, batch_size, r, epochs)
         t_ep = torch_epochs(tm, p0, X, y, layers, batch_size, r) if tm else None
         for e in range(epochs):
             sides = ["fnn", "torch"] if (r % 2 == 0) else ["torch", "fnn"]
@@ -177,7 +193,9 @@ def bench_cnn(data, cfg, tm):
     X, y, Xt, yt = data
     if cfg["n_train"] is not None:       # --quick: a CNN epoch on a few hundred images is enough
         data = (X[:, :512], y[:512], Xt[:, :500], yt[:500])
-    return train_both("cnn", CNN, 64, cfg["cnn_epochs"], data, cfg, tm)
+    # fnn gets as many data-parallel workers as torch has threads (1 without torch)
+    workers = tm.torch.get_num_threads() if tm else 1
+    return train_both("cnn", CNN, 64, cfg["cnn_epochs"], data, cfg, tm, workers)
 
 
 def bench_classic(data, cfg, tm):
@@ -495,6 +513,8 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
         if name not in r:
             continue
         m = r[name]
+        if m.get("workers", 1) > 1:
+            label += f" (fnn {m['workers']} workers = fit(workers=), PyTorch {m['workers']} threads)"
         epochs = cfg[f"{name[:3]}_epochs"]
         ratio = median(m["fnn_s"]) / median(m["torch_s"]) if m["torch_s"] else None
         target = TARGETS[ratio_key]
