@@ -74,7 +74,8 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
         grads = sum_k (b_k / b) grads_k        (the mean of the per-example gradients)
         J     = sum_k (b_k / b) J_k + (lambda/2b) sum ||W||^2,  grads += (lambda/b) W
 
-    rng is then a list of K generators, one per shard (dropout). The result depends on K
+    rng is then a list of K generators, one per shard (dropout); a single generator is split
+    into K children with rng.spawn(K). The result depends on K
     (float sums in another order) but is the same bit for bit for the same K.
     """
     if shards <= 1:
@@ -86,7 +87,8 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
         return params, state, loss, acc
     b = Xb.shape[-1]
     K = min(shards, b)
-    rngs = list(rng) if isinstance(rng, (list, tuple)) else [rng] * K
+    # one generator per shard: a single one shared by threads would hand out masks in thread order
+    rngs = list(rng) if isinstance(rng, (list, tuple)) else (rng.spawn(K) if rng is not None else [None] * K)
     cuts = [b * k // K for k in range(K + 1)]
     err = np.geterr()
 

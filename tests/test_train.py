@@ -403,3 +403,21 @@ def test_fit_with_workers_is_deterministic_and_learns(mnist_train_slice):
     assert a["val_acc"] > 0.7 and abs(a["val_acc"] - one["val_acc"]) < 0.05
     with pytest.raises(ValueError, match="workers"):
         next(fit(p0, X[:, :100], y[:100], net, workers=0))
+
+
+def test_sharded_step_with_one_rng_spawns_one_generator_per_shard():
+    """A single dropout generator is split with rng.spawn(K), never shared by the threads."""
+    import concurrent.futures
+    from fnn.optimizers import OPTIMIZERS
+    net = [fnn.Input(1, 8, 8), fnn.Conv(4, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
+           fnn.Dense(10), "softmax"]
+    p = fnn.init_params(net, seed=0)
+    X = np.random.default_rng(0).random((64, 40), dtype=np.float32)
+    y = np.arange(40) % 10
+    init, update = OPTIMIZERS["adam"]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        one, *_ = train_step(p, init(p), X, y, net, update, 1e-3, dropout=0.5,
+                             rng=np.random.default_rng(7), shards=2, pool=pool)
+        two, *_ = train_step(p, init(p), X, y, net, update, 1e-3, dropout=0.5,
+                             rng=np.random.default_rng(7).spawn(2), shards=2, pool=pool)
+    assert all(np.array_equal(one[k], two[k]) for k in one)
