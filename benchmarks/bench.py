@@ -65,6 +65,7 @@ SECTIONS = ("mlp", "cnn", "threads1", "train", "inference", "memory", "classic")
 TARGETS = {"mlp_ratio": 0.8, "cnn_ratio": 1.0, "acc_points": 0.3, "one_digit_ms": 2.0}
 FULL = dict(n_train=None, n_test=None, repeats=3, mlp_epochs=5, cnn_epochs=1, classic_iters=500,
             classic_repeats=2, digit_calls=300, memory_steps=200)
+INFER_BATCH = 1000   # columns per forward pass when predicting the whole test set, both sides
 QUICK = dict(n_train=2000, n_test=1000, repeats=1, mlp_epochs=1, cnn_epochs=1, classic_iters=20,
              classic_repeats=1, digit_calls=20, memory_steps=5)
 
@@ -261,9 +262,9 @@ def bench_inference(data, cfg, tm, trained):
         whole = {"fnn": [], "torch": []}
         Xrows = tm.as_rows(Xt) if model is not None else None
         for _ in range(3 if cfg["n_train"] is None else 1):
-            whole["fnn"].append(timed(lambda: fnn.predict(params, Xt, layers))[0])
+            whole["fnn"].append(timed(lambda: fnn.predict(params, Xt, layers, batch_size=INFER_BATCH))[0])
             if model is not None:
-                whole["torch"].append(timed(lambda: tm.predict(model, Xrows))[0])
+                whole["torch"].append(timed(lambda: tm.predict(model, Xrows, batch_size=INFER_BATCH))[0])
         res[name] = {"digit_fnn_ms": 1e3 * median(calls["fnn"]),
                      "digit_torch_ms": 1e3 * median(calls["torch"]) if calls["torch"] else None,
                      "set_fnn_s": median(whole["fnn"]),
@@ -534,7 +535,7 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
               f"{d_f:.3f} | {cell(d_t, '.3f')} | {cell(d_t and d_f / d_t, '.2f')} | fnn < 2 ms | "
               f"{verdict(d_f < TARGETS['one_digit_ms'])} |")
             s_f, s_t = inf["set_fnn_s"], inf["set_torch_s"]
-            w(f"| whole test set ({cfg['n_test'] or 10000:,} images), {name.upper()}, batches of 2,000: s | "
+            w(f"| whole test set ({cfg['n_test'] or 10000:,} images), {name.upper()}, batches of {INFER_BATCH:,}: s | "
               f"{s_f:.3f} | {cell(s_t, '.3f')} | {cell(s_t and s_f / s_t, '.2f')} | | |")
     if "classic" in r:
         c = r["classic"]
@@ -619,7 +620,7 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
         w("- Threads are left as found (see Machine): nothing in fnn sets them; only the "
           "\"1 thread each\" rows set both OpenBLAS and PyTorch to one.")
     w("- One digit: the median of single calls on test images, preprocessing included; "
-      "whole set: `fnn.predict` (batches of 2,000) against the model in eval mode under "
+      f"whole set: `fnn.predict` (batches of {INFER_BATCH:,}) against the model in eval mode under "
       "`torch.no_grad()` in the same batches.")
     w("")
     w("## Raw timings (seconds, in the order measured)")
