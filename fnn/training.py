@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from fnn.losses import l2_penalty
+from fnn.losses import l2_penalty, targets
 
 from fnn.network import as_layers, backward, compute_loss, forward, predict
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
@@ -39,15 +39,20 @@ def minibatches(n, batch_size, rng):
     return [perm[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-def _shard_grads(params, Xb, yb, layers, dropout, rng, err):
-    """Forward and backward on one shard, without L2: (grads, summed J, number correct).
+def _shard_grads(params, Xb, yb, layers, dropout, rng, err, weight):
+    """Forward and backward on one shard, without L2: (weight * grads, summed J, number correct).
+    The grads are scaled in place here, in the shard's own thread (they are new arrays).
     err: the caller's np.geterr(), which a worker thread does not inherit."""
     with np.errstate(**err):
         AL, cache = forward(params, Xb, layers, dropout=dropout, rng=rng)
         b = AL.shape[-1]
-        loss = compute_loss(AL, yb, "cross_entropy", "softmax") * b
+        Y = targets(yb, AL)                       # one-hot once, for J and for BP1
+        loss = compute_loss(AL, Y, "cross_entropy", "softmax") * b
         correct = int(np.count_nonzero(AL.argmax(axis=0) == yb))
-        return backward(params, cache, yb, "cross_entropy"), loss, correct
+        grads = backward(params, cache, Y, "cross_entropy")
+        for g in grads.values():
+            g *= g.dtype.type(weight)             # b_k / b
+        return grads, loss, correct
 
 
 def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.0, rng=None,
@@ -80,9 +85,10 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
     """
     if shards <= 1:
         AL, cache = forward(params, Xb, layers, dropout=dropout, rng=rng)
-        loss = compute_loss(AL, yb, "cross_entropy", "softmax", params, l2)
+        Y = targets(yb, AL)                       # one-hot once, for J and for BP1
+        loss = compute_loss(AL, Y, "cross_entropy", "softmax", params, l2)
         acc = float(np.mean(AL.argmax(axis=0) == yb))
-        grads = backward(params, cache, yb, "cross_entropy", l2)
+        grads = backward(params, cache, Y, "cross_entropy", l2)
         params, state = opt_update(params, grads, state, lr)
         return params, state, loss, acc
     b = Xb.shape[-1]
@@ -94,18 +100,16 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
 
     def shard(k):
         lo, hi = cuts[k], cuts[k + 1]
-        return _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers, dropout, rngs[k], err)
+        return _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers, dropout, rngs[k], err,
+                            (hi - lo) / b)
     # shards 1..K-1 in the pool, shard 0 in this thread meanwhile; reduced in shard order
     rest = [pool.submit(shard, k) for k in range(1, K)] if pool is not None else None
     results = [shard(0)] + ([f.result() for f in rest] if rest is not None else
                             [shard(k) for k in range(1, K)])
-    grads, loss, correct = results[0]
-    w0 = (cuts[1] - cuts[0]) / b
-    grads = {k: g * g.dtype.type(w0) for k, g in grads.items()}
-    for (g_k, loss_k, c_k), lo, hi in zip(results[1:], cuts[1:-1], cuts[2:]):
-        w = (hi - lo) / b
+    grads, loss, correct = results[0]                # shard 0's new arrays: summed into
+    for g_k, loss_k, c_k in results[1:]:
         for k, g in g_k.items():
-            grads[k] += g * g.dtype.type(w)
+            grads[k] += g
         loss += loss_k
         correct += c_k
     loss = loss / b

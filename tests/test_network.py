@@ -37,6 +37,20 @@ def test_forward_shapes_and_softmax_columns():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_backward_is_the_masked_gradient_in_the_input_dtype(dtype):
+    """dZ = dA * [A > 0]: zero where A == 0 (Z <= 0), dA elsewhere, dA's dtype, inputs untouched."""
+    from fnn.activations import relu_backward
+    A = np.array([[0.0, 0.5, 3.0], [2.0, 0.0, 1e-30]], dtype=dtype)
+    dA = np.array([[1.0, -2.0, np.inf], [3.0, 4.0, -5.0]], dtype=dtype)
+    A0, dA0 = A.copy(), dA.copy()
+    dZ = relu_backward(dA, A)
+    assert dZ.dtype == dtype
+    np.testing.assert_array_equal(dZ, np.array([[0.0, -2.0, np.inf], [3.0, 0.0, -5.0]], dtype=dtype))
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(dA, dA0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softmax_is_stable_at_huge_logits(dtype):
     Z = np.array([[1e4, -1e4, 0.0], [0.0, 1e4, -1e4], [-1e4, 0.0, 1e4]], dtype=dtype)
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # exp underflow to 0 is fine
