@@ -184,12 +184,14 @@ def read_image(path):
 
 
 def classify_image(model, path):
-    """path -> (digit, p, probs, canvas (28, 28) preprocessed). Raises AppError."""
+    """path -> (digit, p, result): result is analyse()'s dict for the image (its "seen" is the
+    preprocessed (28, 28) digit). Raises AppError."""
     ink = read_image(path)
     if is_empty(ink):
         raise AppError(f"{path}: no ink found: the image is blank")
-    probs, x = predict(model, even_out_strokes(ink))
-    return int(probs.argmax()), float(probs.max()), probs, x.reshape(GRID, GRID)
+    result = analyse(model, even_out_strokes(ink))
+    probs = result["probs"]
+    return int(probs.argmax()), float(probs.max()), result
 
 
 # ---- state and events ----------------------------------------------------------------------
@@ -239,10 +241,11 @@ def clear(state):
 def load_dropped(state, path):
     """DROPFILE: put the file's preprocessed digit on the pad and classify it."""
     try:
-        digit, p, _, canvas = classify_image(state["model"], path)
+        digit, p, result = classify_image(state["model"], path)
     except AppError as e:
         return dict(state, message=str(e))
-    s = update_prediction(dict(state, canvas=canvas.astype(np.float32)))
+    # the pad shows the preprocessed digit and the prediction already made for it
+    s = dict(state, canvas=result["seen"].astype(np.float32), dirty=False, **result)
     s["message"] = f"{os.path.basename(path)}: {digit} ({p:.0%})"
     print(f"{path}: {digit} ({p:.1%})", flush=True)
     return s
@@ -517,7 +520,7 @@ def main(argv=None, on_frame=None):
         model = load_model(path)
         name = os.path.relpath(path) if args.model is None else args.model
         if args.image:
-            digit, p, _, _ = classify_image(model, args.image)
+            digit, p, _ = classify_image(model, args.image)
             print(f"{args.image}: {digit} ({p:.1%})")
             return 0
         if args.screenshot:

@@ -240,7 +240,9 @@ def split(X, y, frac, rng):
         raise UsageError(f"--val-split {frac:g} leaves no training rows out of {m}")
     perm = rng.permutation(m)
     tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
-    return np.ascontiguousarray(X[:, tr]), y[tr], np.ascontiguousarray(X[:, va]), y[va]
+    # X[:, idx] comes back column-major: its transpose is already the (m, 784) row layout
+    # fit builds, so no extra copy is made here
+    return X[:, tr], y[tr], X[:, va], y[va]
 
 
 def percent(a):

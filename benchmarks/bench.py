@@ -1,6 +1,6 @@
 """fnn against PyTorch CPU and the classic full-batch loop, on MNIST: the figures in docs/benchmarks.md.
 
-    python benchmarks/bench.py                # the full run; writes docs/benchmarks.md (~15 min)
+    python benchmarks/bench.py                # the full run; writes docs/benchmarks.md (7.2 min in the last run, see its header)
     python benchmarks/bench.py --quick        # a small slice in a few seconds; prints, writes nothing
     python benchmarks/bench.py --no-torch     # fnn alone (what happens anyway without torch)
 

@@ -11,8 +11,6 @@ the image is displayed (row 0 at the top).
 Nothing loops over images or pixels. The batch is walked in chunks of 256 images (so the
 temporaries stay in cache); inside a chunk every source coordinate comes from one matrix
 product and the bilinear interpolation is four gathers and three lerps over (k, 784) arrays.
-Measured on the 2-core dev machine: random_affine on 54,000 images ~0.55 s, random_stroke
-~0.3 s.
 """
 
 import numpy as np
@@ -42,6 +40,9 @@ def _per_image(v, m, name):
     return v
 
 
+_g = np.arange(SIDE * SIDE)
+_GRID = np.stack([_g % SIDE, _g // SIDE, np.ones_like(_g)]).astype(np.float32)  # (3, 784): x', y', 1
+
 def _warp_chunk(X, T):
     """Bilinear warp of k images by k affine maps of coordinates.
 
@@ -63,9 +64,7 @@ def _warp_chunk(X, T):
     P[:, _PAD:_PAD + SIDE, _PAD:_PAD + SIDE] = X.T.reshape(k, SIDE, SIDE)
     flat = P.reshape(-1)
 
-    g = np.arange(SIDE * SIDE)
-    grid = np.stack([g % SIDE, g // SIDE, np.ones_like(g)]).astype(np.float32)  # (3, 784): x', y', 1
-    C = T @ grid                                   # (k, 2, 784) source (x, y), padded frame
+    C = T @ _GRID                                   # (k, 2, 784) source (x, y), padded frame
     np.clip(C, 1.0, _PSIDE - 2.0, out=C)
     F = np.floor(C)
     C -= F                                         # C now holds the fractions (fx, fy)

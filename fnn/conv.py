@@ -165,7 +165,7 @@ def conv_backward(spec, p, dZ, cache, need_din=True):
     cols, (C, H, Wd, m) = cache
     F, _, k, _ = W.shape
     dZ_mat = dZ.reshape(F, -1)
-    dW = (cols @ dZ_mat.T).T.reshape(W.shape)                # a (F, C*k*k) copy, C-ordered
+    dW = (cols @ dZ_mat.T).T.reshape(W.shape)                # a view of the new product
     dW /= m
     db = dZ_mat.sum(axis=1, keepdims=True)
     db /= m
