@@ -118,7 +118,7 @@ def analyse(model, canvas):
                 top = np.argsort(-a)[:4]
                 W1 = params["W1"]
                 weights = W1[top].reshape(-1, GRID, GRID) if W1.ndim == 2 else None
-                inside = {"kind": "units", "a": a, "top": top, "weights": weights}
+                inside = {"kind": "units", "a": a, "weights": weights}
             elif A.ndim == 4:
                 inside = {"kind": "maps", "a": A[..., 0]}
             break
@@ -599,14 +599,12 @@ def bench(model, name, n=300, frames=180):
         state["fonts"] = make_fonts()
         pts = [(int(CANVAS.x + (4 + 20 * abs(np.sin(k / 23))) * CELL),
                 int(CANVAS.y + (4 + 20 * k / frames) * CELL)) for k in range(frames)]
-        render_ms = []
 
         def stroke(frame, st):                        # one mouse move a frame, like a real drag
             if frame == 0:
                 pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pts[0], button=1))
             pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pts[frame], rel=(0, 0),
                                                  buttons=(1, 0, 0)))
-            render_ms.append(time.perf_counter())
 
         t0 = time.perf_counter()
         run(screen, state, frames, stroke)
