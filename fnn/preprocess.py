@@ -74,6 +74,44 @@ def resize_area(image, out_h, out_w):
     return R_h @ a @ R_w.T
 
 
+def _crop_to_ink(a, threshold):
+    """The bounding box of the pixels of `a` above `threshold`, as a view of `a`; None when no
+    pixel is above it. Shared by mnistify and even_out_strokes."""
+    ink = a > threshold
+    if not ink.any():
+        return None
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    return a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def _resize_longer_side(a, n, half_up):
+    """Area-resize a 2-D array, keeping its aspect ratio, so that its longer side is n px.
+
+    With L = max(h, w), each side becomes round(side * n / L), at least 1 px. The two callers
+    round differently, and both are kept bit for bit (draw.py's output depends on both, and
+    docs/robustness.md was measured through mnistify):
+
+    * half_up=True (mnistify): floor(side * (n / L) + 0.5), halves rounded up;
+    * half_up=False (even_out_strokes): Python's round(side * n / L), halves rounded to even.
+
+    They differ when side * n / L is exactly k + 1/2: a 1x8 crop scaled to 20 px is 2.5 px high,
+    3 px half up, 2 px half to even. The grouping differs too: side * (n / L) is off by one ulp
+    at some of those exact halves (117 x 312 to 20 px: 7.4999999... instead of 7.5), so one
+    formula with a rounding switch would still change a few sizes. Hence two exact formulas.
+    """
+    h, w = a.shape
+    L = max(h, w)
+    if half_up:
+        s = n / L
+        nh = max(1, int(np.floor(h * s + 0.5)))
+        nw = max(1, int(np.floor(w * s + 0.5)))
+    else:
+        nh = max(1, round(h * n / L))
+        nw = max(1, round(w * n / L))
+    return resize_area(a, nh, nw)
+
+
 def center_of_mass(image):
     """Intensity-weighted centre of a 2-D image: (H, W) -> (cy, cx) floats, 0-based pixel coords.
 
@@ -159,18 +197,12 @@ def mnistify(image, box=20, size=28, threshold=0.05):
     if not 1 <= box <= size:
         raise ValueError(f"mnistify: need 1 <= box <= size, got box={box}, size={size}")
     field = np.zeros((size, size), dtype=np.float64)
-    ink = a > threshold
-    if not ink.any():
+    crop = _crop_to_ink(a, threshold)                                 # (h, w)
+    if crop is None:
         return field.ravel().astype(np.float32)
 
-    rows = np.flatnonzero(ink.any(axis=1))
-    cols = np.flatnonzero(ink.any(axis=0))
-    crop = a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]              # (h, w)
-    h, w = crop.shape
-    s = box / max(h, w)
-    nh = max(1, int(np.floor(h * s + 0.5)))
-    nw = max(1, int(np.floor(w * s + 0.5)))
-    digit = resize_area(crop, nh, nw)                                 # (nh, nw), longer side = box
+    digit = _resize_longer_side(crop, box, half_up=True)              # (nh, nw), longer side = box
+    nh, nw = digit.shape
 
     cy, cx = center_of_mass(digit)
     top = int(np.floor(size / 2.0 - cy + 0.5))                         # whole-pixel COM shift
@@ -243,18 +275,15 @@ def even_out_strokes(ink, box=20, work=80, target=2.0, threshold=0.05):
     (k+1) x (k+1) max filter. Pictures already no larger than `box` are returned unchanged.
     ink (H, W) in [0, 1] -> (h, w) in [0, 1] (cropped, maybe resized).
     """
-    a = np.asarray(ink, dtype=np.float64)
-    mask = a > threshold
-    if not mask.any():
-        return a
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    a = a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    full = np.asarray(ink, dtype=np.float64)
+    a = _crop_to_ink(full, threshold)
+    if a is None:
+        return full
     L = max(a.shape)
     if L <= box:
         return a
     if L > work:
-        h, w = a.shape
-        a = resize_area(a, max(1, round(h * work / L)), max(1, round(w * work / L)))
+        a = _resize_longer_side(a, work, half_up=False)
         a = a / a.max()
         L = max(a.shape)
     b = np.pad(a > 0.5, 1)

@@ -178,6 +178,20 @@ def test_mnistify_edge_cases():
         mnistify(np.zeros(784))
 
 
+
+def test_resize_longer_side_keeps_both_callers_rounding():
+    """mnistify rounds sizes half up as floor(side * (n / L) + 0.5), even_out_strokes half to
+    even as round(side * n / L); published figures depend on both, so they must not merge.
+    Every size below is an exact half (2.5, 7.5, 62.5) where the two disagree; 117 * (20 / 312)
+    is 7.4999999..., so mnistify gives 7 there, not 8."""
+    from fnn.preprocess import _resize_longer_side
+    for (h, L, n), up, even in [((1, 8, 20), 3, 2), ((117, 312, 20), 7, 8),
+                                ((5, 160, 80), 3, 2), ((725, 928, 80), 63, 62)]:
+        a = np.ones((h, L))
+        assert _resize_longer_side(a, n, half_up=True).shape == (up, n)
+        assert _resize_longer_side(a, n, half_up=False).shape == (even, n)
+        assert _resize_longer_side(a.T, n, half_up=True).shape == (n, up)
+
 # ---------------------------------------------------------------- to_ink
 
 def test_to_ink_polarity_does_not_matter(digits):
