@@ -202,19 +202,3 @@ def stroke(X, amount):
         out[:, a:b] = dil
     np.clip(out, 0.0, 1.0, out=out)
     return out
-
-
-def random_stroke(X, rng, p=0.5, max_thicken=1.0, max_thin=0.5):
-    """Randomly vary stroke width, as different pens and people do.
-
-    X: (784, m) float in [0, 1]; rng: np.random.Generator.
-    -> new (784, m) float32 in [0, 1]. Each image independently: with probability p/2 it is
-    thickened by amount ~ U(0, max_thicken), with probability p/2 thinned by amount
-    ~ U(0, max_thin), otherwise left unchanged; applied by `stroke`.
-    """
-    m = _as_batch(X, "random_stroke: X").shape[1]
-    u = rng.uniform(size=m)
-    size = rng.uniform(size=m)
-    amount = np.where(u < p / 2, size * max_thicken,
-                      np.where(u < p, -size * max_thin, 0.0))
-    return stroke(X, amount)

@@ -22,7 +22,7 @@ Conventions
   [-0.5, 0.5], i.e. MNIST rounded the COM shift to whole pixels. `mnistify` does the same, so
   its output's COM lies within 0.5 px of (14, 14).
 
-Nothing here loops over pixels: resizing is two matrix products, shifts are slices.
+Nothing here loops over pixels: resizing is two matrix products, placing the digit a slice.
 """
 
 import numpy as np
@@ -128,49 +128,6 @@ def center_of_mass(image):
     cy = float(rows @ np.arange(a.shape[0]) / total)
     cx = float(cols @ np.arange(a.shape[1]) / total)
     return cy, cx
-
-
-def _shift_int(a, dy, dx):
-    """Integer translation with zero fill: out[i, j] = a[i - dy, j - dx]."""
-    H, W = a.shape
-    out = np.zeros_like(a)
-    if abs(dy) >= H or abs(dx) >= W:
-        return out
-    src_r = slice(max(0, -dy), H - max(0, dy))
-    dst_r = slice(max(0, dy), H - max(0, -dy))
-    src_c = slice(max(0, -dx), W - max(0, dx))
-    dst_c = slice(max(0, dx), W - max(0, -dx))
-    out[dst_r, dst_c] = a[src_r, src_c]
-    return out
-
-
-def shift(image, dy, dx):
-    """Translate a 2-D image by (dy, dx) pixels with zero fill: (H, W) -> (H, W), same dtype
-    as the input if it is floating, float64 otherwise.
-
-    Positive dy moves the content down, positive dx moves it right: out[i, j] = image[i-dy, j-dx].
-    Whole-pixel shifts are exact slices. A fractional shift is bilinear interpolation written as
-    a blend of the four whole-pixel shifts around it: with dy = ky + fy, dx = kx + fx
-    (k = floor, f in [0, 1)),
-        out = (1-fy)(1-fx) S(ky, kx) + (1-fy) fx S(ky, kx+1) + fy (1-fx) S(ky+1, kx) + fy fx S(ky+1, kx+1).
-    """
-    a = np.asarray(image)
-    if a.ndim != 2:
-        raise ValueError(f"shift: image must be a 2-D (H, W) array, got shape {a.shape}")
-    if not np.issubdtype(a.dtype, np.floating):
-        a = a.astype(np.float64)
-    dy, dx = float(dy), float(dx)
-    ky, kx = int(np.floor(dy)), int(np.floor(dx))
-    fy, fx = dy - ky, dx - kx
-    if fy == 0.0 and fx == 0.0:
-        return _shift_int(a, ky, kx)
-    out = np.zeros_like(a)
-    for oy, wy in ((0, 1.0 - fy), (1, fy)):          # 4 terms, not a loop over pixels
-        for ox, wx in ((0, 1.0 - fx), (1, fx)):
-            w = wy * wx
-            if w > 0.0:
-                out += w * _shift_int(a, ky + oy, kx + ox)
-    return out
 
 
 def mnistify(image, box=20, size=28, threshold=0.05):

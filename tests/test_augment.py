@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fnn.augment import affine, random_affine, random_stroke, stroke
+from fnn.augment import affine, random_affine, stroke
 
 
 @pytest.fixture(scope="module")
@@ -187,13 +187,9 @@ def test_stroke_per_image_amounts(X):
         stroke(X[:, :3], 1.5)
 
 
-def test_random_stroke(X):
-    a = random_stroke(X, np.random.default_rng(5), p=0.5)
-    np.testing.assert_array_equal(a, random_stroke(X, np.random.default_rng(5), p=0.5))
-    assert a.dtype == np.float32 and a.shape == X.shape and a.min() >= 0 and a.max() <= 1
-    changed = np.abs(a - X).max(axis=0) > 0
-    assert 0.35 < changed.mean() < 0.65                     # about p of the images
-    np.testing.assert_array_equal(random_stroke(X, np.random.default_rng(5), p=0.0), X)
-    np.testing.assert_array_equal(random_stroke(X[:, ::3], np.random.default_rng(1)),
-                                  random_stroke(np.ascontiguousarray(X[:, ::3]),
-                                                np.random.default_rng(1)))
+def test_stroke_any_memory_layout(X):
+    """A strided view gives the same result as a contiguous copy (kept from the removed
+    random_stroke test)."""
+    amount = np.linspace(-0.5, 1.0, X[:, ::3].shape[1])
+    np.testing.assert_array_equal(stroke(X[:, ::3], amount),
+                                  stroke(np.ascontiguousarray(X[:, ::3]), amount))

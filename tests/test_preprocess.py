@@ -1,10 +1,10 @@
-"""Tests for fnn.preprocess: area resizing, centre of mass, shifts, mnistify, to_ink."""
+"""Tests for fnn.preprocess: area resizing, centre of mass, mnistify, to_ink."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from fnn.preprocess import center_of_mass, mnistify, resize_area, shift, to_ink
+from fnn.preprocess import center_of_mass, mnistify, resize_area, to_ink
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_resize_area_rejects_bad_input():
         resize_area(np.zeros((3, 3)), 0, 2)
 
 
-# ---------------------------------------------------------------- center_of_mass, shift
+# ---------------------------------------------------------------- center_of_mass
 
 def test_center_of_mass():
     img = np.zeros((28, 28))
@@ -76,25 +76,6 @@ def test_center_of_mass():
     img[5, 9] = 3.0
     assert center_of_mass(img) == pytest.approx((4.5, 8.5))
     assert center_of_mass(np.zeros((28, 20))) == (13.5, 9.5)        # no mass: geometric centre
-
-
-def test_shift_integer_moves_content_with_zero_fill(digits):
-    img = digits[2]
-    out = shift(img, 2, -3)                      # 2 rows down, 3 columns left
-    np.testing.assert_array_equal(out[2:, :-3], img[:-2, 3:])
-    assert not out[:2].any() and not out[:, -3:].any()
-    assert not shift(img, 28, 0).any()
-
-
-def test_shift_fractional_is_bilinear_and_moves_com(digits):
-    img = np.zeros((5, 5))
-    img[2, 2] = 1.0
-    out = shift(img, 0.0, 0.25)
-    assert out[2, 2] == pytest.approx(0.75) and out[2, 3] == pytest.approx(0.25)
-    d = digits[3].astype(np.float64)
-    cy, cx = center_of_mass(d)
-    cy2, cx2 = center_of_mass(shift(d, 1.3, -0.6))
-    assert (cy2 - cy, cx2 - cx) == pytest.approx((1.3, -0.6), abs=1e-9)
 
 
 # ---------------------------------------------------------------- mnistify
