@@ -176,6 +176,23 @@ def normalize(layers):
     return out
 
 
+def pool_before_relu(layers):
+    """The same network with every relu that feeds a max-pool moved after the pool:
+
+        maxpool(relu(Z)) = relu(maxpool(Z))
+
+    max commutes with any non-decreasing function, and the gradients agree too (docs/math.md,
+    section 7, "relu and max-pool commute"). The relu then runs on the pooled map, k*k times
+    fewer entries, forward and backward. The layers with weights keep their places, so the
+    same params fit both lists. fit trains with this list; a model file keeps the user's.
+    Not for dropout, which masks the relu's output and would then mask the pooled one."""
+    out = list(layers)
+    for i in range(1, len(out) - 1):
+        if out[i]["type"] == "relu" and out[i + 1]["type"] == "maxpool":
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return out
+
+
 def param_shapes(layers):
     """{"W1": shape, "b1": shape, ...} for a canonical layer list, numbering the layers
     that have weights 1, 2, ... in order (conv and dense alike). Also checks the list fits together."""

@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from fnn.layers import pool_before_relu
 from fnn.losses import l2_penalty, targets
-
 from fnn.network import as_layers, backward, compute_loss, forward, predict
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
 
@@ -163,6 +163,9 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
     evaluated at the fractional epoch (iteration - 1) / iterations_per_epoch.
     augment: when true, each batch is replaced by fnn.augment.random_affine of it (random
     shifts, small rotations and scaling), drawn fresh every time.
+    layers: a relu that feeds a max-pool runs after it (fnn.layers.pool_before_relu: the
+    same values and gradients, bit for bit, with the relu on k*k times fewer entries),
+    unless dropout is on.
     seed: an int (or np.random.SeedSequence); the shuffling, dropout and augmentation streams all derive from it.
     workers: threads for data parallelism (see train_step's shards): each batch is cut into
     `workers` shards whose forward and backward passes run at once in a thread pool that
@@ -190,6 +193,8 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
         dropout_rng = [np.random.default_rng(s) for s in dropout_seq.spawn(workers)]
     if augment:
         from fnn.augment import random_affine
+    if layers is not None and not dropout:     # the same network, less work (see pool_before_relu)
+        layers = pool_before_relu(as_layers(layers))
     dtype = params["W1"].dtype
     Xr = np.ascontiguousarray(np.asarray(X, dtype=dtype).T)     # (m, n0): one example per row
     y = np.asarray(y)

@@ -316,6 +316,54 @@ def test_cnn_model_file_round_trip(tmp_path):
     np.testing.assert_array_equal(fnn.predict_proba(params2, X, net2), fnn.predict_proba(params, X, net))
 
 
+@pytest.mark.parametrize("k, s", [(2, 2), (3, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_and_maxpool_commute_bit_for_bit(k, s, dtype):
+    """maxpool(relu(A)) and relu(maxpool(A)): the same output and the same dA, exactly, on
+    windows that are all negative, whose max is exactly 0, and with tied positive maxima."""
+    from fnn.layers import activation_backward, activation_forward
+    rng = np.random.default_rng(11)
+    A = rng.standard_normal((3, 9, 9, 4)).astype(dtype)
+    A[0, :4, :4] = -np.abs(A[0, :4, :4]) - 0.1                    # all negative
+    A[1, :3, :3] = -1.0
+    A[1, 1, 1] = 0.0                                               # max exactly 0
+    A[2, :4, :4] = np.round(np.abs(A[2, :4, :4]))                  # tied positive maxima
+    pool, relu = MaxPool(k, s), {"type": "relu"}
+    R, rc = activation_forward(relu, None, A)
+    out1, pc1 = conv.maxpool_forward(pool, None, R)
+    P, pc2 = conv.maxpool_forward(pool, None, A)
+    out2, rc2 = activation_forward(relu, None, P)
+    np.testing.assert_array_equal(out1, out2)
+    G = rng.standard_normal(out1.shape).astype(dtype)
+    dA1 = activation_backward(relu, None, conv.maxpool_backward(pool, None, G, pc1)[0], rc)[0]
+    dA2 = conv.maxpool_backward(pool, None, activation_backward(relu, None, G, rc2)[0], pc2)[0]
+    np.testing.assert_array_equal(dA1, dA2)
+    assert np.count_nonzero(dA1) > 0
+
+
+def test_pool_before_relu_trains_the_same_network():
+    """The swapped list computes the same A[L] and the same gradients, bit for bit, as the
+    user's list; only relu -> maxpool pairs move, and nothing else changes."""
+    from fnn.layers import normalize, pool_before_relu
+    net = normalize([Input(1, 12, 12), Conv(4, 3, pad=1), "relu", MaxPool(2), Conv(6, 3, pad=1),
+                     "relu", MaxPool(3, 2), Flatten(), Dense(8), "relu", Dense(5), "softmax"])
+    fast = pool_before_relu(net)
+    assert [s["type"] for s in fast] == ["input", "conv", "maxpool", "relu", "conv", "maxpool",
+                                         "relu", "flatten", "dense", "relu", "dense", "softmax"]
+    assert [s["type"] for s in net][2:4] == ["relu", "maxpool"]        # the input list is untouched
+    rng = np.random.default_rng(2)
+    params = fnn.init_params(net, seed=4)
+    X = rng.random((144, 16), dtype=np.float32)
+    y = rng.integers(0, 5, 16)
+    AL1, c1 = fnn.forward(params, X, net)
+    AL2, c2 = fnn.forward(params, X, fast)
+    np.testing.assert_array_equal(AL1, AL2)
+    g1, g2 = fnn.backward(params, c1, y), fnn.backward(params, c2, y)
+    assert g1.keys() == g2.keys()
+    for key in g1:
+        np.testing.assert_array_equal(g1[key], g2[key])
+
+
 def test_small_cnn_learns_mnist_beyond_frozen_random_filters(mnist_train_slice, mnist_test_slice):
     """3 epochs of Adam (lr 3e-3, batches of 32) on the 6,000-image slice, scored on 2,000 test
     images, twice: with the conv layer's own gradient, and with dW1 and db1 set to zero (filters
