@@ -20,7 +20,7 @@ the 28x28 float32 canvas and the last prediction; pure functions change it:
     predict(model, canvas)  -> (probs (10,), preprocessed (784,))
     analyse(model, canvas)  -> probs, preprocessed input and the first hidden layer's output
     handle_event(state, event) -> new state                    (one pygame event)
-    render(surface, state)                                     (draws one frame)
+    render(surface, state, cache)                              (draws one frame)
 and `main(argv)` runs the loop at 60 frames a second.
 """
 import argparse
@@ -341,88 +341,145 @@ def _rgb_surface(rgb, size):
     return pygame.transform.scale(pygame.surfarray.make_surface(rgb.transpose(1, 0, 2)), size)
 
 
-def _text(surface, font, text, pos, color=FG, anchor="topleft"):
+def _label(font, text, pos, color=FG, anchor="topleft"):
+    """A text drawing op: (Surface.blit, (image, rect)), the text placed at pos by `anchor`."""
     img = font.render(text, True, color)
-    rect = img.get_rect(**{anchor: pos})
-    surface.blit(img, rect)
-    return rect
+    return pygame.Surface.blit, (img, img.get_rect(**{anchor: pos}))
 
 
-def render(surface, state):
-    """Draw one frame of the pad for `state` on `surface` (WIDTH x HEIGHT)."""
-    fonts = state.get("fonts") or make_fonts()
-    surface.fill(BG)
-    name = state["model_name"] or "no model"
-    _text(surface, fonts[34], "fnn digit pad", (MARGIN, 16))
-    _text(surface, fonts[22], f"model: {name}", (CANVAS.right, 24), MUTED, "topright")
+def _box(color, rect, width=0):
+    """A rectangle drawing op (filled, or an outline `width` px wide)."""
+    return pygame.draw.rect, (color, pygame.Rect(rect), width)
 
-    # the canvas: 28 x 28 cells of ink, white on black like MNIST, with a faint grid
-    surface.blit(_gray_surface(state["canvas"], CANVAS.size), CANVAS)
+
+def _replay(surface, ops):
+    """Draw a list of ops (function, args) on surface, in order."""
+    for fn, args in ops:
+        fn(surface, *args)
+
+
+def _freeze(value):
+    """A comparable copy of value (arrays by content, dicts by sorted items): a cache key part."""
+    if isinstance(value, np.ndarray):
+        return value.shape, value.dtype.str, value.tobytes()
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _cached(cache, name, key, build):
+    """cache[name]'s value if it was built for an equal key, else build(), stored with key."""
+    hit = cache.get(name)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    value = build()
+    cache[name] = (key, value)
+    return value
+
+
+def _like(surface, size):
+    """A new Surface of `size` in surface's pixel format (so blits between them are exact)."""
+    return pygame.Surface(size, 0, surface)
+
+
+def _static_layer(like, fonts, model_name):
+    """The parts of a frame that never change: background, title, model name, canvas border,
+    on a Surface of like's size and format."""
+    layer = _like(like, like.get_size())
+    layer.fill(BG)
+    _replay(layer, [
+        _label(fonts[34], "fnn digit pad", (MARGIN, 16)),
+        _label(fonts[22], f"model: {model_name or 'no model'}", (CANVAS.right, 24), MUTED,
+               "topright"),
+        _box(MUTED, CANVAS.inflate(2, 2), 1)])
+    return layer
+
+
+def _grid_layer(like):
+    """The canvas's faint cell grid on a colour-keyed (transparent) CANVAS-sized Surface."""
+    layer = _like(like, CANVAS.size)
+    key = (0, 0, 0)
+    layer.fill(key)
+    layer.set_colorkey(key)
     for k in range(1, GRID):
-        pygame.draw.line(surface, GRID_LINE, (CANVAS.x + k * CELL, CANVAS.y),
-                         (CANVAS.x + k * CELL, CANVAS.bottom - 1))
-        pygame.draw.line(surface, GRID_LINE, (CANVAS.x, CANVAS.y + k * CELL),
-                         (CANVAS.right - 1, CANVAS.y + k * CELL))
-    pygame.draw.rect(surface, MUTED, CANVAS.inflate(2, 2), 1)
-    if is_empty(state["canvas"]):
-        _text(surface, fonts[26], "draw a digit here", CANVAS.center, MUTED, "center")
-    mouse = state.get("mouse")
-    if mouse and CANVAS.collidepoint(mouse):
-        r = (ERASER_RADIUS if state["stroke"] == "erase" else BRUSH_RADIUS) * CELL
-        pygame.draw.circle(surface, ACCENT, mouse, int(r), 1)
-    _text(surface, fonts[22], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)
+        pygame.draw.line(layer, GRID_LINE, (k * CELL, 0), (k * CELL, CANVAS.h - 1))
+        pygame.draw.line(layer, GRID_LINE, (0, k * CELL), (CANVAS.w - 1, k * CELL))
+    return layer
 
-    # the prediction
-    x, y = PANEL_X, TOP
-    probs = state["probs"]
+
+def _canvas_layer(like, fonts, grid, canvas):
+    """The canvas at CANVAS.size: 28 x 28 cells of ink, white on black like MNIST, the grid
+    over it, and a hint when nothing is drawn."""
+    layer = _like(like, CANVAS.size)
+    layer.blit(_gray_surface(canvas, CANVAS.size), (0, 0))
+    layer.blit(grid, (0, 0))
+    if is_empty(canvas):
+        _replay(layer, [_label(fonts[26], "draw a digit here", (CANVAS.w // 2, CANVAS.h // 2),
+                               MUTED, "center")])
+    return layer
+
+
+def panel_view(state):
+    """The state's fields the prediction panel shows (and nothing else): its cache key."""
     mode = "live" if state["live"] else "drawing changed: press S" if state["dirty"] else "press S"
-    _text(surface, fonts[22], f"prediction  ({mode})", (x, y), MUTED)
+    return {"probs": state["probs"], "seen": state["seen"], "inside": state["inside"],
+            "message": state["message"], "live": state["live"], "mode": mode}
+
+
+def _panel_ops(fonts, view):
+    """What a frame draws after the brush outline (over it): the key help line and the
+    prediction panel for panel_view(state): headline, bars, network input, hidden layer."""
+    ops = [_label(fonts[22], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)]
+    x, y = PANEL_X, TOP
+    probs = view["probs"]
+    ops.append(_label(fonts[22], f"prediction  ({view['mode']})", (x, y), MUTED))
     if probs is None:
-        _text(surface, fonts[34], headline(state), (x, y + 44))
-        _text(surface, fonts[22], "then press S (or just lift the pen)", (x, y + 82), MUTED)
+        ops += [_label(fonts[34], headline(view), (x, y + 44)),
+                _label(fonts[22], "then press S (or just lift the pen)", (x, y + 82), MUTED)]
     else:
         k = int(probs.argmax())
-        _text(surface, fonts[120], str(k), (x, y + 18), ACCENT)
-        _text(surface, fonts[34], f"{probs[k]:.1%}", (x + 80, y + 40))
         sure = "sure" if probs[k] > 0.9 else "fairly sure" if probs[k] > 0.6 else "unsure"
-        _text(surface, fonts[22], sure, (x + 80, y + 74), MUTED)
-    if state["message"]:
-        _text(surface, fonts[18], state["message"][:60], (x, y + 112), MUTED)
+        ops += [_label(fonts[120], str(k), (x, y + 18), ACCENT),
+                _label(fonts[34], f"{probs[k]:.1%}", (x + 80, y + 40)),
+                _label(fonts[22], sure, (x + 80, y + 74), MUTED)]
+    if view["message"]:
+        ops.append(_label(fonts[18], view["message"][:60], (x, y + 112), MUTED))
 
     # one labelled bar per digit
     y0, row, bar_x, bar_w = TOP + 132, 23, x + 26, PANEL_W - 86
     best = int(probs.argmax()) if probs is not None else -1
     for d in range(10):
         yy = y0 + d * row
-        _text(surface, fonts[22], str(d), (x + 4, yy + 3), FG if d == best else MUTED)
-        pygame.draw.rect(surface, BAR_BG, (bar_x, yy + 3, bar_w, row - 7))
+        ops += [_label(fonts[22], str(d), (x + 4, yy + 3), FG if d == best else MUTED),
+                _box(BAR_BG, (bar_x, yy + 3, bar_w, row - 7))]
         if probs is not None:
             w = int(round(float(probs[d]) * bar_w))
-            pygame.draw.rect(surface, ACCENT if d == best else BAR, (bar_x, yy + 3, w, row - 7))
-            _text(surface, fonts[18], f"{probs[d]:.0%}", (bar_x + bar_w + 8, yy + 5),
-                  FG if d == best else MUTED)
+            ops += [_box(ACCENT if d == best else BAR, (bar_x, yy + 3, w, row - 7)),
+                    _label(fonts[18], f"{probs[d]:.0%}", (bar_x + bar_w + 8, yy + 5),
+                           FG if d == best else MUTED)]
 
     # what the network receives, and a look inside
     y1 = y0 + 10 * row + 14
-    _text(surface, fonts[18], "network input (28x28)", (x, y1), MUTED)
     seen_rect = pygame.Rect(x, y1 + 20, 112, 112)
-    seen = state["seen"] if state["seen"] is not None else np.zeros((GRID, GRID))
-    surface.blit(_gray_surface(seen, seen_rect.size), seen_rect)
-    pygame.draw.rect(surface, GRID_LINE, seen_rect.inflate(2, 2), 1)
-    _text(surface, fonts[18], "mode: " + ("live" if state["live"] else "press S"),
-          (x, seen_rect.bottom + 10), MUTED)
-    _render_inside(surface, fonts, state["inside"], pygame.Rect(x + 136, y1, PANEL_W - 136,
-                                                                CANVAS.bottom + 30 - y1))
+    seen = view["seen"] if view["seen"] is not None else np.zeros((GRID, GRID))
+    ops += [_label(fonts[18], "network input (28x28)", (x, y1), MUTED),
+            (pygame.Surface.blit, (_gray_surface(seen, seen_rect.size), seen_rect)),
+            _box(GRID_LINE, seen_rect.inflate(2, 2), 1),
+            _label(fonts[18], "mode: " + ("live" if view["live"] else "press S"),
+                   (x, seen_rect.bottom + 10), MUTED)]
+    area = pygame.Rect(x + 136, y1, PANEL_W - 136, CANVAS.bottom + 30 - y1)
+    return ops + _inside_ops(fonts, view["inside"], area)
 
 
-def _render_inside(surface, fonts, inside, area):
+def _inside_ops(fonts, inside, area):
     """The first hidden layer for the current drawing: unit activations (MLP) or feature
     maps (CNN); for an MLP also the input weights (W1 rows) of its 4 most active units."""
     if inside is None:
-        _text(surface, fonts[18], "inside the network", area.topleft, MUTED)
-        _text(surface, fonts[18], "(hidden layer lights up as you draw)", (area.x, area.y + 22),
-              MUTED)
-        return
+        return [_label(fonts[18], "inside the network", area.topleft, MUTED),
+                _label(fonts[18], "(hidden layer lights up as you draw)", (area.x, area.y + 22),
+                       MUTED)]
     a = inside["a"]
     peak = float(a.max()) if a.max() > 0 else 1.0
     if inside["kind"] == "units":
@@ -430,28 +487,87 @@ def _render_inside(surface, fonts, inside, area):
         cols = int(np.ceil(np.sqrt(2 * n)))
         rows = int(np.ceil(n / cols))
         cell = max(2, min(16, area.w // cols, 112 // rows))
-        _text(surface, fonts[18], f"hidden layer 1: {n} units", area.topleft, MUTED)
         grid = np.zeros(rows * cols)
         grid[:n] = a / peak
-        rgb = _heat(grid.reshape(rows, cols))
         r = pygame.Rect(area.x, area.y + 20, cols * cell, rows * cell)
-        surface.blit(_rgb_surface(rgb, r.size), r)
+        ops = [_label(fonts[18], f"hidden layer 1: {n} units", area.topleft, MUTED),
+               (pygame.Surface.blit, (_rgb_surface(_heat(grid.reshape(rows, cols)), r.size), r))]
         if inside.get("weights") is not None:
             yy = r.bottom + 8
-            _text(surface, fonts[18], "what the 4 strongest units look for", (area.x, yy), MUTED)
+            ops.append(_label(fonts[18], "what the 4 strongest units look for", (area.x, yy),
+                              MUTED))
             for i, w in enumerate(inside["weights"]):
                 wr = pygame.Rect(area.x + i * 64, yy + 20, 56, 56)
-                surface.blit(_rgb_surface(_diverging(w), wr.size), wr)
-    else:
-        F, H, W = a.shape
-        cols = int(np.ceil(np.sqrt(F)))
-        rows = int(np.ceil(F / cols))
-        tile = max(8, min(56, (area.w - 4 * cols) // cols, (area.h - 24) // rows - 4))
-        _text(surface, fonts[18], f"conv layer 1: {F} feature maps", area.topleft, MUTED)
-        for f in range(F):
-            rr = pygame.Rect(area.x + (f % cols) * (tile + 4), area.y + 20 + (f // cols) * (tile + 4),
-                             tile, tile)
-            surface.blit(_rgb_surface(_heat(a[f] / peak), rr.size), rr)
+                ops.append((pygame.Surface.blit, (_rgb_surface(_diverging(w), wr.size), wr)))
+        return ops
+    F, H, W = a.shape
+    cols = int(np.ceil(np.sqrt(F)))
+    rows = int(np.ceil(F / cols))
+    tile = max(8, min(56, (area.w - 4 * cols) // cols, (area.h - 24) // rows - 4))
+    ops = [_label(fonts[18], f"conv layer 1: {F} feature maps", area.topleft, MUTED)]
+    for f in range(F):
+        rr = pygame.Rect(area.x + (f % cols) * (tile + 4), area.y + 20 + (f // cols) * (tile + 4),
+                         tile, tile)
+        ops.append((pygame.Surface.blit, (_rgb_surface(_heat(a[f] / peak), rr.size), rr)))
+    return ops
+
+
+def _brush(state):
+    """The brush outline (centre, radius in px) when the mouse is over the canvas, else None."""
+    mouse = state.get("mouse")
+    if not (mouse and CANVAS.collidepoint(mouse)):
+        return None
+    return mouse, int((ERASER_RADIUS if state["stroke"] == "erase" else BRUSH_RADIUS) * CELL)
+
+
+def _paint_frame(surface, static, canvas, ops, brush):
+    """A frame from its layers, in drawing order: background, canvas, brush outline, panel."""
+    surface.blit(static, (0, 0))
+    surface.blit(canvas, CANVAS)
+    if brush is not None:
+        pygame.draw.circle(surface, ACCENT, brush[0], brush[1], 1)
+    _replay(surface, ops)
+
+
+def render(surface, state, cache=None):
+    """Draw one frame of the pad for `state` on `surface` (WIDTH x HEIGHT).
+
+    cache: a dict render() keeps its layers in between frames (run() passes one). With it, the
+    static background is built once, the canvas layer when the canvas changes, the panel
+    (texts, bars, feature maps) when panel_view(state) changes, each keyed by the values it
+    shows; a frame is then one blit of their composite plus the brush outline, redrawn with
+    the layers under and over it inside its own square. Without a cache every layer is built
+    afresh and painted in order (same pixels)."""
+    layers = {} if cache is None else cache
+    fonts = state.get("fonts") or _cached(layers, "fonts", None, make_fonts)
+    fmt = (surface.get_size(), surface.get_bitsize(), surface.get_masks())
+    static_key = (fmt, fonts, state["model_name"])
+    static = _cached(layers, "static", static_key,
+                     lambda: _static_layer(surface, fonts, state["model_name"]))
+    grid = _cached(layers, "grid", fmt, lambda: _grid_layer(surface))
+    canvas_key = (static_key, _freeze(state["canvas"]))
+    canvas = _cached(layers, "canvas", canvas_key,
+                     lambda: _canvas_layer(surface, fonts, grid, state["canvas"]))
+    view = panel_view(state)
+    panel_key = (fonts, _freeze(view))
+    ops = _cached(layers, "panel", panel_key, lambda: _panel_ops(fonts, view))
+    brush = _brush(state)
+    if cache is None:
+        _paint_frame(surface, static, canvas, ops, brush)
+        return
+
+    def composite():
+        base = _like(surface, surface.get_size())
+        _paint_frame(base, static, canvas, ops, None)
+        return base
+
+    surface.blit(_cached(cache, "frame", (canvas_key, panel_key), composite), (0, 0))
+    if brush is not None:                        # repaint the outline's square in full order
+        (cx, cy), r = brush
+        clip = surface.get_clip()
+        surface.set_clip(pygame.Rect(cx - r - 2, cy - r - 2, 2 * r + 5, 2 * r + 5).clip(clip))
+        _paint_frame(surface, static, canvas, ops, brush)
+        surface.set_clip(clip)
 
 
 # ---- the loop and the command line ---------------------------------------------------------
@@ -460,6 +576,7 @@ def run(screen, state, max_frames=None, on_frame=None):
     """The event loop: events -> handle_event, live refresh, render, 60 fps. Returns the last state.
     on_frame(frame, state), if given, is called before each frame's events (tests post events there)."""
     clock = pygame.time.Clock()
+    cache = {}                                       # render()'s layers, kept between frames
     frame = 0
     while state["running"]:
         if on_frame is not None:
@@ -467,7 +584,7 @@ def run(screen, state, max_frames=None, on_frame=None):
         for event in pygame.event.get():
             state = handle_event(state, event)
         state = refresh(state, time.perf_counter())
-        render(screen, state)
+        render(screen, state, cache)
         pygame.display.flip()
         clock.tick(FPS)
         frame += 1
@@ -555,7 +672,7 @@ def screenshot(model, name, out):
         state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
         state["fonts"] = make_fonts()
         surface = pygame.Surface((WIDTH, HEIGHT))
-        render(surface, state)
+        render(surface, state, {})                   # the window's path: cached layers
         try:
             pygame.image.save(surface, out)
         except (pygame.error, OSError) as e:

@@ -166,6 +166,79 @@ def test_look_inside_mlp_and_cnn(tiny_mlp):
     draw.render(pygame.Surface((draw.WIDTH, draw.HEIGHT)), state)
 
 
+# ---- rendering: cached layers never show a stale frame ---------------------------------------
+
+def pixels(surface):
+    return pygame.surfarray.array3d(surface)
+
+
+def fresh_render(state, like):
+    """state drawn with no cache (every layer built afresh) on a Surface like `like`."""
+    out = pygame.Surface(like.get_size(), 0, like)
+    draw.render(out, state)
+    return pixels(out)
+
+
+def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
+    """Live off: draw a 1, S, clear, draw a 3, S. Every frame the window showed equals a fresh
+    render of its state, each prediction is the model's for the canvas, and the panel changed."""
+    one = [(14.5, 4.5), (14.5, 12.5), (14.5, 23.5)]
+    three = [[tuple(p) for p in s] for s in draw.demo_strokes()]
+    script = {1: [key(pygame.K_l)], 2: drag(one), 4: [key(pygame.K_s)], 6: [key(pygame.K_c)],
+              7: drag(three[0]), 8: drag(three[1]), 10: [key(pygame.K_s)], 12: [key(pygame.K_ESCAPE)]}
+    shown = []
+
+    def on_frame(frame, state):
+        if frame:                                   # the screen holds the last frame's render
+            screen = pygame.display.get_surface()
+            shown.append((state, pixels(screen), fresh_render(state, screen)))
+        for ev in script.get(frame, []):
+            pygame.event.post(ev)
+
+    assert draw.main(["--max-frames", "20"], on_frame=on_frame) == 0
+    assert len(shown) == 12, "Esc ends the loop"
+    for i, (_, screen, fresh) in enumerate(shown):
+        assert np.array_equal(screen, fresh), f"frame {i + 1} was stale"
+    first, second = shown[4][0], shown[10][0]       # the states after each S
+    assert shown[3][0]["probs"] is None and shown[9][0]["probs"] is None, "live is off"
+    for state, digit in ((first, 1), (second, 3)):
+        np.testing.assert_array_equal(state["probs"], draw.analyse(trained, state["canvas"])["probs"])
+        assert draw.headline(state).startswith(f"{digit} ("), draw.headline(state)
+    panel = (slice(draw.PANEL_X, draw.WIDTH), slice(draw.TOP, draw.HEIGHT))
+    assert not np.array_equal(shown[4][1][panel], shown[10][1][panel]), "the panel changed"
+
+
+def test_cached_frames_equal_fresh_renders_wherever_the_brush_is(tiny_mlp):
+    """One cache through a run of states (brush outline over the title, the panel's labels and
+    the help line; eraser; MLP and CNN views; a message; states revisited): every frame equals a
+    fresh render. The static and panel layers are reused while only the mouse moves."""
+    canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), draw.demo_strokes())
+    mlp = draw.update_prediction(dict(draw.new_state(draw.load_model(tiny_mlp), "tiny"),
+                                      canvas=canvas))
+    net = [fnn.Input(1, 28, 28), fnn.Conv(6, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
+           fnn.Dense(10), "softmax"]
+    cnn = draw.update_prediction(dict(draw.new_state((fnn.init_params(net, seed=0),
+                                                      fnn.layers.normalize(net), {}), "cnn"),
+                                      canvas=canvas[::-1].copy()))
+    right, bottom = draw.CANVAS.right - 1, draw.CANVAS.bottom - 1
+    mice = [None, (300, 300), (right, 200), (right, 140), (300, bottom), (right, bottom),
+            (300, draw.CANVAS.y), (draw.CANVAS.x, draw.CANVAS.y), (right + 40, 300)]
+    states = [dict(draw.new_state(None, ""), mouse=(right, 300))]
+    for base in (mlp, cnn):
+        states += [dict(base, mouse=m, stroke=s) for m in mice for s in (None, "erase")]
+    states += [dict(mlp, message="a message " * 8, mouse=(right, bottom), stroke="erase"),
+               dict(mlp, live=False, dirty=True), draw.clear(mlp), mlp, cnn]
+    surface = pygame.Surface((draw.WIDTH, draw.HEIGHT))
+    cache = {}
+    for i, state in enumerate(states):
+        surface.fill((255, 0, 255))
+        draw.render(surface, state, cache)
+        assert np.array_equal(pixels(surface), fresh_render(state, surface)), i
+    static, panel = cache["static"][1], cache["panel"][1]
+    draw.render(surface, dict(cnn, mouse=(100, 100)), cache)
+    assert cache["static"][1] is static and cache["panel"][1] is panel
+
+
 # ---- command line ----------------------------------------------------------------------------
 
 def test_missing_and_corrupt_model_one_line_exit_2(tmp_path):
