@@ -18,7 +18,6 @@ import os
 import shlex
 import signal
 import sys
-import tempfile
 import time
 
 if __name__ == "__main__":
@@ -35,6 +34,7 @@ import fnn
 import fnn.data
 from fnn import layers as L
 from fnn.activations import HIDDEN_ACTIVATIONS
+from fnn.model_io import atomic_write
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
 from fnn.report import confusion_matrix, format_report
 from fnn.training import evaluate, fit
@@ -509,22 +509,12 @@ def curve(out, history, title, subtitle):
     pygame.draw.circle(surf, green, (lx + 15, H - 70), 5)
     text("validation accuracy (each epoch)", (lx + 38, H - 70), small, anchor="midleft")
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".fnn-tmp-", suffix=".png")
-    os.close(fd)
     existed = os.path.exists(path)
     try:
-        pygame.image.save(surf, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)             # mkstemp made it 0600; a PNG is for everyone
-        os.replace(tmp, path)
+        atomic_write(path, lambda f: pygame.image.save(surf, f, "png"), suffix=".png")
     except (pygame.error, OSError) as e:
         print(f"{PROG}: warning: could not write the training curve {path} ({e})", file=sys.stderr)
         return
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     print(f"{'replaced' if existed else 'saved'} training curve {path}", flush=True)
 
 

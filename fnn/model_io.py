@@ -5,9 +5,9 @@ A model file is a NumPy .npz holding
     __fnn__               one JSON string: {"format": "fnn-model", "version": 1,
                           "layers": [...], "meta": {...}}
 Nothing in it is a pickled object, and `load` opens it with allow_pickle=False, so a
-model file from anywhere can never run code. `save` writes a temporary file in the same
-folder and renames it over the target (os.replace is atomic), so a crash or Ctrl-C in the
-middle of a save leaves the old model intact.
+model file from anywhere can never run code. `save` writes through `atomic_write`: a temporary
+file in the same folder, renamed over the target (os.replace is atomic), so a crash or Ctrl-C in
+the middle of a save leaves the old model intact. train.py writes its curve PNG the same way.
 """
 import json
 import os
@@ -39,12 +39,27 @@ def save(path, params, layers=None, activation="relu", output="softmax", meta=No
     net = as_layers(layers if layers is not None else params, activation, output)
     _check_arrays(path, params, net)
     header = json.dumps({"format": FORMAT, "version": VERSION, "layers": net, "meta": meta or {}})
+    return atomic_write(path, lambda f: np.savez(f, **{HEADER: np.array(header)}, **params),
+                        suffix=".npz")
+
+
+def atomic_write(path, write, suffix=""):
+    """Replace `path` with whatever write(f) writes, so the file is never seen half-written.
+
+    write(f) gets a binary file object: a new temporary file (.fnn-tmp-*<suffix>) in the folder
+    of `path`, which it fills. The file is then flushed to disk (fsync), given the usual mode
+    (0666 minus the umask; mkstemp makes 0600) and renamed over `path` with os.replace, which
+    is atomic. If anything fails or is interrupted before that (any exception, KeyboardInterrupt
+    included), the temporary file is deleted, the exception propagates, and an existing `path`
+    is untouched. Returns path (as a str).
+    """
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".fnn-tmp-", suffix=".npz")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".fnn-tmp-", suffix=suffix)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a model file gets the usual mode
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **{HEADER: np.array(header)}, **params)
+            os.chmod(tmp, 0o666 & ~_umask())
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fnn
-from fnn.model_io import ModelFileError
+from fnn.model_io import ModelFileError, atomic_write
 
 
 @pytest.fixture
@@ -57,6 +57,23 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, model, monkeypatch):
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.npz"]
 
+
+@pytest.mark.parametrize("error", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_atomic_write_failure_keeps_the_old_file_and_no_temp_file(tmp_path, error):
+    path = tmp_path / "curve.png"
+    assert atomic_write(path, lambda f: f.write(b"old content"), suffix=".png") == str(path)
+
+    def fails_mid_write(f):
+        f.write(b"half of the new")
+        f.flush()
+        raise error
+
+    with pytest.raises(type(error)):
+        atomic_write(path, fails_mid_write, suffix=".png")
+    assert path.read_bytes() == b"old content"
+    assert os.listdir(tmp_path) == ["curve.png"]
+    atomic_write(path, lambda f: f.write(b"new"))             # and a later write still works
+    assert path.read_bytes() == b"new" and os.listdir(tmp_path) == ["curve.png"]
 
 def test_saved_file_has_the_usual_permissions(tmp_path, model):
     path = tmp_path / "m.npz"
