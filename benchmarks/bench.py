@@ -54,11 +54,9 @@ import fnn                                           # noqa: E402  (after the sy
 from fnn.data import load_csv                        # noqa: E402
 from fnn.preprocess import mnistify                  # noqa: E402
 from fnn.training import fit, minibatches            # noqa: E402
+from train import CNN_LAYERS as CNN                  # noqa: E402  (train.py --arch cnn's network)
 
 MLP = [784, 128, 128, 10]
-CNN = [fnn.Input(1, 28, 28), fnn.Conv(16, 3, pad=1), "relu", fnn.MaxPool(2),
-       fnn.Conv(32, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
-       fnn.Dense(128), "relu", fnn.Dense(10), "softmax"]
 CLASSIC = [784, 10, 10]
 LR = 1e-3
 SECTIONS = ("mlp", "cnn", "threads1", "train", "inference", "memory", "classic")
