@@ -105,7 +105,8 @@ def fnn_epochs(params, X, y, layers, batch_size, seed, epochs, workers=1):
 
 def shuffle_stream(seed):
     """The shuffling stream fit(seed=seed) uses (the first of three SeedSequence children), so the
-    PyTorch side cuts the very same batches."""
+    PyTorch side cuts the very same batches. tests/test_bench.py fails if the two drift apart."""
+    # mirrors fit's `shuffle_seq, dropout_seq, augment_seq = seed.spawn(3)` in fnn/training.py
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[0])
 
 

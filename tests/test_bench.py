@@ -4,11 +4,18 @@ CI does not install torch, and fnn must never need it. Here torch is hidden even
 installed (a `torch` package that refuses to import comes first on PYTHONPATH), so the test
 exercises the real "torch is missing" path: the script must say so and still measure fnn.
 """
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import numpy as np
+import pytest
+
+import fnn
+import fnn.training
 from conftest import ROOT
 
 HIDE_TORCH = "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n"
@@ -58,3 +65,43 @@ def test_unknown_section_is_a_usage_error():
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick",
                         "--sections", "mlp,gpu"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "unknown section(s) gpu" in p.stderr
+
+
+def _import_bench():
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_torch_side_gets_the_batches_fit_draws(monkeypatch, seed):
+    """bench.py re-derives fit's shuffling stream (shuffle_stream) to give PyTorch the same
+    mini-batches. Run fit through bench.fnn_epochs with fnn.training.minibatches recording what
+    it returns, and bench.torch_epochs with a stand-in for torch_models recording the batches it
+    is handed: equal, epoch by epoch. Fails if fit ever derives its streams differently."""
+    bench = _import_bench()
+    real = fnn.training.minibatches
+    fit_batches, torch_batches = [], []
+
+    def recording(n, batch_size, rng):
+        out = real(n, batch_size, rng)
+        fit_batches.append(out)
+        return out
+
+    monkeypatch.setattr(fnn.training, "minibatches", recording)
+    tm = SimpleNamespace(build=lambda layers, params: None, adam=lambda model, lr: None,
+                         as_rows=lambda X: X, torch=SimpleNamespace(from_numpy=lambda a: a),
+                         train_epoch=lambda model, opt, X, y, batches: torch_batches.append(batches))
+    rng = np.random.default_rng(1)
+    X, y = rng.random((6, 50), dtype=np.float32), rng.integers(0, 3, 50)
+    params = fnn.init_params([6, 5, 3], seed=0)
+    fnn_epoch = bench.fnn_epochs(params, X, y, [6, 5, 3], 16, seed, epochs=2)
+    torch_epoch = bench.torch_epochs(tm, params, X, y, [6, 5, 3], 16, seed)
+    for _ in range(2):
+        fnn_epoch()
+        torch_epoch()
+    assert len(fit_batches) == len(torch_batches) == 2
+    for f, t in zip(fit_batches, torch_batches):
+        assert [b.tolist() for b in f] == [b.tolist() for b in t]
+    assert fit_batches[0][0].tolist() != fit_batches[1][0].tolist()     # a new order each epoch
