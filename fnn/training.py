@@ -39,19 +39,20 @@ def minibatches(n, batch_size, rng):
     return [perm[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-def _shard_grads(params, Xb, yb, layers, dropout, rng, err, weight):
+def _shard_grads(params, Xb, yb, layers, dropout, rng, weight=1.0, err=None):
     """Forward and backward on one shard, without L2: (weight * grads, summed J, number correct).
-    The grads are scaled in place here, in the shard's own thread (they are new arrays).
-    err: the caller's np.geterr(), which a worker thread does not inherit."""
-    with np.errstate(**err):
+    The grads are new arrays, scaled in place here (in the shard's own thread) when weight != 1.
+    err: the caller's np.geterr(), for a worker thread, which does not inherit it."""
+    with np.errstate(**(err or {})):
         AL, cache = forward(params, Xb, layers, dropout=dropout, rng=rng)
         b = AL.shape[-1]
         Y = targets(yb, AL)                       # one-hot once, for J and for BP1
         loss = compute_loss(AL, Y, "cross_entropy", "softmax") * b
         correct = int(np.count_nonzero(AL.argmax(axis=0) == yb))
         grads = backward(params, cache, Y, "cross_entropy")
-        for g in grads.values():
-            g *= g.dtype.type(weight)             # b_k / b
+        if weight != 1:
+            for g in grads.values():
+                g *= g.dtype.type(weight)         # b_k / b
         return grads, loss, correct
 
 
@@ -83,35 +84,30 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
     into K children with rng.spawn(K). The result depends on K
     (float sums in another order) but is the same bit for bit for the same K.
     """
-    if shards <= 1:
-        AL, cache = forward(params, Xb, layers, dropout=dropout, rng=rng)
-        Y = targets(yb, AL)                       # one-hot once, for J and for BP1
-        loss = compute_loss(AL, Y, "cross_entropy", "softmax", params, l2)
-        acc = float(np.mean(AL.argmax(axis=0) == yb))
-        grads = backward(params, cache, Y, "cross_entropy", l2)
-        params, state = opt_update(params, grads, state, lr)
-        return params, state, loss, acc
     b = Xb.shape[-1]
-    K = min(shards, b)
-    # one generator per shard: a single one shared by threads would hand out masks in thread order
-    rngs = list(rng) if isinstance(rng, (list, tuple)) else (rng.spawn(K) if rng is not None else [None] * K)
-    cuts = [b * k // K for k in range(K + 1)]
-    err = np.geterr()
+    K = max(1, min(shards, b))
+    if K == 1:
+        grads, loss, correct = _shard_grads(params, Xb, yb, layers, dropout, rng)
+    else:
+        # one generator per shard: a single one shared by threads would hand out masks in thread order
+        rngs = list(rng) if isinstance(rng, (list, tuple)) else (rng.spawn(K) if rng is not None else [None] * K)
+        cuts = [b * k // K for k in range(K + 1)]
+        err = np.geterr()
 
-    def shard(k):
-        lo, hi = cuts[k], cuts[k + 1]
-        return _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers, dropout, rngs[k], err,
-                            (hi - lo) / b)
-    # shards 1..K-1 in the pool, shard 0 in this thread meanwhile; reduced in shard order
-    rest = [pool.submit(shard, k) for k in range(1, K)] if pool is not None else None
-    results = [shard(0)] + ([f.result() for f in rest] if rest is not None else
-                            [shard(k) for k in range(1, K)])
-    grads, loss, correct = results[0]                # shard 0's new arrays: summed into
-    for g_k, loss_k, c_k in results[1:]:
-        for k, g in g_k.items():
-            grads[k] += g
-        loss += loss_k
-        correct += c_k
+        def shard(k):
+            lo, hi = cuts[k], cuts[k + 1]
+            return _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers, dropout, rngs[k],
+                                (hi - lo) / b, err)
+        # shards 1..K-1 in the pool, shard 0 in this thread meanwhile; reduced in shard order
+        rest = [pool.submit(shard, k) for k in range(1, K)] if pool is not None else None
+        results = [shard(0)] + ([f.result() for f in rest] if rest is not None else
+                                [shard(k) for k in range(1, K)])
+        grads, loss, correct = results[0]            # shard 0's new arrays: summed into
+        for g_k, loss_k, c_k in results[1:]:
+            for k, g in g_k.items():
+                grads[k] += g
+            loss += loss_k
+            correct += c_k
     loss = loss / b
     if l2:
         loss += l2_penalty(params, l2, b)
