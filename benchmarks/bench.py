@@ -36,7 +36,6 @@ import ctypes
 import datetime
 import os
 import platform
-import re
 import shlex
 import statistics
 import subprocess
@@ -54,9 +53,10 @@ import fnn                                           # noqa: E402  (after the sy
 from fnn.data import load_csv                        # noqa: E402
 from fnn.preprocess import mnistify                  # noqa: E402
 from fnn.training import fit, minibatches            # noqa: E402
-from train import CNN_LAYERS as CNN                  # noqa: E402  (train.py --arch cnn's network)
+import train                                         # noqa: E402  (its main() is not run)
 
 MLP = [784, 128, 128, 10]
+CNN = train.CNN_LAYERS                               # the network of train.py --arch cnn
 CLASSIC = [784, 10, 10]
 LR = 1e-3
 SECTIONS = ("mlp", "cnn", "threads1", "train", "inference", "memory", "classic")
@@ -335,24 +335,39 @@ def child(kind, cfg, steps):
 
 
 def bench_train(args):
-    """The default `python train.py`, its model written to a temp dir, timed to its last line."""
+    """The default `python train.py`, its model written to a temp dir, timed from start to exit.
+    The test accuracy and train.py's own total time are read from the saved model's metadata
+    (train.py's save: meta "test_accuracy", a fraction, and "seconds")."""
     script = ROOT / "train.py"
     if not script.exists():
         return {"skipped": "train.py not found"}
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, str(script)] + [a.replace("{tmp}", tmp) for a in shlex.split(args.train_args)]
+        train_args = [a.replace("{tmp}", tmp) for a in shlex.split(args.train_args)]
+        cmd = [sys.executable, str(script)] + train_args
         log(f"  running {' '.join(cmd)}")
         wall, rss, text, rc = run_measured(cmd, cwd=ROOT)
-    if rc != 0:
-        return {"skipped": f"train.py exited with {rc}: {text.strip().splitlines()[-1:]}"}
-    accs = re.findall(r"test accuracy\D{0,20}?(\d+(?:\.\d+)?)\s*%", text, flags=re.I)
-    own = re.findall(r"total time (\d+(?:\.\d+)?) s", text)
-    res = {"wall_s": wall, "rss_mib": rss, "acc": float(accs[-1]) if accs else None,
-           "own_s": float(own[-1]) if own else None,
+        if rc != 0:
+            return {"skipped": f"train.py exited with {rc}: {text.strip().splitlines()[-1:]}"}
+        meta = saved_meta(train_args)
+    acc = meta.get("test_accuracy")
+    res = {"wall_s": wall, "rss_mib": rss, "acc": 100 * acc if acc is not None else None,
+           "own_s": meta.get("seconds"),
            "cmd": "python train.py " + args.train_args.replace("{tmp}", "<tempdir>"),
            "last_line": text.strip().splitlines()[-1] if text.strip() else ""}
     log(f"  train.py: {res}")
     return res
+
+
+def saved_meta(train_args):
+    """The metadata of the model that `python train.py *train_args`, run in ROOT, has written
+    ({} when it cannot be read)."""
+    targs = train.build_parser().parse_args(train_args)
+    out = os.path.join(ROOT, targs.out) if targs.out else os.path.abspath(train.DEFAULT_OUT[targs.arch])
+    try:
+        return fnn.load(out)[2]
+    except fnn.ModelFileError as e:
+        log(f"  train.py's model: {e}")
+        return {}
 
 
 # ---- the machine -----------------------------------------------------------------------------

@@ -105,3 +105,18 @@ def test_torch_side_gets_the_batches_fit_draws(monkeypatch, seed):
     for f, t in zip(fit_batches, torch_batches):
         assert [b.tolist() for b in f] == [b.tolist() for b in t]
     assert fit_batches[0][0].tolist() != fit_batches[1][0].tolist()     # a new order each epoch
+
+
+def test_train_section_reads_the_saved_model_metadata(tmp_path):
+    """bench_train takes the accuracy and train.py's own time from the model file train.py
+    wrote (found as train.py finds it: --out, else its default), not from its printed log."""
+    bench = _import_bench()
+    path = tmp_path / "m.npz"
+    fnn.save(path, fnn.init_params([784, 8, 10], seed=0),
+             meta={"test_accuracy": 0.9876, "seconds": 12.3})
+    meta = bench.saved_meta(["--out", str(path), "--epochs", "1"])
+    assert meta["test_accuracy"] == 0.9876 and meta["seconds"] == 12.3
+    assert bench.saved_meta(["--out", str(tmp_path / "missing.npz")]) == {}
+    default = ROOT / "models" / "mnist_mlp.npz"           # no --out: train.py's default file
+    if default.exists():
+        assert bench.saved_meta([]) == fnn.load(default)[2]
