@@ -397,24 +397,15 @@ def _static_layer(like, fonts, model_name):
     return layer
 
 
-def _grid_layer(like):
-    """The canvas's faint cell grid on a colour-keyed (transparent) CANVAS-sized Surface."""
-    layer = _like(like, CANVAS.size)
-    key = (0, 0, 0)
-    layer.fill(key)
-    layer.set_colorkey(key)
-    for k in range(1, GRID):
-        pygame.draw.line(layer, GRID_LINE, (k * CELL, 0), (k * CELL, CANVAS.h - 1))
-        pygame.draw.line(layer, GRID_LINE, (0, k * CELL), (CANVAS.w - 1, k * CELL))
-    return layer
-
-
-def _canvas_layer(like, fonts, grid, canvas):
-    """The canvas at CANVAS.size: 28 x 28 cells of ink, white on black like MNIST, the grid
-    over it, and a hint when nothing is drawn."""
-    layer = _like(like, CANVAS.size)
-    layer.blit(_gray_surface(canvas, CANVAS.size), (0, 0))
-    layer.blit(grid, (0, 0))
+def _canvas_layer(like, fonts, canvas):
+    """The canvas at CANVAS.size in like's pixel format: 28 x 28 cells of ink, white on black
+    like MNIST, with a faint grid, and a hint when nothing is drawn."""
+    layer = _gray_surface(canvas, CANVAS.size)
+    if (layer.get_bitsize(), layer.get_masks()) != (like.get_bitsize(), like.get_masks()):
+        layer = layer.convert(like)
+    for k in range(1, GRID):                     # 1 px lines (a fill is faster than draw.line)
+        layer.fill(GRID_LINE, (k * CELL, 0, 1, CANVAS.h))
+        layer.fill(GRID_LINE, (0, k * CELL, CANVAS.w, 1))
     if is_empty(canvas):
         _replay(layer, [_label(fonts[26], "draw a digit here", (CANVAS.w // 2, CANVAS.h // 2),
                                MUTED, "center")])
@@ -521,9 +512,11 @@ def _brush(state):
 
 
 def _paint_frame(surface, static, canvas, ops, brush):
-    """A frame from its layers, in drawing order: background, canvas, brush outline, panel."""
+    """A frame from its layers, in drawing order: background, canvas (unless None), brush
+    outline (unless None), then the help line and panel ops."""
     surface.blit(static, (0, 0))
-    surface.blit(canvas, CANVAS)
+    if canvas is not None:
+        surface.blit(canvas, CANVAS)
     if brush is not None:
         pygame.draw.circle(surface, ACCENT, brush[0], brush[1], 1)
     _replay(surface, ops)
@@ -533,21 +526,19 @@ def render(surface, state, cache=None):
     """Draw one frame of the pad for `state` on `surface` (WIDTH x HEIGHT).
 
     cache: a dict render() keeps its layers in between frames (run() passes one). With it, the
-    static background is built once, the canvas layer when the canvas changes, the panel
-    (texts, bars, feature maps) when panel_view(state) changes, each keyed by the values it
-    shows; a frame is then one blit of their composite plus the brush outline, redrawn with
-    the layers under and over it inside its own square. Without a cache every layer is built
-    afresh and painted in order (same pixels)."""
+    static background is built once, the canvas layer when the canvas changes, the help line
+    and panel (texts, bars, feature maps) when panel_view(state) changes, each keyed by the
+    values it shows. A frame is then one blit of the background-and-panel composite, and the
+    canvas's rectangle (with the brush outline's square) repainted in full drawing order.
+    Without a cache every layer is built afresh and painted in order: the same pixels."""
     layers = {} if cache is None else cache
     fonts = state.get("fonts") or _cached(layers, "fonts", None, make_fonts)
     fmt = (surface.get_size(), surface.get_bitsize(), surface.get_masks())
     static_key = (fmt, fonts, state["model_name"])
     static = _cached(layers, "static", static_key,
                      lambda: _static_layer(surface, fonts, state["model_name"]))
-    grid = _cached(layers, "grid", fmt, lambda: _grid_layer(surface))
-    canvas_key = (static_key, _freeze(state["canvas"]))
-    canvas = _cached(layers, "canvas", canvas_key,
-                     lambda: _canvas_layer(surface, fonts, grid, state["canvas"]))
+    canvas = _cached(layers, "canvas", (static_key, _freeze(state["canvas"])),
+                     lambda: _canvas_layer(surface, fonts, state["canvas"]))
     view = panel_view(state)
     panel_key = (fonts, _freeze(view))
     ops = _cached(layers, "panel", panel_key, lambda: _panel_ops(fonts, view))
@@ -558,16 +549,18 @@ def render(surface, state, cache=None):
 
     def composite():
         base = _like(surface, surface.get_size())
-        _paint_frame(base, static, canvas, ops, None)
+        _paint_frame(base, static, None, ops, None)
         return base
 
-    surface.blit(_cached(cache, "frame", (canvas_key, panel_key), composite), (0, 0))
-    if brush is not None:                        # repaint the outline's square in full order
+    surface.blit(_cached(cache, "base", (static_key, panel_key), composite), (0, 0))
+    region = CANVAS                              # the only pixels canvas and brush can touch
+    if brush is not None:
         (cx, cy), r = brush
-        clip = surface.get_clip()
-        surface.set_clip(pygame.Rect(cx - r - 2, cy - r - 2, 2 * r + 5, 2 * r + 5).clip(clip))
-        _paint_frame(surface, static, canvas, ops, brush)
-        surface.set_clip(clip)
+        region = region.union(cx - r - 2, cy - r - 2, 2 * r + 5, 2 * r + 5)
+    clip = surface.get_clip()
+    surface.set_clip(region.clip(clip))
+    _paint_frame(surface, static, canvas, ops, brush)
+    surface.set_clip(clip)
 
 
 # ---- the loop and the command line ---------------------------------------------------------
