@@ -157,8 +157,8 @@ def conv_backward(spec, p, dZ, cache, need_din=True):
 
     i.e. dA[c, y, x, n] = sum_{f, u, v} W[f, c, u, v] dZ[f, i, j, n] over s*i + u - p = y, s*j + v - p = x.
     dW is computed as (X_col @ dZ_mat.T).T, the same matrix: BLAS runs the long sum over
-    H_out*W_out*m faster with X_col untransposed (1.2 ms against 1.9 ms for the second layer
-    of the MNIST CNN at batch 64). dX_col's rows come out ordered (u, v, c), the layout col2im
+    H_out*W_out*m faster with X_col untransposed (`python benchmarks/micro.py conv_dW`
+    times both on the MNIST CNN's second layer). dX_col's rows come out ordered (u, v, c), the layout col2im
     takes (W_mat.T with its rows permuted: the same numbers, in the order they are summed).
     Returns (dA or None when need_din is False, (dW, db))."""
     W, _ = p
@@ -204,7 +204,7 @@ def maxpool_backward(spec, p, dout, cache, need_din=True):
     win, out, (C, H, W, m) = cache
     k, s = spec["size"], spec["stride"]
     winner = win == out                                      # (k*k, C, H_out, W_out, m)
-    # t, counted in bytes (no cast of the mask; 4x faster than summing it as floats)
+    # t, counted in bytes: no cast of the mask (benchmarks/micro.py maxpool_ties)
     t = winner.view(np.uint8).sum(axis=0, dtype=np.uint8 if k * k < 256 else np.int32)
     share = (dout / t).astype(dout.dtype, copy=False)        # dout / t
     Ho, Wo = out.shape[1:3]

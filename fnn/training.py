@@ -120,11 +120,10 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
 
 def default_workers(params, layers, batch_size):
     """The worker count fit uses when none is given: 2 for a network with a convolution and
-    batches of at least 32 (shards of 16 or more), else 1. Measured on a 2-core machine with
-    BLAS on one thread (fnn.training.fit, MNIST): the CNN of benchmarks/bench.py at batch 64
-    steps 1.3-1.45x faster in wall time with 2 workers when the second core is free (and ~6%
-    slower when it is busy); the MLP 784-128-128-10 at batch 128 runs an epoch in 1.05 s with
-    2 workers against 0.68 s with 1 (its steps are too short for threads to pay off).
+    batches of at least 32 (shards of 16 or more), else 1: on a 2-core machine with BLAS on
+    one thread, the CNN of benchmarks/bench.py at batch 64 steps faster with 2 workers when
+    the second core is free, while the MLP 784-128-128-10 at batch 128 steps slower (its steps
+    are too short for threads to pay off). `python benchmarks/micro.py workers` times both.
     The choice does not look at the machine (os.cpu_count()), so the same command and seed
     give the same weights everywhere; on one core the two shards simply run in turn."""
     net = as_layers(layers if layers is not None else params)
@@ -199,8 +198,8 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
     state = opt_init(params)
     t = 0
     start = time.perf_counter()
-    # workers - 1 threads: the calling thread runs the first shard itself (3-6% faster per
-    # CNN step than handing every shard to the pool, interleaved A/B)
+    # workers - 1 threads: the calling thread runs the first shard itself instead of waiting
+    # (benchmarks/micro.py shard0_here times it against a pool of `workers` threads)
     pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None   # lives as long as this generator
     try:
         for epoch in range(1, epochs + 1):

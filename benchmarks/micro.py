@@ -1,0 +1,177 @@
+"""The implementation choices in fnn's hot paths, each timed against the alternative it replaced.
+
+    python benchmarks/micro.py            # a few minutes; prints one line per choice
+    python benchmarks/micro.py --quick    # fewer repeats, for a smoke test
+
+The code comments that explain these choices name this script instead of quoting figures,
+because figures from a shared machine go stale. Each case runs both versions on the sizes of
+the MNIST CNN of benchmarks/bench.py (batch 64, cut by fit into two shards of 32) or its MLP,
+checks that they compute the same numbers, and reports the median time of each, interleaved
+repeat by repeat so that a burst of load hits both. OpenBLAS runs on one thread, as in fit's
+workers. A ratio below 1 means the shipped version is faster.
+
+  relu_backward     fnn's float mask then an in-place product, vs dA * (A > 0) and np.where.
+  conv_dW           conv_backward's dW = (X_col @ dZ.T).T, vs dZ @ X_col.T (second conv).
+  maxpool_ties      counting tied maxima in bytes (uint8 sum), vs summing the mask as floats.
+  pool_before_relu  forward + backward of the CNN on a shard as fit runs it (relu after each
+                    pool), vs the user's layer order.
+  workers           fit's steps for the CNN (batch 64) and the MLP (batch 128) with 1 and 2
+                    workers: the basis of fnn.training.default_workers.
+  shard0_here       a CNN step with shard 0 in the calling thread (fit's way), vs both shards
+                    handed to a pool of 2 threads.
+"""
+import argparse
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import fnn                                                   # noqa: E402
+from fnn import activations, conv                            # noqa: E402
+from fnn.data import load_csv                                # noqa: E402
+from fnn.layers import normalize, pool_before_relu           # noqa: E402
+from fnn.optimizers import adam_init, adam_update            # noqa: E402
+from fnn.training import _shard_grads, fit, train_step       # noqa: E402
+from bench import CNN, MLP, set_threads                      # noqa: E402
+
+
+def compare(name, shipped, alternative, repeats, inner=1, self_timed=False):
+    """Median seconds of shipped() and alternative() over `repeats` interleaved rounds of
+    `inner` calls each; prints them and their ratio. self_timed: the functions return the
+    seconds to count (their own set-up left out)."""
+    times = {"shipped": [], "alternative": []}
+    shipped(), alternative()                                   # warm up
+    for r in range(repeats):
+        order = [("shipped", shipped), ("alternative", alternative)]
+        for key, f in (order if r % 2 == 0 else order[::-1]):
+            t = time.perf_counter()
+            for _ in range(inner):
+                inside = f()
+            times[key].append(inside if self_timed else (time.perf_counter() - t) / inner)
+    a, b = np.median(times["shipped"]), np.median(times["alternative"])
+    print(f"{name:18s} shipped {a * 1e3:8.3f} ms   alternative {b * 1e3:8.3f} ms   ratio {a / b:.2f}",
+          flush=True)
+    return a / b
+
+
+def case_relu_backward(reps):
+    rng = np.random.default_rng(0)
+    A = np.maximum(rng.standard_normal((16, 28, 28, 32), dtype=np.float32), 0)   # conv 1's map
+    dA = rng.standard_normal(A.shape, dtype=np.float32)
+    assert np.array_equal(activations.relu_backward(dA, A), dA * (A > 0))
+    compare("relu_backward", lambda: activations.relu_backward(dA, A), lambda: dA * (A > 0), reps, 20)
+    compare("  (vs np.where)", lambda: activations.relu_backward(dA, A),
+            lambda: np.where(A > 0, dA, 0), reps, 20)
+
+
+def case_conv_dW(reps):
+    rng = np.random.default_rng(0)
+    spec = {"type": "conv", "filters": 32, "size": 3, "stride": 1, "pad": 1}
+    A = rng.random((16, 14, 14, 64), dtype=np.float32)          # conv 2's input, batch 64
+    W = rng.standard_normal((32, 16, 3, 3), dtype=np.float32)
+    Z, (cols, _) = conv.conv_forward(spec, (W, np.zeros((32, 1), np.float32)), A)
+    dZ = rng.standard_normal(Z.shape, dtype=np.float32).reshape(32, -1)
+    np.testing.assert_allclose((cols @ dZ.T).T, dZ @ cols.T, rtol=1e-3, atol=1e-2)
+    compare("conv_dW", lambda: (cols @ dZ.T).T, lambda: dZ @ cols.T, reps, 10)
+
+
+def case_maxpool_ties(reps):
+    rng = np.random.default_rng(0)
+    spec = {"type": "maxpool", "size": 2, "stride": 2}
+    A = np.maximum(rng.standard_normal((16, 28, 28, 32), dtype=np.float32), 0)
+    _, (win, out, _) = conv.maxpool_forward(spec, None, A)
+    winner = win == out
+    as_bytes = lambda: winner.view(np.uint8).sum(axis=0, dtype=np.uint8)     # noqa: E731
+    as_floats = lambda: winner.sum(axis=0, dtype=np.float32)                 # noqa: E731
+    assert np.array_equal(as_bytes(), as_floats())
+    compare("maxpool_ties", as_bytes, as_floats, reps, 20)
+
+
+def shard(n):
+    """A shard of n MNIST training images (784, n) and labels, as fit gathers them."""
+    X, y = load_csv(ROOT / "data" / "mnist_train.csv.gz", max_rows=n)
+    return np.ascontiguousarray(X.T).T, y
+
+
+def case_pool_before_relu(reps):
+    net = normalize(CNN)
+    fast = pool_before_relu(net)
+    params = fnn.init_params(net, seed=0)
+    Xb, yb = shard(32)
+
+    def grads(layers):
+        return _shard_grads(params, Xb, yb, layers, 0.0, None)[0]
+    a, b = grads(fast), grads(net)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    compare("pool_before_relu", lambda: grads(fast), lambda: grads(net), reps, 5)
+
+
+def steps(params, X, y, layers, batch_size, n, workers):
+    """Wall time per step of the first n steps of fit (after 5 warm-up steps)."""
+    gen = fit(params, X, y, layers, batch_size=batch_size, epochs=1, seed=0, workers=workers)
+    for _ in range(5):
+        next(gen)
+    t = time.perf_counter()
+    for _ in range(n):
+        next(gen)
+    gen.close()
+    return (time.perf_counter() - t) / n
+
+
+def case_workers(reps):
+    X, y = load_csv(ROOT / "data" / "mnist_train.csv.gz", max_rows=12800)
+    cnn = normalize(CNN)
+    p = fnn.init_params(cnn, seed=0)
+    compare("workers CNN 2:1", lambda: steps(p, X, y, cnn, 64, 40, 2),
+            lambda: steps(p, X, y, cnn, 64, 40, 1), reps, self_timed=True)
+    p = fnn.init_params(MLP, seed=0)
+    compare("workers MLP 2:1", lambda: steps(p, X, y, None, 128, 90, 2),
+            lambda: steps(p, X, y, None, 128, 90, 1), reps, self_timed=True)
+
+
+def case_shard0_here(reps):
+    net = pool_before_relu(normalize(CNN))
+    params = fnn.init_params(net, seed=0)
+    state = adam_init(params)
+    Xb, yb = shard(64)
+    one, two = ThreadPoolExecutor(1), ThreadPoolExecutor(2)
+    err = np.geterr()
+
+    def all_in_pool():
+        futs = [two.submit(_shard_grads, params, Xb[:, lo:lo + 32], yb[lo:lo + 32], net, 0.0, None,
+                           0.5, err) for lo in (0, 32)]
+        (g, _, _), (g1, _, _) = (f.result() for f in futs)
+        for k in g:
+            g[k] += g1[k]
+        return adam_update(params, g, state, 1e-3)
+    here = lambda: train_step(params, state, Xb, yb, net, adam_update, 1e-3, shards=2, pool=one)  # noqa: E731
+    compare("shard0_here", here, all_in_pool, reps, 10)
+    one.shutdown(), two.shutdown()
+
+
+CASES = {"relu_backward": case_relu_backward, "conv_dW": case_conv_dW,
+         "maxpool_ties": case_maxpool_ties, "pool_before_relu": case_pool_before_relu,
+         "workers": case_workers, "shard0_here": case_shard0_here}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="3 repeats instead of 15")
+    ap.add_argument("cases", nargs="*", choices=[[], *CASES], default=[],
+                    help="which cases (default: all)")
+    args = ap.parse_args(argv)
+    set_threads(1, None)
+    reps = 3 if args.quick else 15
+    for name in args.cases or CASES:
+        CASES[name](reps)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
