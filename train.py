@@ -277,10 +277,6 @@ def run(args, out, command):
     t_start = time.perf_counter()
     check_out(out, (args.train, args.test))
     layers = network(args)
-    try:
-        L.param_shapes(layers)
-    except (ValueError, NotImplementedError) as e:
-        raise UsageError(f"--arch {args.arch}: {e}") from None
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
 
     X, y = load(args.train, "--train", args.max_rows)

@@ -235,7 +235,7 @@ def bench_classic(data, cfg, tm):
 def bench_inference(data, cfg, tm, trained):
     """One digit the draw.py way (mnistify + predict_proba), and the whole test set (predict).
     Uses the networks trained by the mlp and cnn sections."""
-    X, y, Xt, yt = data
+    _, _, Xt, _ = data
     images = [Xt[:, j].reshape(28, 28) for j in range(min(100, Xt.shape[1]))]
     res = {}
     for name, layers in (("mlp", None), ("cnn", CNN)):
@@ -273,7 +273,8 @@ def bench_inference(data, cfg, tm, trained):
 
 
 def run_child(args, kind):
-    """Run `python bench.py --child kind` and return (wall seconds, peak RSS MiB, stdout)."""
+    """Run `python bench.py --child kind` (same --quick, --memory-steps) in a fresh process;
+    -> run_measured's (wall seconds, peak RSS MiB, output, exit code)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind,
            "--memory-steps", str(args.memory_steps)] + (["--quick"] if args.quick else [])
     return run_measured(cmd)
@@ -339,8 +340,6 @@ def bench_train(args):
     The test accuracy and train.py's own total time are read from the saved model's metadata
     (train.py's save: meta "test_accuracy", a fraction, and "seconds")."""
     script = ROOT / "train.py"
-    if not script.exists():
-        return {"skipped": "train.py not found"}
     with tempfile.TemporaryDirectory() as tmp:
         train_args = [a.replace("{tmp}", tmp) for a in shlex.split(args.train_args)]
         cmd = [sys.executable, str(script)] + train_args
@@ -352,8 +351,7 @@ def bench_train(args):
     acc = meta.get("test_accuracy")
     res = {"wall_s": wall, "rss_mib": rss, "acc": 100 * acc if acc is not None else None,
            "own_s": meta.get("seconds"),
-           "cmd": "python train.py " + args.train_args.replace("{tmp}", "<tempdir>"),
-           "last_line": text.strip().splitlines()[-1] if text.strip() else ""}
+           "cmd": "python train.py " + args.train_args.replace("{tmp}", "<tempdir>")}
     log(f"  train.py: {res}")
     return res
 

@@ -301,12 +301,6 @@ def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path, presses):
 
 
 def test_cnn_arch(csvs, tmp_path):
-    try:
-        fnn.layers.param_shapes(fnn.layers.normalize(
-            [fnn.Input(1, 28, 28), fnn.Conv(16, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
-             fnn.Dense(10), "softmax"]))
-    except NotImplementedError:
-        pytest.skip("fnn.conv is not implemented yet")
     out = tmp_path / "cnn.npz"
     r = run("--arch", "cnn", "--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out,
             "--epochs", "1", "--max-rows", "300", "--log-every", "0")
