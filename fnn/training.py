@@ -118,6 +118,14 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
     return params, state, loss, correct / b
 
 
+def seed_streams(seed):
+    """The independent seed streams fit draws from one seed: (shuffle, dropout, augment), three
+    np.random.SeedSequence children. benchmarks/bench.py cuts PyTorch's batches from the first."""
+    if not isinstance(seed, np.random.SeedSequence):
+        seed = np.random.SeedSequence(seed)
+    return seed.spawn(3)
+
+
 def default_workers(params, layers, batch_size):
     """The worker count fit uses when none is given: 2 for a network with a convolution and
     batches of at least 32 (shards of 16 or more), else 1: on a 2-core machine with BLAS on
@@ -175,9 +183,7 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
         raise ValueError(f"unknown optimizer {optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
     learning_rate(lr, 0, schedule)                               # validates the name early
     opt_init, opt_update = OPTIMIZERS[optimizer]
-    if not isinstance(seed, np.random.SeedSequence):
-        seed = np.random.SeedSequence(seed)
-    shuffle_seq, dropout_seq, augment_seq = seed.spawn(3)
+    shuffle_seq, dropout_seq, augment_seq = seed_streams(seed)
     shuffle_rng, augment_rng = np.random.default_rng(shuffle_seq), np.random.default_rng(augment_seq)
     workers = default_workers(params, layers, batch_size) if workers is None else int(workers)
     if workers < 1:
