@@ -239,6 +239,29 @@ def test_cached_frames_equal_fresh_renders_wherever_the_brush_is(tiny_mlp):
     assert cache["static"][1] is static and cache["panel"][1] is panel
 
 
+def test_bench_states_and_bench_time_frames_only(tiny_mlp, capsys, monkeypatch):
+    """--bench's frames: a stroke (the canvas changes every frame, live prediction every
+    LIVE_INTERVAL at 60 fps), then hovering (only the mouse moves); it times render, not analyse."""
+    model = draw.load_model(tiny_mlp)
+    drawing, hovering = draw.bench_states(draw.new_state(model, "tiny"), 30)
+    assert len(drawing) == len(hovering) == 30
+    assert all(not np.array_equal(a["canvas"], b["canvas"]) for a, b in zip(drawing, drawing[1:]))
+    predictions = {st["probs"].tobytes() for st in drawing if st["probs"] is not None}
+    assert 3 <= len(predictions) <= 30 / (draw.LIVE_INTERVAL * draw.FPS) + 1
+    assert all(st["canvas"] is hovering[0]["canvas"] and st["probs"] is hovering[0]["probs"]
+               for st in hovering) and len({st["mouse"] for st in hovering}) > 20
+    rendered = []
+    monkeypatch.setattr(draw, "bench_states", lambda st, n: (drawing[:n], hovering[:n]))
+    monkeypatch.setattr(draw, "analyse", lambda *a: pytest.fail("bench timed a prediction"))
+    monkeypatch.setattr(draw, "render", lambda surface, st, cache: rendered.append(st))
+    assert draw.bench(model, "tiny", frames=10, repeats=2) == 0
+    expected = 2 * (drawing[:10] + hovering[:10])
+    assert len(rendered) == len(expected) and all(a is b for a, b in zip(rendered, expected))
+    out = capsys.readouterr().out
+    assert "tiny: one frame drawn (render + display.flip), median of 20:" in out
+    assert "while a stroke is drawn" in out and "while the pen hovers" in out
+
+
 # ---- command line ----------------------------------------------------------------------------
 
 def test_missing_and_corrupt_model_one_line_exit_2(tmp_path):
