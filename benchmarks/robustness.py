@@ -7,9 +7,9 @@ People do not draw like MNIST: their digits are off-centre, small or large, slan
 drawn with a thicker or thinner pen. This builds those versions of the 10,000 MNIST test
 digits (NumPy only, fnn.augment, seeded), feeds each to every model twice -- RAW, and through
 the draw path (fnn.preprocess.mnistify, what draw.py and draw.py --image do) -- and writes a
-table of accuracies to docs/robustness.md (--out), with this exact command, the time of one
-prediction (mnistify + forward, the pad's cost) and the model with the best mean accuracy
-through the draw path: draw.py's default.
+table of accuracies to docs/robustness.md (--out), with this exact command and the model
+with the best mean accuracy through the draw path: draw.py's default. (The time of one drawn
+digit's prediction is measured by benchmarks/bench.py only.)
 
 Perturbations (each digit gets its own random draw; about the image centre, bilinear):
     original     the test digits as they are
@@ -64,17 +64,6 @@ def mnistify_batch(X):
     return np.stack([mnistify(X[:, j].reshape(28, 28)) for j in range(X.shape[1])], axis=1)
 
 
-def time_prediction(params, layers, x, n=200):
-    """Median seconds of one pad prediction: mnistify + forward for one digit."""
-    img = x.reshape(28, 28)
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fnn.predict_proba(params, mnistify(img).reshape(-1, 1), layers)
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("models", nargs="+", help="model files (fnn.save / train.py)")
@@ -101,13 +90,12 @@ def main(argv=None):
     print(f"built {len(sets)} test sets of {y.size} digits and mnistify'd them in "
           f"{time.perf_counter() - t0:.1f} s", flush=True)
 
-    acc, speed = {}, {}
+    acc = {}
     for path, (params, layers, meta) in models.items():
         t1 = time.perf_counter()
         for name in sets:
             acc[path, name, "raw"] = fnn.accuracy(params, sets[name], y, layers)
             acc[path, name, "mnistify"] = fnn.accuracy(params, prepped[name], y, layers)
-        speed[path] = time_prediction(params, layers, X[:, 0])
         print(f"{path}: done in {time.perf_counter() - t1:.1f} s", flush=True)
 
     names = list(sets)
@@ -135,18 +123,14 @@ def main(argv=None):
         "rotated = +-15 degrees, thick pen = 3x3 max filter, thin pen = half a 3x3 min filter, "
         "as drawn = all of them at once, milder and random.",
         "",
-        "| model | " + " | ".join(names) + " | mean | one prediction |",
-        "|---" * (len(names) + 3) + "|",
+        "| model | " + " | ".join(names) + " | mean |",
+        "|---" * (len(names) + 2) + "|",
     ]
     for pth in models:
         cells = [f"{pct(acc[pth, n, 'raw'])} / **{pct(acc[pth, n, 'mnistify'])}**" for n in names]
         lines.append(f"| `{pth}` | " + " | ".join(cells)
-                     + f" | {pct(mean[pth, 'raw'])} / **{pct(mean[pth, 'mnistify'])}**"
-                     + f" | {1e3 * speed[pth]:.2f} ms |")
+                     + f" | {pct(mean[pth, 'raw'])} / **{pct(mean[pth, 'mnistify'])}** |")
     lines += [
-        "",
-        "(\"one prediction\": median time of mnistify + forward for one digit, the pad's cost per "
-        "prediction, on the machine that ran the command.)",
         "",
         f"**Best through the draw path (mean over the columns): `{best}`** "
         f"({pct(mean[best, 'mnistify'])} %). `draw.py`'s `DEFAULT_MODEL` is this model.",
