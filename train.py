@@ -21,9 +21,10 @@ import sys
 import time
 
 if __name__ == "__main__":
-    # One BLAS thread unless the environment says otherwise, set before NumPy loads BLAS. Measured
-    # on the 2-core machine, a mini-batch step of the default MLP: 2.0 ms on 1 thread; on 2 threads
-    # 1.76 ms when the other core is idle but 13 ms when anything else runs on it. One thread
+    # One BLAS thread unless the environment says otherwise, set before NumPy loads BLAS. A second
+    # thread gains little even when the other core is idle (docs/benchmarks.md, from
+    # benchmarks/bench.py, times an MLP epoch with the threads as found and with 1 thread each),
+    # and it slows every step down badly when anything else runs on the other core. One thread
     # also gives the same weights for a --seed whatever the core count.
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, "1")

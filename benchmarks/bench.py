@@ -625,7 +625,7 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
         w(f"- Threads: this run gave OpenBLAS and PyTorch {args.threads} thread(s) each "
           f"(--threads {args.threads}); fnn itself never sets them. Two threads each are only "
           "worth measuring on an idle machine: with one of the 2 cores busy with other work, "
-          "single MLP epochs of either side took 40-60 s instead of under 1 s (the threads of "
+          "single MLP epochs of either side become many times slower (the threads of "
           "OpenBLAS and of PyTorch's OpenMP pool wait for each other), so the default run, "
           "which leaves the threads as found, needs a quiet machine.")
     else:
