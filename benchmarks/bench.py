@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 import fnn                                           # noqa: E402  (after the sys.path line)
 from fnn.data import load_csv                        # noqa: E402
 from fnn.preprocess import mnistify                  # noqa: E402
-from fnn.training import fit, minibatches            # noqa: E402
+from fnn.training import fit, minibatches, seed_streams  # noqa: E402
 import train                                         # noqa: E402  (its main() is not run)
 
 MLP = [784, 128, 128, 10]
@@ -104,10 +104,9 @@ def fnn_epochs(params, X, y, layers, batch_size, seed, epochs, workers=1):
 
 
 def shuffle_stream(seed):
-    """The shuffling stream fit(seed=seed) uses (the first of three SeedSequence children), so the
+    """The shuffling stream fit(seed=seed) uses (the first of fnn.training.seed_streams), so the
     PyTorch side cuts the very same batches. tests/test_bench.py fails if the two drift apart."""
-    # mirrors fit's `shuffle_seq, dropout_seq, augment_seq = seed.spawn(3)` in fnn/training.py
-    return np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[0])
+    return np.random.default_rng(seed_streams(seed)[0])
 
 
 def torch_epochs(tm, params, X, y, layers, batch_size, seed):

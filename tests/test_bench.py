@@ -76,8 +76,8 @@ def _import_bench():
 
 @pytest.mark.parametrize("seed", [0, 7])
 def test_torch_side_gets_the_batches_fit_draws(monkeypatch, seed):
-    """bench.py re-derives fit's shuffling stream (shuffle_stream) to give PyTorch the same
-    mini-batches. Run fit through bench.fnn_epochs with fnn.training.minibatches recording what
+    """bench.py takes fit's shuffling stream (shuffle_stream: the first of seed_streams) to give
+    PyTorch the same mini-batches. Run fit through bench.fnn_epochs with fnn.training.minibatches recording what
     it returns, and bench.torch_epochs with a stand-in for torch_models recording the batches it
     is handed: equal, epoch by epoch. Fails if fit ever derives its streams differently."""
     bench = _import_bench()
