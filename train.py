@@ -38,7 +38,7 @@ from fnn.activations import HIDDEN_ACTIVATIONS
 from fnn.model_io import atomic_write
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
 from fnn.report import confusion_matrix, format_report
-from fnn.training import evaluate, fit
+from fnn.training import fit
 
 PROG = "train.py"
 # Defaults live beside this script, shown relative to the current folder ("data/..." from the
@@ -356,7 +356,7 @@ def interrupted(args, out, command, layers, name, history, best, last, epochs_do
         return 130
     print(f"\n{PROG}: interrupted at iteration {last['iteration']}; saving the best model so far "
           f"(Ctrl-C is ignored until that is done)", file=sys.stderr, flush=True)
-    current = evaluate(last["params"], X_val, y_val, layers) if y_val.size else None
+    current = fnn.accuracy(last["params"], X_val, y_val, layers) if y_val.size else None
     chosen, how = last["params"], f"the current weights (iteration {last['iteration']})"
     if best["params"] is not None and current is not None and best["val_acc"] > current:
         chosen, how = best["params"], f"the weights after epoch {best['epoch']}"

@@ -26,7 +26,7 @@ import numpy as np
 
 from fnn.layers import pool_before_relu
 from fnn.losses import l2_penalty, targets
-from fnn.network import as_layers, backward, compute_loss, forward, predict
+from fnn.network import accuracy, as_layers, backward, compute_loss, forward
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
 
 
@@ -222,14 +222,10 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
                        "lr": alpha, "params": params}
             val_acc = None
             if X_val is not None and len(y_val):
-                val_acc = evaluate(params, X_val, y_val, layers)
+                val_acc = accuracy(params, X_val, y_val, layers)
             yield {"kind": "epoch", "epoch": epoch, "iteration": t, "val_acc": val_acc,
                    "elapsed": time.perf_counter() - start, "params": params}
     finally:
         if pool is not None:
             pool.shutdown()
 
-
-def evaluate(params, X, y, layers=None):
-    """Accuracy = fraction of columns of X (n0, m) whose argmax A[L] equals the label y (m,)."""
-    return float(np.mean(predict(params, X, layers) == np.asarray(y)))
