@@ -9,7 +9,7 @@ import pytest
 import fnn
 from fnn import conv, optimizers as opt
 from fnn.gradcheck import check_gradients, relative_error
-from fnn.layers import Conv, Dense, Flatten, Input, MaxPool, param_shapes
+from fnn.layers import Conv, Dense, Flatten, Input, MaxPool, param_shapes, pool_before_relu
 
 TOL = 1e-6
 CONV_CASES = [(1, 1, 0), (3, 1, 0), (3, 1, 1), (3, 2, 1), (5, 2, 2), (4, 3, 0), (2, 2, 1)]   # (k, s, p)
@@ -344,7 +344,7 @@ def test_relu_and_maxpool_commute_bit_for_bit(k, s, dtype):
 def test_pool_before_relu_trains_the_same_network():
     """The swapped list computes the same A[L] and the same gradients, bit for bit, as the
     user's list; only relu -> maxpool pairs move, and nothing else changes."""
-    from fnn.layers import normalize, pool_before_relu
+    from fnn.layers import normalize
     net = normalize([Input(1, 12, 12), Conv(4, 3, pad=1), "relu", MaxPool(2), Conv(6, 3, pad=1),
                      "relu", MaxPool(3, 2), Flatten(), Dense(8), "relu", Dense(5), "softmax"])
     fast = pool_before_relu(net)
@@ -362,6 +362,31 @@ def test_pool_before_relu_trains_the_same_network():
     assert g1.keys() == g2.keys()
     for key in g1:
         np.testing.assert_array_equal(g1[key], g2[key])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fit_with_pool_before_relu_gives_the_weights_of_the_users_order(monkeypatch, workers):
+    """fit swaps relu -> maxpool pairs (no dropout): 2 epochs give the same weights, bit for
+    bit, as fit with the swap turned off."""
+    import fnn.training as T
+    net = [Input(1, 12, 12), Conv(4, 3, pad=1), "relu", MaxPool(2), Flatten(), Dense(5), "softmax"]
+    rng = np.random.default_rng(6)
+    X = rng.random((144, 96), dtype=np.float32)
+    y = rng.integers(0, 5, 96)
+    params = fnn.init_params(net, seed=3)
+
+    def train():
+        for rec in T.fit(params, X, y, net, epochs=2, batch_size=32, seed=1, workers=workers):
+            pass
+        return rec["params"]
+    seen = []
+    monkeypatch.setattr(T, "pool_before_relu", lambda l: seen.append(1) or pool_before_relu(l))
+    swapped = train()
+    monkeypatch.setattr(T, "pool_before_relu", lambda l: l)
+    plain = train()
+    assert seen and not np.array_equal(swapped["W1"], params["W1"])
+    for key in plain:
+        np.testing.assert_array_equal(swapped[key], plain[key])
 
 
 def test_small_cnn_learns_mnist_beyond_frozen_random_filters(mnist_train_slice, mnist_test_slice):
