@@ -188,8 +188,7 @@ def test_stroke_per_image_amounts(X):
 
 
 def test_stroke_any_memory_layout(X):
-    """A strided view gives the same result as a contiguous copy (kept from the removed
-    random_stroke test)."""
+    """A strided view gives the same result as a contiguous copy."""
     amount = np.linspace(-0.5, 1.0, X[:, ::3].shape[1])
     np.testing.assert_array_equal(stroke(X[:, ::3], amount),
                                   stroke(np.ascontiguousarray(X[:, ::3]), amount))
