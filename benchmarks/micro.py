@@ -19,9 +19,15 @@ workers. A ratio below 1 means the shipped version is faster.
                     workers: the basis of fnn.training.default_workers.
   shard0_here       a CNN step with shard 0 in the calling thread (fit's way), vs both shards
                     handed to a pool of 2 threads.
+  threads           not a choice but its limit: how much faster two threads finish the same
+                    NumPy calls than one thread running both halves, by array size. Calls on
+                    arrays of 10,000-60,000 floats, the size of much of a CNN shard's work,
+                    gain nothing or lose, as the threads queue for Python's GIL between
+                    calls; large arrays and matrix products gain close to 2x.
 """
 import argparse
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -155,9 +161,41 @@ def case_shard0_here(reps):
     one.shutdown(), two.shutdown()
 
 
+def case_threads(reps):
+    rng = np.random.default_rng(0)
+    W = rng.random((32, 144), dtype=np.float32)
+
+    def scaling(op, arrays, calls):
+        """Seconds for one thread to run op `calls` times on each of the two arrays in turn,
+        over the seconds for two threads to do the same, one array each: the 2-thread speedup."""
+        def work(i):
+            for _ in range(calls):
+                op(arrays[i])
+        ratios = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            work(0), work(1)
+            one = time.perf_counter() - t
+            other = threading.Thread(target=work, args=(1,))
+            t = time.perf_counter()
+            other.start()
+            work(0)
+            other.join()
+            ratios.append(one / (time.perf_counter() - t))
+        return np.median(ratios)
+    for n in (10_000, 57_600, 200_000, 1_000_000):
+        arrays = [rng.random(n, dtype=np.float32) for _ in range(2)]
+        r = scaling(lambda x: np.multiply(x, np.float32(1.0), out=x), arrays, max(20, 2 * 10**7 // n))
+        print(f"threads            x *= c on {n:>9,} floats: 2 threads {r:.2f}x as fast as 1", flush=True)
+    cols = [rng.random((144, 6272), dtype=np.float32) for _ in range(2)]
+    r = scaling(lambda c: W @ c, cols, 100)
+    print(f"threads            conv 2's product (32x144 @ 144x6272): 2 threads {r:.2f}x as fast as 1",
+          flush=True)
+
+
 CASES = {"relu_backward": case_relu_backward, "conv_dW": case_conv_dW,
          "maxpool_ties": case_maxpool_ties, "pool_before_relu": case_pool_before_relu,
-         "workers": case_workers, "shard0_here": case_shard0_here}
+         "workers": case_workers, "shard0_here": case_shard0_here, "threads": case_threads}
 
 
 def main(argv=None):
