@@ -22,10 +22,10 @@ import time
 
 if __name__ == "__main__":
     # One BLAS thread unless the environment says otherwise, set before NumPy loads BLAS. A second
-    # thread gains little even when the other core is idle (docs/benchmarks.md, from
-    # benchmarks/bench.py, times an MLP epoch with the threads as found and with 1 thread each),
-    # and it slows every step down badly when anything else runs on the other core. One thread
-    # also gives the same weights for a --seed whatever the core count.
+    # thread gains nothing for the MLP (docs/benchmarks.md, from benchmarks/bench.py, times an
+    # epoch with the threads as found and with 1 thread each), the CNN uses both cores through
+    # fit's workers instead, and one thread gives the same weights for a --seed whatever the
+    # core count.
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
 
@@ -101,7 +101,6 @@ def _number(low, high=None, low_ok=False):
         if not (np.isfinite(v) and ok_low(v) and (high is None or v < high)):
             raise argparse.ArgumentTypeError(f"expected a number {what}, got {text!r}")
         return v
-    parse.__name__ = "number"
     return parse
 
 
@@ -125,8 +124,8 @@ def build_parser():
                             "Ctrl-C stops early and saves the best model so far.",
                 epilog="Exit codes: 0 done, 2 bad input or diverged run (one line on stderr, "
                        "nothing written), 130 interrupted (best model so far saved). "
-                       "BLAS runs on one thread (faster on a busy 2-core machine, same weights "
-                       "for a seed on any core count) unless OPENBLAS_NUM_THREADS is set. "
+                       "BLAS runs on one thread (same weights for a seed on any core count) "
+                       "unless OPENBLAS_NUM_THREADS is set. "
                        "The shipped model: python train.py --out data/mnist_mlp.npz")
     d = p.add_argument_group("data")
     d.add_argument("--train", default=_beside_script("data", "mnist_train.csv.gz"),
@@ -287,13 +286,15 @@ def run(args, out, command):
     print(f"data: {y_train.size} training, {y_val.size} validation rows from {args.train}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
-    params = fnn.init_params(layers, seed=np.random.default_rng(init_seed))
+    params = fnn.init_params(layers, seed=init_seed)
     name = describe(layers)
     recipe = (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
               f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
               + (f", dropout {args.dropout:g}" if args.dropout else "")
               + (", augment" if args.augment else "") + f", seed {args.seed}")
     print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters); {recipe}", flush=True)
+    about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
+             "train": args.train, "test": args.test}
 
     history = {"iteration": [], "loss": [], "acc": [], "val": []}
     best = {"params": None, "val_acc": None, "epoch": 0}
@@ -326,8 +327,8 @@ def run(args, out, command):
         params = last["params"]
         C = confusion_matrix(y_test, fnn.predict(params, X_test, layers))
     except KeyboardInterrupt:                      # in training or in the test evaluation
-        return interrupted(args, out, command, layers, name, history, best, last, epochs_done,
-                           X_val, y_val, time.perf_counter() - t_start)
+        return interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val,
+                           time.perf_counter() - t_start)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # from here on, finish writing the files
     test_acc = float(np.trace(C) / C.sum())
@@ -336,10 +337,8 @@ def run(args, out, command):
     for line in format_report(C):
         print(line)
     seconds = time.perf_counter() - t_start
-    meta = {"test_accuracy": test_acc, "val_accuracy": val_acc, "epochs_done": args.epochs,
-            "iterations": last["iteration"], "seconds": round(seconds, 1), "command": command,
-            "network": name, "recipe": recipe, "interrupted": False,
-            "train": args.train, "test": args.test}
+    meta = {**about, "test_accuracy": test_acc, "val_accuracy": val_acc, "epochs_done": args.epochs,
+            "iterations": last["iteration"], "seconds": round(seconds, 1), "interrupted": False}
     save(out, params, layers, meta)
     curve(out, history, f"fnn {name}: {recipe}", f"test accuracy {percent(test_acc)}")
     print(f"total time {seconds:.1f} s (data loading included)")
@@ -347,9 +346,9 @@ def run(args, out, command):
     return 0
 
 
-def interrupted(args, out, command, layers, name, history, best, last, epochs_done, X_val, y_val,
-                seconds):
-    """Ctrl-C: save the best params so far (by validation accuracy; the current ones count too)."""
+def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val, seconds):
+    """Ctrl-C: save the best params so far (by validation accuracy; the current ones count too).
+    about: the meta every model file of this run carries (command, network, recipe, data)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)              # a second Ctrl-C cannot break the save
     if last is None:
         print(f"\n{PROG}: interrupted before the first iteration; nothing written", file=sys.stderr)
@@ -361,12 +360,13 @@ def interrupted(args, out, command, layers, name, history, best, last, epochs_do
     if best["params"] is not None and current is not None and best["val_acc"] > current:
         chosen, how = best["params"], f"the weights after epoch {best['epoch']}"
         current = best["val_acc"]
-    meta = {"test_accuracy": None, "val_accuracy": current, "epochs_done": epochs_done, "saved": how,
-            "iterations": last["iteration"], "seconds": round(seconds, 1), "command": command,
-            "network": name, "interrupted": True, "train": args.train, "test": args.test}
+    meta = {**about, "test_accuracy": None, "val_accuracy": current, "epochs_done": epochs_done,
+            "saved": how, "iterations": last["iteration"], "seconds": round(seconds, 1),
+            "interrupted": True}
     try:
         save(out, chosen, layers, meta)
-        curve(out, history, f"fnn {name} (interrupted)", f"validation accuracy {percent(current)}")
+        curve(out, history, f"fnn {about['network']}: {about['recipe']} (interrupted)",
+              f"validation accuracy {percent(current)}")
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
@@ -414,9 +414,7 @@ def curve(out, history, title, subtitle):
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
-    it = np.asarray(history["iteration"], dtype=np.float64)
-    if it.size == 0:
-        return
+    it = np.asarray(history["iteration"], dtype=np.float64)          # run() calls this after a step
     k = max(1, min(50, it.size // 20))
     loss, acc = np.asarray(history["loss"]), np.asarray(history["acc"])
     loss_s, acc_s = _smooth(loss, k), _smooth(acc, k)
@@ -488,7 +486,7 @@ def curve(out, history, title, subtitle):
     orange, light_orange, green = (220, 110, 20), (245, 205, 165), (20, 150, 60)
     positive = loss[loss > 0]
     lmin = float(np.percentile(positive, 1)) if positive.size else 1e-3
-    lmax = float(loss_s.max()) if np.isfinite(loss_s.max()) else 10.0
+    lmax = float(loss_s.max())                    # finite: run() stops at a non-finite loss
     ylo = 10.0 ** np.floor(np.log10(max(lmin, 1e-8)))
     yhi = 10.0 ** np.ceil(np.log10(max(lmax, ylo * 10)))
     panel(70, 360, ylo, yhi, "loss (log scale)", [(it, loss, light_blue, 1), (it, loss_s, blue, 2)],

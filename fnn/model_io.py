@@ -107,9 +107,10 @@ def load(path):
         raise ModelFileError(f"{path}: not an fnn model (no {HEADER} header; save models with fnn.save)")
     try:
         header = json.loads(str(arrays.pop(HEADER)))
-        assert isinstance(header, dict) and header.get("format") == FORMAT
-    except (ValueError, AssertionError):
-        raise ModelFileError(f"{path}: the {HEADER} header is not an fnn model header") from None
+    except ValueError:
+        header = None
+    if not (isinstance(header, dict) and header.get("format") == FORMAT):
+        raise ModelFileError(f"{path}: the {HEADER} header is not an fnn model header")
     if header.get("version") != VERSION:
         raise ModelFileError(f"{path}: model format version {header.get('version')!r}; "
                              f"this fnn reads version {VERSION}")

@@ -3,12 +3,11 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from fnn.data import load_csv  # noqa: E402  (after the sys.path line)
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -17,8 +16,7 @@ DATA = ROOT / "data"
 
 
 def _read_slice(name, rows):
-    d = pd.read_csv(DATA / name, nrows=rows).to_numpy()
-    return np.ascontiguousarray((d[:, 1:].T / 255.0).astype(np.float32)), d[:, 0].astype(np.int64)
+    return load_csv(DATA / name, max_rows=rows)
 
 
 @pytest.fixture(scope="session")
