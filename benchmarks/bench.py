@@ -1,6 +1,6 @@
 """fnn against PyTorch CPU and the classic full-batch loop, on MNIST: the figures in docs/benchmarks.md.
 
-    python benchmarks/bench.py                # the full run; writes docs/benchmarks.md (7.2 min in the last run, see its header)
+    python benchmarks/bench.py                # the full run; writes docs/benchmarks.md (its header says how long it took)
     python benchmarks/bench.py --quick        # a small slice in a few seconds; prints, writes nothing
     python benchmarks/bench.py --no-torch     # fnn alone (what happens anyway without torch)
 
@@ -132,34 +132,19 @@ def timed(f):
 
 def train_both(name, layers, batch_size, epochs, data, cfg, tm, workers=1):
     """Interleaved training of fnn and torch: per repeat, epoch e of fnn next to epoch e of torch.
-    workers > 1: fnn's data-parallel threads (fit's workers), with OpenBLAS on one thread
-    during fnn's epochs so that fnn uses as many cores as it has workers."""
+    workers > 1: fnn's data-parallel threads (fit's workers)."""
     X, y, Xt, yt = data
-    make_fnn = fnn_epochs
-    if workers > 1:
-        torch_threads = tm.torch.get_num_threads() if tm else None
-
-        def make_fnn(*a):
-            f = fnn_epochs(*a, workers=workers)
-
-            def one_epoch():                             # OpenBLAS on 1 thread inside the workers
-                before = set_threads(1, tm, torch_threads)
-                try:
-                    return f()
-                finally:
-                    set_threads(before[0], tm, before[1])
-            return one_epoch
     res = {"fnn_s": [], "torch_s": [], "fnn_acc": [], "torch_acc": [], "fnn_params": None,
            "torch_model": None, "workers": workers}
     # Warm-up, untimed: a first epoch pays one-off costs (PyTorch's lazy initialisation,
     # NumPy's first BLAS calls, page faults) that say nothing about training speed.
     p0 = fnn.init_params(layers, seed=0)
-    make_fnn(p0, X[:, :256], y[:256], layers, batch_size, 0, 1)()
+    fnn_epochs(p0, X[:, :256], y[:256], layers, batch_size, 0, 1, workers)()
     if tm:
         torch_epochs(tm, p0, X[:, :256], y[:256], layers, batch_size, 0)()
     for r in range(cfg["repeats"]):
         p0 = fnn.init_params(layers, seed=r)
-        f_ep = make_fnn(p0, X, y, layers, batch_size, r, epochs)
+        f_ep = fnn_epochs(p0, X, y, layers, batch_size, r, epochs, workers)
         t_ep = torch_epochs(tm, p0, X, y, layers, batch_size, r) if tm else None
         for e in range(epochs):
             sides = ["fnn", "torch"] if (r % 2 == 0) else ["torch", "fnn"]
@@ -192,9 +177,15 @@ def bench_cnn(data, cfg, tm):
     X, y, Xt, yt = data
     if cfg["n_train"] is not None:       # --quick: a CNN epoch on a few hundred images is enough
         data = (X[:, :512], y[:512], Xt[:, :500], yt[:500])
-    # fnn gets as many data-parallel workers as torch has threads (1 without torch)
+    # fnn gets as many data-parallel workers as torch has threads (1 without torch), with
+    # NumPy's OpenBLAS on one thread inside them (as train.py runs); torch keeps its threads
     workers = tm.torch.get_num_threads() if tm else 1
-    return train_both("cnn", CNN, 64, cfg["cnn_epochs"], data, cfg, tm, workers)
+    before = set_threads(1, tm, workers) if workers > 1 else None
+    try:
+        return train_both("cnn", CNN, 64, cfg["cnn_epochs"], data, cfg, tm, workers)
+    finally:
+        if before is not None:
+            set_threads(before[0], tm, before[1])
 
 
 def bench_classic(data, cfg, tm):
@@ -202,6 +193,8 @@ def bench_classic(data, cfg, tm):
     X, y, Xt, yt = data
     res = {"fnn_s": [], "torch_s": [], "fnn_acc": [], "torch_acc": []}
     iters = cfg["classic_iters"]
+    if tm:                               # converted once, outside the timed runs
+        X_rows, y_t, Xt_rows = tm.as_rows(X), tm.torch.from_numpy(y), tm.as_rows(Xt)
     for r in range(cfg["classic_repeats"]):
         p0 = fnn.init_params(CLASSIC, seed=r)
 
@@ -212,9 +205,10 @@ def bench_classic(data, cfg, tm):
                 params = fnn.update(params, fnn.backward(params, cache, y), 0.1)
             return params
 
+        model = tm.build(CLASSIC, p0) if tm else None
+
         def run_torch():
-            model = tm.build(CLASSIC, p0)
-            tm.full_batch_gd(model, tm.as_rows(X), tm.torch.from_numpy(y), 0.1, iters)
+            tm.full_batch_gd(model, X_rows, y_t, 0.1, iters)
             return model
 
         for side in (["fnn", "torch"] if r % 2 == 0 else ["torch", "fnn"]):
@@ -225,7 +219,7 @@ def bench_classic(data, cfg, tm):
             elif tm:
                 s, model = timed(run_torch)
                 res["torch_s"].append(s)
-                res["torch_acc"].append(100 * float(np.mean(tm.predict(model, tm.as_rows(Xt)) == yt)))
+                res["torch_acc"].append(100 * float(np.mean(tm.predict(model, Xt_rows) == yt)))
         log(f"  classic repeat {r + 1}: fnn {res['fnn_s'][-1]:.2f} s {res['fnn_acc'][-1]:.2f}%"
             + (f", torch {res['torch_s'][-1]:.2f} s {res['torch_acc'][-1]:.2f}%" if tm else ""))
     return res
@@ -610,7 +604,9 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
       "same order (both cut by `fnn.training.minibatches` from the seed stream `fit` uses), each "
       "side shuffling and gathering its own batches inside its timed epoch.")
     w("- fnn: `fnn.training.fit`, exactly what train.py runs (it also computes the loss and batch "
-      "accuracy every step for its log). PyTorch: `model.train()`, then per batch `zero_grad()`, "
+      "accuracy every step for its log); with no dropout, fit runs each relu that feeds a max-pool "
+      "after the pool (`fnn.layers.pool_before_relu`, the same values and gradients bit for bit). "
+      "PyTorch: `model.train()`, then per batch `zero_grad()`, "
       "`CrossEntropyLoss` on the logits, `backward()`, `step()` (benchmarks/torch_models.py), "
       "batches gathered by indexing one (m, 784) tensor.")
     w("- Before the timed repeats each side trains one untimed epoch on 256 images (PyTorch's "
@@ -622,14 +618,12 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
       "and the loaded data; PyTorch's own libraries are a few hundred MiB of it.")
     if args.threads:
         w(f"- Threads: this run gave OpenBLAS and PyTorch {args.threads} thread(s) each "
-          f"(--threads {args.threads}); fnn itself never sets them. Two threads each are only "
-          "worth measuring on an idle machine: with one of the 2 cores busy with other work, "
-          "single MLP epochs of either side become many times slower (the threads of "
-          "OpenBLAS and of PyTorch's OpenMP pool wait for each other), so the default run, "
-          "which leaves the threads as found, needs a quiet machine.")
+          f"(--threads {args.threads}); fnn itself never sets them. The default run leaves the "
+          "threads as found and needs a quiet machine, since both sides then use both cores.")
     else:
-        w("- Threads are left as found (see Machine): nothing in fnn sets them; only the "
-          "\"1 thread each\" rows set both OpenBLAS and PyTorch to one.")
+        w("- Threads are left as found (see Machine): nothing in fnn sets them. The \"1 thread "
+          "each\" rows set both OpenBLAS and PyTorch to one, and the CNN rows set OpenBLAS to one "
+          "thread inside fnn's two workers (as train.py runs), PyTorch keeping its threads.")
     w("- One digit: the median of single calls on test images, preprocessing included; "
       f"whole set: `fnn.predict` (batches of {INFER_BATCH:,}) against the model in eval mode under "
       "`torch.no_grad()` in the same batches.")

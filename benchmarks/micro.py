@@ -7,8 +7,9 @@ The code comments that explain these choices name this script instead of quoting
 because figures from a shared machine go stale. Each case runs both versions on the sizes of
 the MNIST CNN of benchmarks/bench.py (batch 64, cut by fit into two shards of 32) or its MLP,
 checks that they compute the same numbers, and reports the median time of each, interleaved
-repeat by repeat so that a burst of load hits both. OpenBLAS runs on one thread, as in fit's
-workers. A ratio below 1 means the shipped version is faster.
+repeat by repeat so that a burst of load hits both (`workers` compares run times only: two
+worker counts give other rounding). OpenBLAS runs on one thread, as in fit's workers. A ratio
+below 1 means the shipped version is faster.
 
   relu_backward     fnn's float mask then an in-place product, vs dA * (A > 0) and np.where.
   conv_dW           conv_backward's dW = (X_col @ dZ.T).T, vs dZ @ X_col.T (second conv).
@@ -22,8 +23,8 @@ workers. A ratio below 1 means the shipped version is faster.
   threads           not a choice but its limit: how much faster two threads finish the same
                     NumPy calls than one thread running both halves, by array size. Calls on
                     arrays of 10,000-60,000 floats, the size of much of a CNN shard's work,
-                    gain nothing or lose, as the threads queue for Python's GIL between
-                    calls; large arrays and matrix products gain close to 2x.
+                    can run slower in two threads than in one, as the threads queue for
+                    Python's GIL between calls; larger arrays and matrix products gain.
 """
 import argparse
 import sys
@@ -99,9 +100,20 @@ def case_maxpool_ties(reps):
     compare("maxpool_ties", as_bytes, as_floats, reps, 20)
 
 
+_TRAIN = {}
+
+
+def train_rows(n):
+    """The first n MNIST training images (784, n) and labels, read once for all cases."""
+    if _TRAIN.get("n", 0) < n:
+        _TRAIN["n"], _TRAIN["data"] = n, load_csv(ROOT / "data" / "mnist_train.csv.gz", max_rows=n)
+    X, y = _TRAIN["data"]
+    return X[:, :n], y[:n]
+
+
 def shard(n):
-    """A shard of n MNIST training images (784, n) and labels, as fit gathers them."""
-    X, y = load_csv(ROOT / "data" / "mnist_train.csv.gz", max_rows=n)
+    """A shard of n MNIST training images (784, n) and labels, laid out as fit gathers them."""
+    X, y = train_rows(n)
     return np.ascontiguousarray(X.T).T, y
 
 
@@ -131,7 +143,7 @@ def steps(params, X, y, layers, batch_size, n, workers):
 
 
 def case_workers(reps):
-    X, y = load_csv(ROOT / "data" / "mnist_train.csv.gz", max_rows=12800)
+    X, y = train_rows(12800)
     cnn = normalize(CNN)
     p = fnn.init_params(cnn, seed=0)
     compare("workers CNN 2:1", lambda: steps(p, X, y, cnn, 64, 40, 2),
@@ -157,6 +169,8 @@ def case_shard0_here(reps):
             g[k] += g1[k]
         return adam_update(params, g, state, 1e-3)
     here = lambda: train_step(params, state, Xb, yb, net, adam_update, 1e-3, shards=2, pool=one)  # noqa: E731
+    a, b = here()[0], all_in_pool()[0]
+    assert all(np.array_equal(a[k], b[k]) for k in a)
     compare("shard0_here", here, all_in_pool, reps, 10)
     one.shutdown(), two.shutdown()
 

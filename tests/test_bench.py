@@ -107,7 +107,7 @@ def test_torch_side_gets_the_batches_fit_draws(monkeypatch, seed):
     assert fit_batches[0][0].tolist() != fit_batches[1][0].tolist()     # a new order each epoch
 
 
-def test_train_section_reads_the_saved_model_metadata(tmp_path):
+def test_train_section_reads_the_saved_model_metadata(tmp_path, monkeypatch):
     """bench_train takes the accuracy and train.py's own time from the model file train.py
     wrote (found as train.py finds it: --out, else its default), not from its printed log."""
     bench = _import_bench()
@@ -117,6 +117,7 @@ def test_train_section_reads_the_saved_model_metadata(tmp_path):
     meta = bench.saved_meta(["--out", str(path), "--epochs", "1"])
     assert meta["test_accuracy"] == 0.9876 and meta["seconds"] == 12.3
     assert bench.saved_meta(["--out", str(tmp_path / "missing.npz")]) == {}
-    default = ROOT / "models" / "mnist_mlp.npz"           # no --out: train.py's default file
-    if default.exists():
-        assert bench.saved_meta([]) == fnn.load(default)[2]
+    default = tmp_path / "default.npz"                   # no --out: train.py's default file
+    fnn.save(default, fnn.init_params([784, 8, 10], seed=1), meta={"seconds": 4.5})
+    monkeypatch.setitem(bench.train.DEFAULT_OUT, "mlp", str(default))
+    assert bench.saved_meta([]) == {"seconds": 4.5}
