@@ -8,9 +8,9 @@ Coordinates: pixel [i, j] of a 28x28 image (flat index 28*i + j) sits at (y, x) 
 the image centre is c = (13.5, 13.5). Angles are in degrees, positive = counter-clockwise as
 the image is displayed (row 0 at the top).
 
-Nothing loops over images or pixels. The batch is walked in chunks of 256 images (so the
-temporaries stay in cache); inside a chunk every source coordinate comes from one matrix
-product and the bilinear interpolation is four gathers and three lerps over (k, 784) arrays.
+Nothing loops over images or pixels. The batch is walked in chunks of 256 images; inside a
+chunk every source coordinate comes from one matrix product and the bilinear interpolation is
+four gathers and three lerps over (k, 784) arrays.
 """
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 SIDE = 28                   # images are SIDE x SIDE
 _PAD = 2                    # zero border added before gathering (see _warp_chunk)
 _PSIDE = SIDE + 2 * _PAD    # padded side, 32
-_CHUNK = 256                # images processed at a time: keeps the temporaries in cache
+_CHUNK = 256                # images processed at a time
 
 
 def _as_batch(X, name):

@@ -17,15 +17,18 @@ Conventions
   i.e. its centre, 0-based.
 * Ink intensity is a float in [0, 1]: 0 is background, 1 full ink (MNIST's white-on-black).
 * Centre-of-mass target: MNIST's centre of mass is at (size/2, size/2) = (14, 14), NOT at the
-  geometric centre 13.5 of a 28-pixel axis. Measured over the 10,000 MNIST test digits:
-  mean COM (row, col) = (13.99, 14.01), std 0.29 on each axis -- the std of a uniform error on
-  [-0.5, 0.5], i.e. MNIST rounded the COM shift to whole pixels. `mnistify` does the same, so
-  its output's COM lies within 0.5 px of (14, 14).
+  geometric centre 13.5 of a 28-pixel axis. Over the first 1,000 MNIST test digits
+  (tests/test_preprocess.py::test_mnist_com_convention): mean COM (row, col) = (13.99, 14.01),
+  std 0.29 on each axis -- the std of a uniform error on [-0.5, 0.5], i.e. MNIST rounded the
+  COM shift to whole pixels. `mnistify` does the same, so its output's COM lies within 0.5 px
+  of (14, 14).
 
 Nothing here loops over pixels: resizing is two matrix products, placing the digit a slice.
 """
 
 import numpy as np
+
+INK_THRESHOLD = 0.05        # intensity above which a pixel counts as ink (crop box, empty canvas)
 
 
 def _check_2d(image, name="image"):
@@ -130,7 +133,7 @@ def center_of_mass(image):
     return cy, cx
 
 
-def mnistify(image, box=20, size=28, threshold=0.05):
+def mnistify(image, box=20, size=28, threshold=INK_THRESHOLD):
     """Turn an ink image of any size into an MNIST-style digit.
 
     image: 2-D float array (H, W) of ink intensity in [0, 1] (e.g. the pad's 28x28 grid or a
@@ -140,7 +143,8 @@ def mnistify(image, box=20, size=28, threshold=0.05):
     Steps (as MNIST was built):
     1. bounding box of the pixels with intensity > threshold; crop to it;
     2. area-resize the crop so its longer side is `box` px, keeping the aspect ratio
-       (h', w') = (round(h*box/L), round(w*box/L)), L = max(h, w), each at least 1 px;
+       (h', w') = (floor(h*(box/L) + 0.5), floor(w*(box/L) + 0.5)), L = max(h, w), i.e.
+       rounded half up, each at least 1 px;
     3. place it in a size x size field at the whole-pixel offset that puts its centre of mass
        nearest (size/2, size/2) -- (14, 14) for MNIST, see the module docstring. If that would
        push part of the box out of the field (a very lopsided digit), the offset is clamped so
@@ -220,7 +224,7 @@ def to_ink(rgb_or_gray, invert="auto"):
     return np.clip((ink - floor) / (peak - floor), 0.0, 1.0)
 
 
-def even_out_strokes(ink, box=20, work=80, target=2.0, threshold=0.05):
+def even_out_strokes(ink, box=20, work=80, target=2.0, threshold=INK_THRESHOLD):
     """Give a large picture's strokes the width MNIST's have once mnistify shrinks it.
 
     A pen line 3 px wide in a 300 px scan would be 0.2 px wide -- a faint trace -- after the
@@ -229,7 +233,9 @@ def even_out_strokes(ink, box=20, work=80, target=2.0, threshold=0.05):
     contrast back to a peak of 1; estimate the stroke width w = 2 * area / boundary of the
     ink (a stroke of width w and length l has area w l and about 2 l boundary pixels); if
     w * (box / L) < target, widen the strokes by k = ceil(target * L / box - w) px with a
-    (k+1) x (k+1) max filter. Pictures already no larger than `box` are returned unchanged.
+    (k+1) x (k+1) max filter. A picture whose ink crop is no larger than `box` px (longer
+    side) comes back only cropped to the ink: not resized, strokes not widened. A picture
+    with no ink comes back whole, as float64.
     ink (H, W) in [0, 1] -> (h, w) in [0, 1] (cropped, maybe resized).
     """
     full = np.asarray(ink, dtype=np.float64)
