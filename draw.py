@@ -17,7 +17,6 @@ the centre), exactly as MNIST was made, so off-centre, small or large drawings a
 Structure (testable without a display): the app state is a plain dict (`new_state`) holding
 the 28x28 float32 canvas and the last prediction; pure functions change it:
     paint(canvas, x, y, radius, erase, prev) -> new canvas     (soft anti-aliased brush)
-    predict(model, canvas)  -> (probs (10,), preprocessed (784,))
     analyse(model, canvas)  -> probs, preprocessed input and the first hidden layer's output
     handle_event(state, event) -> new state                    (one pygame event)
     render(surface, state, cache)                              (draws one frame)
@@ -35,7 +34,7 @@ import pygame          # noqa: E402
 
 import fnn             # noqa: E402
 from fnn.activations import ACTIVATIONS                         # noqa: E402
-from fnn.preprocess import even_out_strokes, mnistify, to_ink    # noqa: E402
+from fnn.preprocess import INK_THRESHOLD, even_out_strokes, mnistify, to_ink    # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
@@ -92,15 +91,6 @@ def load_model(path):
     return params, layers, meta
 
 
-def predict(model, canvas):
-    """canvas (H, W) ink in [0, 1] -> (probs (10,), x (784,)): x = mnistify(canvas), the image
-    the network receives, and probs = the network's softmax output A[L] for it."""
-    params, layers, _ = model
-    x = mnistify(canvas)
-    probs = fnn.predict_proba(params, x.reshape(-1, 1), layers)[:, 0]
-    return probs, x
-
-
 def analyse(model, canvas):
     """One forward pass for the pad: {"probs": (10,), "seen": (28, 28), "inside": view or None}.
     The inside view is the first hidden layer's output A (its layer cache, see fnn.forward):
@@ -110,7 +100,7 @@ def analyse(model, canvas):
     x = mnistify(canvas)
     AL, cache = fnn.forward(params, x.reshape(-1, 1), layers)
     inside = None
-    for spec, p, layer_cache, _ in cache["steps"][:-1]:
+    for spec, _, layer_cache, _ in cache["steps"][:-1]:
         if spec["type"] in ACTIVATIONS:
             A = layer_cache
             if A.ndim == 2:
@@ -159,8 +149,8 @@ def to_cells(pos):
 
 
 def is_empty(canvas):
-    """True when nothing is drawn (mnistify's ink threshold: no cell above 0.05)."""
-    return not (np.asarray(canvas) > 0.05).any()
+    """True when nothing is drawn (mnistify's ink threshold: no cell above INK_THRESHOLD)."""
+    return not (np.asarray(canvas) > INK_THRESHOLD).any()
 
 
 # ---- images --------------------------------------------------------------------------------
@@ -171,7 +161,7 @@ def read_image(path):
     transparency the opaque pixels are the ink (a pen stroke on a transparent layer)."""
     try:
         surf = pygame.image.load(os.fspath(path))
-    except (pygame.error, OSError, FileNotFoundError) as e:
+    except (pygame.error, OSError) as e:
         raise AppError(f"{path}: cannot read the image ({e})") from None
     if surf.get_width() == 0 or surf.get_height() == 0:
         raise AppError(f"{path}: the image is empty")
@@ -225,14 +215,6 @@ def update_prediction(state):
     return s
 
 
-def headline(state):
-    """The prediction panel's headline: "draw a digit" for an empty canvas, else "7 (98.1%)"."""
-    if state["probs"] is None:
-        return "draw a digit"
-    k = int(np.argmax(state["probs"]))
-    return f"{k} ({state['probs'][k]:.1%})"
-
-
 def clear(state):
     return dict(state, canvas=np.zeros((GRID, GRID), np.float32), probs=None, seen=None,
                 inside=None, stroke=None, last=None, dirty=False, message="")
@@ -245,7 +227,7 @@ def load_dropped(state, path):
     except AppError as e:
         return dict(state, message=str(e))
     # the pad shows the preprocessed digit and the prediction already made for it
-    s = dict(state, canvas=result["seen"].astype(np.float32), dirty=False, **result)
+    s = dict(state, canvas=result["seen"].copy(), dirty=False, **result)   # float32 (mnistify)
     s["message"] = f"{os.path.basename(path)}: {digit} ({p:.0%})"
     print(f"{path}: {digit} ({p:.1%})", flush=True)
     return s
@@ -403,7 +385,7 @@ def _canvas_layer(like, fonts, canvas):
     layer = _gray_surface(canvas, CANVAS.size)
     if (layer.get_bitsize(), layer.get_masks()) != (like.get_bitsize(), like.get_masks()):
         layer = layer.convert(like)
-    for k in range(1, GRID):                     # 1 px lines (a fill is faster than draw.line)
+    for k in range(1, GRID):                     # 1 px grid lines, drawn as fills
         layer.fill(GRID_LINE, (k * CELL, 0, 1, CANVAS.h))
         layer.fill(GRID_LINE, (0, k * CELL, CANVAS.w, 1))
     if is_empty(canvas):
@@ -427,7 +409,7 @@ def _panel_ops(fonts, view):
     probs = view["probs"]
     ops.append(_label(fonts[22], f"prediction  ({view['mode']})", (x, y), MUTED))
     if probs is None:
-        ops += [_label(fonts[34], headline(view), (x, y + 44)),
+        ops += [_label(fonts[34], "draw a digit", (x, y + 44)),
                 _label(fonts[22], "then press S (or just lift the pen)", (x, y + 82), MUTED)]
     else:
         k = int(probs.argmax())
