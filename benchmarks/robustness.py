@@ -32,9 +32,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np           # noqa: E402
 
+import draw                  # noqa: E402
 import fnn                   # noqa: E402
 from fnn.augment import affine, stroke   # noqa: E402
 from fnn.data import DataError, load_csv  # noqa: E402
+from fnn.model_io import atomic_write     # noqa: E402
 from fnn.preprocess import mnistify       # noqa: E402
 
 
@@ -91,7 +93,7 @@ def main(argv=None):
           f"{time.perf_counter() - t0:.1f} s", flush=True)
 
     acc = {}
-    for path, (params, layers, meta) in models.items():
+    for path, (params, layers, _) in models.items():
         t1 = time.perf_counter()
         for name in sets:
             acc[path, name, "raw"] = fnn.accuracy(params, sets[name], y, layers)
@@ -102,6 +104,8 @@ def main(argv=None):
     mean = {(pth, how): float(np.mean([acc[pth, n, how] for n in names]))
             for pth in models for how in ("raw", "mnistify")}
     best = max(models, key=lambda pth: mean[pth, "mnistify"])
+    default = os.path.join(draw.HERE, draw.DEFAULT_MODEL)     # what draw.py loads without --model
+    is_default = os.path.realpath(best) == os.path.realpath(default)
 
     def pct(v):
         return f"{100 * v:.1f}"
@@ -133,7 +137,8 @@ def main(argv=None):
     lines += [
         "",
         f"**Best through the draw path (mean over the columns): `{best}`** "
-        f"({pct(mean[best, 'mnistify'])} %). `draw.py`'s `DEFAULT_MODEL` is this model.",
+        f"({pct(mean[best, 'mnistify'])} %). `draw.py`'s `DEFAULT_MODEL` "
+        f"(`{draw.DEFAULT_MODEL}`) {'is' if is_default else 'is not'} this model.",
         "",
         "## How each model was made",
         "",
@@ -146,14 +151,11 @@ def main(argv=None):
                      + (f"; trained by `{cmd}`" if cmd else "; no training command recorded")
                      + (f"; test accuracy {pct(test_acc)} %" if isinstance(test_acc, float) else ""))
     lines += ["", "Files under `models/` are not shipped (git-ignored): the command above each one "
-              "reproduces it bit for bit (train.py is seeded)."]
+              "retrains it (train.py is seeded)."]
     text = "\n".join(lines) + "\n"
 
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, args.out)
+    atomic_write(args.out, lambda f: f.write(text.encode()), suffix=".md")
     print(text)
     print(f"wrote {args.out}")
     return 0
