@@ -36,6 +36,7 @@ import ctypes
 import datetime
 import os
 import platform
+import re
 import shlex
 import statistics
 import subprocess
@@ -297,35 +298,70 @@ def run_measured(cmd, cwd=None):
 
 
 def bench_memory(args, cfg, tm):
+    """-> {kind: (peak RSS MiB, MiB training added or None)} for each fresh child process."""
     kinds = ["data", "fnn-mlp", "fnn-cnn"] + (["torch-mlp", "torch-cnn"] if tm else [])
     res = {}
     for kind in kinds:
         wall, rss, text, rc = run_child(args, kind)
         if rc != 0:
             raise RuntimeError(f"bench.py --child {kind} failed (exit {rc}):\n{text}")
-        res[kind] = rss
-        log(f"  memory {kind}: {rss:.0f} MiB peak RSS ({wall:.1f} s)")
+        added = re.search(r"^@@training ([0-9.]+)$", text, flags=re.M)
+        res[kind] = (rss, float(added.group(1)) if added else None)
+        log(f"  memory {kind}: {rss:.0f} MiB peak RSS"
+            + (f", training added {res[kind][1]:.0f} MiB" if added else "") + f" ({wall:.1f} s)")
     return res
 
 
+def _proc_status_mib(field):
+    """A memory field of /proc/self/status ("VmRSS", "VmHWM") in MiB, or None off Linux."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024                  # the kernel writes kB
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def reset_peak_rss():
+    """Reset this process's peak resident set (VmHWM) to its current one, as Linux >= 4.0 allows
+    by writing 5 to /proc/self/clear_refs. -> the current resident set in MiB, or None."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return None
+    return _proc_status_mib("VmRSS")
+
+
 def child(kind, cfg, steps):
-    """A fresh process for the memory figures: load MNIST, then train `steps` mini-batches."""
+    """A fresh process for the memory figures: load MNIST, then train `steps` mini-batches.
+    Around the training it resets the peak resident set and prints '@@training MiB': the peak
+    during training minus the resident set just before it (what training itself added; nothing
+    printed where Linux's counters are missing). PyTorch is imported before MNIST is loaded, so
+    its libraries count as the process's starting point, not as training."""
+    if kind.startswith("torch"):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import torch_models as tm
     X, y = load_csv(ROOT / "data" / "mnist_train.csv.gz", max_rows=cfg["n_train"])
     if kind == "data":
         return
     side, net = kind.split("-")
     layers, batch = (MLP, 128) if net == "mlp" else (CNN, 64)
     p0 = fnn.init_params(layers, seed=0)
+    before = reset_peak_rss()
     if side == "fnn":
         for rec in fit(p0, X, y, layers, epochs=1, batch_size=batch, lr=LR, seed=0):
             if rec["iteration"] >= steps:
                 break
     else:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        import torch_models as tm
         model, rng = tm.build(layers, p0), shuffle_stream(0)
         tm.train_epoch(model, tm.adam(model, LR), tm.as_rows(X), tm.torch.from_numpy(y),
                        minibatches(X.shape[1], batch, rng)[:steps])
+    peak = _proc_status_mib("VmHWM")
+    if before is not None and peak is not None:
+        print(f"@@training {peak - before:.1f}", flush=True)
 
 
 def bench_train(args):
@@ -552,13 +588,18 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
           f"{fmt_range(c['torch_acc'], ' %')} | | | |")
     if "memory" in r:
         mem = r["memory"]
-        base = mem["data"]
         for net in ("mlp", "cnn"):
-            f, t = mem.get(f"fnn-{net}"), mem.get(f"torch-{net}")
+            (f, f_add), (t, t_add) = mem[f"fnn-{net}"], mem.get(f"torch-{net}", (None, None))
             w(f"| peak memory, {net.upper()} training ({cfg['memory_steps']} steps, fresh process, "
               f"MNIST loaded): MiB | {f:.0f} | {f'{t:.0f}' if t else '—'} | "
               f"{f'{f / t:.2f}' if t else '—'} | | |")
-        w(f"| peak memory of a process that only imports fnn and loads MNIST: MiB | {base:.0f} | | | | |")
+            if f_add is not None:
+                ratio = f"{f_add / t_add:.2f}" if t_add else "—"
+                w(f"| of which training added (peak minus the resident set just before the "
+                  f"first step): MiB | {f_add:.0f} | {f'{t_add:.0f}' if t_add is not None else '—'} "
+                  f"| {ratio} | | |")
+        w(f"| peak memory of a process that only imports fnn and loads MNIST: MiB | "
+          f"{mem['data'][0]:.0f} | | | | |")
     if "train" in r:
         t = r["train"]
         if "skipped" in t:
@@ -615,7 +656,11 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
     w("- Peak memory is ru_maxrss, the largest resident set of the measured process, read with "
       "os.wait4 by a small launcher process (a child forked straight from the benchmark would "
       "inherit its high-water mark). It includes the Python interpreter, the imported libraries "
-      "and the loaded data; PyTorch's own libraries are a few hundred MiB of it.")
+      "and the loaded data; PyTorch's own libraries are a few hundred MiB of it. \"Training "
+      "added\" is measured inside the same process: after MNIST is loaded (and PyTorch imported) "
+      "it resets the kernel's peak (writing 5 to /proc/self/clear_refs) and notes its resident "
+      "set; after the last step it reports the new peak (VmHWM) minus that. Memory the loader "
+      "freed but the process kept is reused by either side without counting.")
     if args.threads:
         w(f"- Threads: this run gave OpenBLAS and PyTorch {args.threads} thread(s) each "
           f"(--threads {args.threads}); fnn itself never sets them. The default run leaves the "

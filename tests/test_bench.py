@@ -28,7 +28,7 @@ def run_quick(tmp_path, *extra):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(ROOT)]))
     out = tmp_path / "bench.md"
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick",
-                        "--sections", "mlp,cnn,classic,inference", "--out", str(out), *extra],
+                        "--sections", "mlp,cnn,classic,inference,memory", "--out", str(out), *extra],
                        env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     return out.read_text(encoding="utf-8"), p.stderr
@@ -54,6 +54,15 @@ def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(tmp_path
     assert float(digit[1]) > 0 and digit[-1] in ("yes", "**no**")
     classic = row(text, "classic full-batch loop: test accuracy")
     assert float(classic[1].rstrip(" %")) > 10
+
+    # Memory: each training child's peak, and what training added on top of the loaded data.
+    loaded = float(row(text, "peak memory of a process that only imports fnn")[1])
+    lines = text.splitlines()
+    for net in ("MLP", "CNN"):
+        i = next(i for i, l in enumerate(lines) if l.startswith(f"| peak memory, {net} training"))
+        peak = float(row(lines[i], "peak memory")[1])
+        added = row(lines[i + 1], "of which training added")
+        assert loaded * 0.8 < peak and 0 < float(added[1]) < peak and added[2] == "—"
 
     # The machine section names what the figures depend on.
     for needle in ("CPU:", "logical cores", "NumPy", "BLAS:", "Load average"):
@@ -121,3 +130,17 @@ def test_train_section_reads_the_saved_model_metadata(tmp_path, monkeypatch):
     fnn.save(default, fnn.init_params([784, 8, 10], seed=1), meta={"seconds": 4.5})
     monkeypatch.setitem(bench.train.DEFAULT_OUT, "mlp", str(default))
     assert bench.saved_meta([]) == {"seconds": 4.5}
+
+
+def test_reset_peak_rss_forgets_an_earlier_peak_and_sees_a_new_one():
+    """The memory children's "training added" figure rests on these two helpers."""
+    bench = _import_bench()
+    big = np.ones(96 * 2**20, dtype=np.uint8)          # a 96 MiB peak, then given back
+    del big
+    now = bench.reset_peak_rss()
+    if now is None:
+        pytest.skip("this kernel has no /proc/self/clear_refs")
+    assert bench._proc_status_mib("VmHWM") < now + 32     # the old peak is forgotten
+    new = np.ones(64 * 2**20, dtype=np.uint8)          # 64 MiB, touched
+    assert bench._proc_status_mib("VmHWM") >= now + 60
+    del new
