@@ -514,7 +514,7 @@ def render(surface, state, cache=None):
     canvas's rectangle (with the brush outline's square) repainted in full drawing order.
     Without a cache every layer is built afresh and painted in order: the same pixels."""
     layers = {} if cache is None else cache
-    fonts = state.get("fonts") or _cached(layers, "fonts", None, make_fonts)
+    fonts = _cached(layers, "fonts", None, make_fonts)
     fmt = (surface.get_size(), surface.get_bitsize(), surface.get_masks())
     static_key = (fmt, fonts, state["model_name"])
     static = _cached(layers, "static", static_key,
@@ -628,7 +628,6 @@ def main(argv=None, on_frame=None):
         screen = pygame.display.set_mode((WIDTH, HEIGHT))
         pygame.display.set_caption("fnn digit pad")
         state = new_state(model, name)
-        state["fonts"] = make_fonts()
         run(screen, state, args.max_frames, on_frame)
     finally:
         pygame.quit()
@@ -645,7 +644,6 @@ def screenshot(model, name, out):
         state["canvas"] = draw_strokes(state["canvas"], demo_strokes())
         state = update_prediction(state)
         state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
-        state["fonts"] = make_fonts()
         surface = pygame.Surface((WIDTH, HEIGHT))
         render(surface, state, {})                   # the window's path: cached layers
         try:
@@ -689,7 +687,7 @@ def bench(model, name, frames=180, repeats=5):
     pygame.font.init()
     try:
         screen = pygame.display.set_mode((WIDTH, HEIGHT))
-        phases = bench_states(dict(new_state(model, name), fonts=make_fonts()), frames)
+        phases = bench_states(new_state(model, name), frames)
         times = ([], [])
         for _ in range(repeats):
             cache = {}                                 # as run() starts with
