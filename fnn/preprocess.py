@@ -88,30 +88,16 @@ def _crop_to_ink(a, threshold):
     return a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
 
-def _resize_longer_side(a, n, half_up):
+def _resize_longer_side(a, n):
     """Area-resize a 2-D array, keeping its aspect ratio, so that its longer side is n px.
 
-    With L = max(h, w), each side becomes round(side * n / L), at least 1 px. The two callers
-    round differently, and both are kept bit for bit (draw.py's output depends on both, and
-    docs/robustness.md was measured through mnistify):
-
-    * half_up=True (mnistify): floor(side * (n / L) + 0.5), halves rounded up;
-    * half_up=False (even_out_strokes): Python's round(side * n / L), halves rounded to even.
-
-    They differ when side * n / L is exactly k + 1/2: a 1x8 crop scaled to 20 px is 2.5 px high,
-    3 px half up, 2 px half to even. The grouping differs too: side * (n / L) is off by one ulp
-    at some of those exact halves (117 x 312 to 20 px: 7.4999999... instead of 7.5), so one
-    formula with a rounding switch would still change a few sizes. Hence two exact formulas.
+    With L = max(h, w), each side becomes side * n / L rounded half up, at least 1 px, computed
+    in integers as floor((2 side n + L) / (2 L)), so that an exact half (a 1x8 crop scaled to
+    20 px is 2.5 px high: 3 px) is never a float's ulp away from its neighbours.
     """
     h, w = a.shape
     L = max(h, w)
-    if half_up:
-        s = n / L
-        nh = max(1, int(np.floor(h * s + 0.5)))
-        nw = max(1, int(np.floor(w * s + 0.5)))
-    else:
-        nh = max(1, round(h * n / L))
-        nw = max(1, round(w * n / L))
+    nh, nw = (max(1, (2 * side * n + L) // (2 * L)) for side in (h, w))
     return resize_area(a, nh, nw)
 
 
@@ -143,8 +129,8 @@ def mnistify(image, box=20, size=28, threshold=INK_THRESHOLD):
     Steps (as MNIST was built):
     1. bounding box of the pixels with intensity > threshold; crop to it;
     2. area-resize the crop so its longer side is `box` px, keeping the aspect ratio
-       (h', w') = (floor(h*(box/L) + 0.5), floor(w*(box/L) + 0.5)), L = max(h, w), i.e.
-       rounded half up, each at least 1 px;
+       (h', w') = (h * box / L, w * box / L), L = max(h, w), each rounded half up and at
+       least 1 px;
     3. place it in a size x size field at the whole-pixel offset that puts its centre of mass
        nearest (size/2, size/2) -- (14, 14) for MNIST, see the module docstring. If that would
        push part of the box out of the field (a very lopsided digit), the offset is clamped so
@@ -162,7 +148,7 @@ def mnistify(image, box=20, size=28, threshold=INK_THRESHOLD):
     if crop is None:
         return field.ravel().astype(np.float32)
 
-    digit = _resize_longer_side(crop, box, half_up=True)              # (nh, nw), longer side = box
+    digit = _resize_longer_side(crop, box)              # (nh, nw), longer side = box
     nh, nw = digit.shape
 
     cy, cx = center_of_mass(digit)
@@ -246,7 +232,7 @@ def even_out_strokes(ink, box=20, work=80, target=2.0, threshold=INK_THRESHOLD):
     if L <= box:
         return a
     if L > work:
-        a = _resize_longer_side(a, work, half_up=False)
+        a = _resize_longer_side(a, work)
         a = a / a.max()
         L = max(a.shape)
     b = np.pad(a > 0.5, 1)

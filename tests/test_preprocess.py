@@ -166,18 +166,23 @@ def test_mnistify_edge_cases():
 
 
 
-def test_resize_longer_side_keeps_both_callers_rounding():
-    """mnistify rounds sizes half up as floor(side * (n / L) + 0.5), even_out_strokes half to
-    even as round(side * n / L); published figures depend on both, so they must not merge.
-    Every size below is an exact half (2.5, 7.5, 62.5) where the two disagree; 117 * (20 / 312)
-    is 7.4999999..., so mnistify gives 7 there, not 8."""
+def test_resize_longer_side_rounds_exact_halves_up():
+    """One rule for mnistify and even_out_strokes: side * n / L rounded half up, at least 1 px,
+    exact even where a float is not (117 * (20 / 312) is 7.4999999... in floats, 7.5 exactly)."""
+    from fractions import Fraction
+    from math import floor
     from fnn.preprocess import _resize_longer_side
-    for (h, L, n), up, even in [((1, 8, 20), 3, 2), ((117, 312, 20), 7, 8),
-                                ((5, 160, 80), 3, 2), ((725, 928, 80), 63, 62)]:
+    for (h, L, n), want in [((1, 8, 20), 3), ((117, 312, 20), 8), ((5, 160, 80), 3),
+                            ((725, 928, 80), 63), ((10, 28, 20), 7), ((1, 300, 20), 1)]:
         a = np.ones((h, L))
-        assert _resize_longer_side(a, n, half_up=True).shape == (up, n)
-        assert _resize_longer_side(a, n, half_up=False).shape == (even, n)
-        assert _resize_longer_side(a.T, n, half_up=True).shape == (n, up)
+        assert _resize_longer_side(a, n).shape == (want, n)
+        assert _resize_longer_side(a.T, n).shape == (n, want)
+    for n in (20, 80):
+        for L in range(1, 100):
+            for h in range(1, L + 1):
+                want = max(1, floor(Fraction(h * n, L) + Fraction(1, 2)))
+                assert _resize_longer_side(np.ones((h, L)), n).shape == (want, n), (h, L, n)
+
 
 # ---------------------------------------------------------------- to_ink
 
