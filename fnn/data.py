@@ -49,8 +49,9 @@ _CHUNK_ROWS = 8192                               # rows pandas parses and we che
 def load_csv(path, max_rows=None, labels="auto"):
     """Read an MNIST CSV file  ->  (X, Y).
 
-    X: (784, m) float32, C-contiguous, X[:, j] = pixels of row j / 255 (divided in float32),
-       so every value is in [0, 1]; one example per column as in Z[1] = W[1] @ X + b[1].
+    X: (784, m) float32, X[:, j] = pixels of row j / 255 (divided in float32), so every
+       value is in [0, 1]; one example per column as in Z[1] = W[1] @ X + b[1]. X is
+       column-major (X.T is C-contiguous: each example's 784 pixels lie together).
     Y: (m,) int64 labels 0-9, or None when the file has no label column.
 
     path: a .csv file, or .csv.gz / .csv.bz2 / .csv.xz; with or without a header line.
@@ -116,19 +117,24 @@ def _all_valid(A, labelled):
 
 
 def _split(blocks, labelled):
-    """Checked chunks of rows, each A (n, rows)  ->  X (784, m) = pixels / 255, one C-contiguous
-    float32 array, and Y (m,) int64 labels (None when unlabelled)."""
+    """Checked chunks of rows, each A (n, rows)  ->  X (784, m) = pixels / 255, and Y (m,)
+    int64 labels (None when unlabelled). X is the transpose of one C-contiguous (m, 784) float32
+    array: each example's 784 pixels lie together, the row layout fnn.training.fit gathers
+    batches from, so fit needs no copy of it. Each chunk is let go as soon as it is copied (the
+    list is emptied), so loading peaks near the size of X, not twice it."""
     m = sum(A.shape[1] for A in blocks)
-    X = np.empty((NUM_PIXELS, m), dtype=np.float32)
+    rows = np.empty((m, NUM_PIXELS), dtype=np.float32)
     Y = np.empty(m, dtype=np.int64) if labelled else None
     start = 0
-    for A in blocks:
+    blocks.reverse()
+    while blocks:
+        A = blocks.pop()
         end = start + A.shape[1]
-        np.divide(A[-NUM_PIXELS:], np.float32(MAX_PIXEL), out=X[:, start:end])
+        np.divide(A[-NUM_PIXELS:].T, np.float32(MAX_PIXEL), out=rows[start:end])
         if labelled:
             Y[start:end] = A[0]
         start = end
-    return X, Y
+    return rows.T, Y
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ caller can log every few iterations, keep the best params by validation accuracy
 between two steps (Ctrl-C raises KeyboardInterrupt out of the generator; the last params it
 yielded are complete and consistent).
 
-Layout and speed: X is (784, m), one example per column, as in the derivation. `fit` keeps a
-row-major copy Xr = X.T (m, 784) and gathers each batch as Xr[idx].T: the rows of one batch
-are contiguous in memory, and the transposed view is an F-ordered (784, b) array that BLAS
-multiplies without a copy. Everything stays float32; the batch accuracy comes from the A[L]
+Layout and speed: X is (784, m), one example per column, as in the derivation. `fit` works
+on the row layout Xr = X.T (m, 784), C-contiguous (a view of fnn.data.load_csv's X, which is
+stored that way; a copy for any other X), and gathers each batch as Xr[idx].T: the rows of one
+batch are contiguous in memory, and the transposed view is an F-ordered (784, b) array that
+BLAS multiplies without a copy. Everything stays float32; the batch accuracy comes from the A[L]
 the forward pass already computed.
 
 Randomness: `fit` derives independent streams (shuffling, dropout, augmentation) from one seed

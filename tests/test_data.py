@@ -82,7 +82,7 @@ def first_rows_of_test_gz(k):
 
 def test_shipped_test_head_matches_an_independent_read():
     X, Y = load_csv(TEST_GZ, max_rows=1000)
-    assert X.shape == (NUM_PIXELS, 1000) and X.dtype == np.float32 and X.flags.c_contiguous
+    assert X.shape == (NUM_PIXELS, 1000) and X.dtype == np.float32 and X.T.flags.c_contiguous
     assert Y.shape == (1000,) and Y.dtype == np.int64
     assert X.min() == 0.0 and X.max() == 1.0
     rows = first_rows_of_test_gz(1000)
@@ -143,7 +143,7 @@ def test_labelled_layouts_give_identical_arrays(tmp_path, layout, suffix):
     path = write(tmp_path / f"train{suffix}", LABELLED_LAYOUTS[layout](rows))
     X, Y = load_csv(path)
     X_ref, Y_ref = expected_xy(rows)
-    assert X.dtype == np.float32 and X.flags.c_contiguous and Y.dtype == np.int64
+    assert X.dtype == np.float32 and X.T.flags.c_contiguous and Y.dtype == np.int64
     np.testing.assert_array_equal(X, X_ref)
     np.testing.assert_array_equal(Y, Y_ref)
     X, Y = load_csv(Path(path), labels=True)
@@ -158,7 +158,7 @@ def test_unlabelled_784_columns_give_Y_None(tmp_path, header, suffix):
     X_ref, _ = expected_xy(rows)
     for labels in ("auto", False):
         X, Y = load_csv(path, labels=labels)
-        assert Y is None and X.flags.c_contiguous
+        assert Y is None and X.T.flags.c_contiguous
         np.testing.assert_array_equal(X, X_ref)
 
 
@@ -425,7 +425,7 @@ def test_many_chunks_load_like_one(tmp_path, small_chunks, m, max_rows):
     rows = sample(m, seed=4)
     X, Y = load_csv(write(tmp_path / "many.csv", csv_text(rows)), max_rows=max_rows)
     X_ref, Y_ref = expected_xy(rows[:max_rows])
-    assert X.flags.c_contiguous
+    assert X.T.flags.c_contiguous
     np.testing.assert_array_equal(X, X_ref)
     np.testing.assert_array_equal(Y, Y_ref)
 
