@@ -305,10 +305,14 @@ def bench_memory(args, cfg, tm):
         wall, rss, text, rc = run_child(args, kind)
         if rc != 0:
             raise RuntimeError(f"bench.py --child {kind} failed (exit {rc}):\n{text}")
-        added = re.search(r"^@@training ([0-9.]+)$", text, flags=re.M)
-        res[kind] = (rss, float(added.group(1)) if added else None)
-        log(f"  memory {kind}: {rss:.0f} MiB peak RSS"
-            + (f", training added {res[kind][1]:.0f} MiB" if added else "") + f" ({wall:.1f} s)")
+        found = re.search(r"^@@training ([0-9.]+) ([0-9.]+)$", text, flags=re.M)
+        if found:      # the child reset the kernel's peak, which ru_maxrss reads: add back loading's
+            loading, added = float(found.group(1)), float(found.group(2))
+            res[kind] = (max(rss, loading), added)
+        else:
+            res[kind] = (rss, None)
+        log(f"  memory {kind}: {res[kind][0]:.0f} MiB peak RSS"
+            + (f", training added {res[kind][1]:.0f} MiB" if found else "") + f" ({wall:.1f} s)")
     return res
 
 
@@ -337,9 +341,10 @@ def reset_peak_rss():
 
 def child(kind, cfg, steps):
     """A fresh process for the memory figures: load MNIST, then train `steps` mini-batches.
-    Around the training it resets the peak resident set and prints '@@training MiB': the peak
-    during training minus the resident set just before it (what training itself added; nothing
-    printed where Linux's counters are missing). PyTorch is imported before MNIST is loaded, so
+    Around the training it resets the peak resident set and prints '@@training LOAD ADDED' in
+    MiB: the peak before the reset (loading; ru_maxrss, which the launcher reads, then only sees
+    the peak since the reset) and the peak during training minus the resident set just before it
+    (what training itself added). Nothing is printed where Linux's counters are missing. PyTorch is imported before MNIST is loaded, so
     its libraries count as the process's starting point, not as training."""
     if kind.startswith("torch"):
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -350,6 +355,7 @@ def child(kind, cfg, steps):
     side, net = kind.split("-")
     layers, batch = (MLP, 128) if net == "mlp" else (CNN, 64)
     p0 = fnn.init_params(layers, seed=0)
+    loading = _proc_status_mib("VmHWM")
     before = reset_peak_rss()
     if side == "fnn":
         for rec in fit(p0, X, y, layers, epochs=1, batch_size=batch, lr=LR, seed=0):
@@ -360,8 +366,8 @@ def child(kind, cfg, steps):
         tm.train_epoch(model, tm.adam(model, LR), tm.as_rows(X), tm.torch.from_numpy(y),
                        minibatches(X.shape[1], batch, rng)[:steps])
     peak = _proc_status_mib("VmHWM")
-    if before is not None and peak is not None:
-        print(f"@@training {peak - before:.1f}", flush=True)
+    if None not in (loading, before, peak):
+        print(f"@@training {loading:.1f} {peak - before:.1f}", flush=True)
 
 
 def bench_train(args):
@@ -658,8 +664,9 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
       "inherit its high-water mark). It includes the Python interpreter, the imported libraries "
       "and the loaded data; PyTorch's own libraries are a few hundred MiB of it. \"Training "
       "added\" is measured inside the same process: after MNIST is loaded (and PyTorch imported) "
-      "it resets the kernel's peak (writing 5 to /proc/self/clear_refs) and notes its resident "
-      "set; after the last step it reports the new peak (VmHWM) minus that. Memory the loader "
+      "it notes its peak so far (VmHWM), resets the kernel's peak (writing 5 to "
+      "/proc/self/clear_refs) and notes its resident set; after the last step it reports the new "
+      "peak minus that resident set. The peak memory row is the larger of the two peaks. Memory the loader "
       "freed but the process kept is reused by either side without counting.")
     if args.threads:
         w(f"- Threads: this run gave OpenBLAS and PyTorch {args.threads} thread(s) each "

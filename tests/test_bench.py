@@ -62,7 +62,7 @@ def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(tmp_path
         i = next(i for i, l in enumerate(lines) if l.startswith(f"| peak memory, {net} training"))
         peak = float(row(lines[i], "peak memory")[1])
         added = row(lines[i + 1], "of which training added")
-        assert loaded * 0.8 < peak and 0 < float(added[1]) < peak and added[2] == "—"
+        assert 0.95 * loaded <= peak and 0 < float(added[1]) < peak and added[2] == "—"
 
     # The machine section names what the figures depend on.
     for needle in ("CPU:", "logical cores", "NumPy", "BLAS:", "Load average"):
