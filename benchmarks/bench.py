@@ -14,7 +14,8 @@ What is measured (each one a function below):
   4. inference  one digit as draw.py does it (fnn.preprocess.mnistify of a 28x28 image, then
                 fnn.predict_proba), and the whole 10,000-image test set (fnn.predict).
   5. memory     peak resident memory (ru_maxrss from os.wait4) of fresh processes that load MNIST
-                and train (fnn and PyTorch), next to one that only loads MNIST.
+                and train (fnn and PyTorch), next to one that only loads MNIST, and what training
+                added on top of the loaded data (the peak after a reset, minus the resident set).
   6. classic    the derivation's full-batch loop: 784-10-10, plain gradient descent, lr 0.1,
                 500 iterations on all 60,000 images at once.
 
@@ -118,7 +119,7 @@ def torch_epochs(tm, params, X, y, layers, batch_size, seed):
     data = {}
 
     def one_epoch():
-        if not data:                                     # the layout copy counts, as in fit
+        if not data:                     # the row layout is set up inside the epoch, as in fit
             data["X"], data["y"] = tm.as_rows(X), tm.torch.from_numpy(np.asarray(y))
         tm.train_epoch(model, opt, data["X"], data["y"], minibatches(X.shape[1], batch_size, rng))
         return model
@@ -657,8 +658,9 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
       "`CrossEntropyLoss` on the logits, `backward()`, `step()` (benchmarks/torch_models.py), "
       "batches gathered by indexing one (m, 784) tensor.")
     w("- Before the timed repeats each side trains one untimed epoch on 256 images (PyTorch's "
-      "lazy set-up, first BLAS calls). The first timed epoch of each repeat includes that side's "
-      "one layout copy of X to one example per row.")
+      "lazy set-up, first BLAS calls). Both sides train from one example per row, set up inside "
+      "the first timed epoch of each repeat: fnn.data.load_csv stores X (784, m) as the transpose "
+      "of a C-contiguous (m, 784) array, so for both it is a view, not a copy.")
     w("- Peak memory is ru_maxrss, the largest resident set of the measured process, read with "
       "os.wait4 by a small launcher process (a child forked straight from the benchmark would "
       "inherit its high-water mark). It includes the Python interpreter, the imported libraries "

@@ -63,7 +63,8 @@ def build(layers, params):
 
 
 def as_rows(X):
-    """fnn's X (784, m) -> the (m, 784) float32 tensor PyTorch models take (one copy)."""
+    """fnn's X (784, m) -> the (m, 784) float32 tensor PyTorch models take: a view of the same
+    memory when X.T is C-contiguous (fnn.data.load_csv's X is), one copy otherwise."""
     return torch.from_numpy(np.ascontiguousarray(np.asarray(X, dtype=np.float32).T))
 
 
