@@ -345,8 +345,9 @@ def child(kind, cfg, steps):
     Around the training it resets the peak resident set and prints '@@training LOAD ADDED' in
     MiB: the peak before the reset (loading; ru_maxrss, which the launcher reads, then only sees
     the peak since the reset) and the peak during training minus the resident set just before it
-    (what training itself added). Nothing is printed where Linux's counters are missing. PyTorch is imported before MNIST is loaded, so
-    its libraries count as the process's starting point, not as training."""
+    (what training itself added). Nothing is printed where Linux's counters are missing.
+    PyTorch is imported before MNIST is loaded, so its libraries count as the process's
+    starting point, not as training."""
     if kind.startswith("torch"):
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         import torch_models as tm
@@ -668,8 +669,8 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
       "added\" is measured inside the same process: after MNIST is loaded (and PyTorch imported) "
       "it notes its peak so far (VmHWM), resets the kernel's peak (writing 5 to "
       "/proc/self/clear_refs) and notes its resident set; after the last step it reports the new "
-      "peak minus that resident set. The peak memory row is the larger of the two peaks. Memory the loader "
-      "freed but the process kept is reused by either side without counting.")
+      "peak minus that resident set. The peak memory row is the larger of the two peaks. Memory "
+      "the loader freed but the process kept is reused by either side without counting.")
     if args.threads:
         w(f"- Threads: this run gave OpenBLAS and PyTorch {args.threads} thread(s) each "
           f"(--threads {args.threads}); fnn itself never sets them. The default run leaves the "
