@@ -133,19 +133,38 @@ def update(params, grads, learning_rate):
     return {k: v - learning_rate * grads["d" + k] for k, v in params.items()}
 
 
-def predict(params, X, layers=None, activation="relu", output="softmax", batch_size=1000):
+# Bytes the largest array of one forward pass may take when predicting (see predict_batch).
+PREDICT_BYTES = 8 << 20
+
+
+def predict_batch(params, layers=None, activation="relu", output="softmax"):
+    """The columns predict runs per forward pass by default: as many as keep the largest array
+    of the pass (fnn.layers.largest_array) within PREDICT_BYTES = 8 MiB. For train.py's CNN
+    that is 74 images (its im2col columns take 110 KiB each); for the MLP 784-128-128-10, 2,674.
+    Larger batches are slower, not faster, once the arrays outgrow the caches and the
+    allocator hands back fresh pages on every pass (`python benchmarks/micro.py predict_batch`)."""
+    net = as_layers(layers if layers is not None else params, activation, output)
+    return max(1, PREDICT_BYTES // (L.largest_array(net) * params["W1"].dtype.itemsize))
+
+
+def predict(params, X, layers=None, activation="relu", output="softmax", batch_size=None):
     """Class labels (m,): argmax over each column of A[L] (or A[L] > 0.5 for one sigmoid unit).
-    Runs in batches of `batch_size` columns: a CNN on 10,000 images at once would build
-    ~1 GB of im2col columns; 1,000 at a time keeps it near 150 MB."""
+    Runs in batches of `batch_size` columns, by default predict_batch(params, layers)."""
     probs = predict_proba(params, X, layers, activation, output, batch_size)
     return (probs[0] > 0.5).astype(np.int64) if probs.shape[0] == 1 else probs.argmax(axis=0)
 
 
-def predict_proba(params, X, layers=None, activation="relu", output="softmax", batch_size=1000):
-    """A[L] (n[L], m) for X (n0, m), computed in batches, no dropout."""
+def predict_proba(params, X, layers=None, activation="relu", output="softmax", batch_size=None):
+    """A[L] (n[L], m) for X (n0, m), computed in batches (default predict_batch), no dropout."""
     X = np.asarray(X)
     if X.ndim == 1:
         X = X.reshape(-1, 1)
+    if batch_size is None:
+        batch_size = predict_batch(params, layers, activation, output)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if X.shape[1] == 0:                   # no examples: A[L] with no columns, of the right height
+        return forward(params, np.zeros((X.shape[0], 1), X.dtype), layers, activation, output)[0][:, :0]
     parts = [forward(params, X[:, j:j + batch_size], layers, activation, output)[0]
              for j in range(0, X.shape[1], batch_size)]
     return np.concatenate(parts, axis=1)

@@ -9,7 +9,8 @@ import pytest
 import fnn
 from fnn import conv, optimizers as opt
 from fnn.gradcheck import check_gradients, relative_error
-from fnn.layers import Conv, Dense, Flatten, Input, MaxPool, param_shapes, pool_before_relu
+from fnn.layers import (Conv, Dense, Flatten, Input, MaxPool, largest_array, param_shapes,
+                        pool_before_relu)
 
 TOL = 1e-6
 CONV_CASES = [(1, 1, 0), (3, 1, 0), (3, 1, 1), (3, 2, 1), (5, 2, 2), (4, 3, 0), (2, 2, 1)]   # (k, s, p)
@@ -314,6 +315,53 @@ def test_cnn_model_file_round_trip(tmp_path):
     params2, net2, meta = fnn.load(path)
     assert net2 == fnn.network.as_layers(net) and meta == {"note": "conv round trip"}
     np.testing.assert_array_equal(fnn.predict_proba(params2, X, net2), fnn.predict_proba(params, X, net))
+
+
+@pytest.mark.parametrize("net", [
+    [Input(1, 28, 28), Conv(16, 3, pad=1), "relu", MaxPool(2), Conv(32, 3, pad=1), "relu", MaxPool(2),
+     Flatten(), Dense(128), "relu", Dense(10), "softmax"],
+    [Input(3, 9, 9), Conv(4, 3, stride=2, pad=1), "relu", MaxPool(3, 1), Flatten(), Dense(5), "softmax"],
+    [Input(2, 6, 6), MaxPool(2), Conv(3, 1), "tanh", Flatten(), Dense(40), "relu", Dense(2), "softmax"],
+])
+def test_largest_array_is_the_largest_array_a_forward_pass_keeps(net):
+    """largest_array, from the shapes alone, against the arrays forward really builds for m
+    examples (every layer's output and cache, im2col columns and window copies included)."""
+    m = 3
+    net = fnn.network.as_layers(net)
+    params = fnn.init_params(net, seed=0)
+    AL, cache = fnn.forward(params, np.ones((int(np.prod(net[0]["shape"])), m), np.float32), net)
+
+    def sizes(x):
+        if isinstance(x, np.ndarray):
+            yield x.size
+        elif isinstance(x, (tuple, list)):
+            for item in x:
+                yield from sizes(item)
+    built = max(sizes([step[2] for step in cache["steps"]] + [AL]))
+    assert largest_array(net) * m == built
+
+
+def test_predict_in_batches_equals_one_pass(monkeypatch):
+    """predict's default batches (sized by largest_array) give the labels and probabilities of
+    one forward pass over all the columns, and its batch size follows PREDICT_BYTES."""
+    net = fnn.network.as_layers([Input(1, 12, 12), Conv(4, 3, pad=1), "relu", MaxPool(2), Flatten(),
+                                 Dense(3), "softmax"])
+    params = fnn.init_params(net, seed=3)
+    X = np.random.default_rng(3).random((144, 23), dtype=np.float32)
+    whole = fnn.forward(params, X, net)[0]
+    per_image = largest_array(net) * 4                        # conv's columns, float32
+    assert per_image == 9 * 144 * 4
+    monkeypatch.setattr(fnn.network, "PREDICT_BYTES", 5 * per_image + 1)
+    assert fnn.network.predict_batch(params, net) == 5        # so 23 columns run as 5 batches
+    calls, real_forward = [], fnn.network.forward
+
+    def counting_forward(p, Xb, *a):
+        calls.append(Xb.shape[1])
+        return real_forward(p, Xb, *a)
+    monkeypatch.setattr(fnn.network, "forward", counting_forward)
+    np.testing.assert_allclose(fnn.predict_proba(params, X, net), whole, rtol=1e-6, atol=1e-7)
+    assert calls == [5, 5, 5, 5, 3]
+    np.testing.assert_array_equal(fnn.predict(params, X, net), whole.argmax(axis=0))
 
 
 @pytest.mark.parametrize("k, s", [(2, 2), (3, 2)])

@@ -171,6 +171,15 @@ def test_layer_list_equals_dense_form():
     np.testing.assert_array_equal(fnn.forward(dims_params, X)[0], fnn.forward(list_params, X, net)[0])
 
 
+def test_predict_with_no_examples_and_a_bad_batch_size():
+    params = fnn.init_params([6, 4, 3], seed=0)
+    empty = np.zeros((6, 0), np.float32)
+    assert fnn.predict_proba(params, empty).shape == (3, 0)
+    assert fnn.predict(params, empty).shape == (0,)
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        fnn.predict(params, np.zeros((6, 2), np.float32), batch_size=0)
+
+
 @pytest.mark.parametrize("bad, message", [
     ([fnn.Dense(3), "softmax"], "starts with Input"),
     ([fnn.Input(4), fnn.Dense(3)], "output activation"),
