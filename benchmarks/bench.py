@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 import fnn                                           # noqa: E402  (after the sys.path line)
 from fnn.data import load_csv                        # noqa: E402
+from fnn.network import predict_batch               # noqa: E402
 from fnn.preprocess import mnistify                  # noqa: E402
 from fnn.training import fit, minibatches, seed_streams  # noqa: E402
 import train                                         # noqa: E402  (its main() is not run)
@@ -65,7 +66,6 @@ SECTIONS = ("mlp", "cnn", "threads1", "train", "inference", "memory", "classic")
 TARGETS = {"mlp_ratio": 0.8, "cnn_ratio": 1.0, "acc_points": 0.3, "one_digit_ms": 2.0}
 FULL = dict(n_train=None, n_test=None, repeats=3, mlp_epochs=5, cnn_epochs=1, classic_iters=500,
             classic_repeats=2, digit_calls=300, memory_steps=200)
-INFER_BATCH = 1000   # columns per forward pass when predicting the whole test set, both sides
 QUICK = dict(n_train=2000, n_test=1000, repeats=1, mlp_epochs=1, cnn_epochs=1, classic_iters=20,
              classic_repeats=1, digit_calls=20, memory_steps=5)
 
@@ -255,13 +255,14 @@ def bench_inference(data, cfg, tm, trained):
                     calls[side].append(time.perf_counter() - t0)
         whole = {"fnn": [], "torch": []}
         Xrows = tm.as_rows(Xt) if model is not None else None
+        batch = predict_batch(params, layers)     # fnn.predict's default; PyTorch gets the same
         for _ in range(3 if cfg["n_train"] is None else 1):
-            whole["fnn"].append(timed(lambda: fnn.predict(params, Xt, layers, batch_size=INFER_BATCH))[0])
+            whole["fnn"].append(timed(lambda: fnn.predict(params, Xt, layers))[0])
             if model is not None:
-                whole["torch"].append(timed(lambda: tm.predict(model, Xrows, batch_size=INFER_BATCH))[0])
+                whole["torch"].append(timed(lambda: tm.predict(model, Xrows, batch_size=batch))[0])
         res[name] = {"digit_fnn_ms": 1e3 * median(calls["fnn"]),
                      "digit_torch_ms": 1e3 * median(calls["torch"]) if calls["torch"] else None,
-                     "set_fnn_s": median(whole["fnn"]),
+                     "set_fnn_s": median(whole["fnn"]), "set_batch": min(batch, Xt.shape[1]),
                      "set_torch_s": median(whole["torch"]) if whole["torch"] else None}
         log(f"  {name} inference: {res[name]}")
     return res
@@ -584,7 +585,8 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
               f"{d_f:.3f} | {cell(d_t, '.3f')} | {cell(d_t and d_f / d_t, '.2f')} | fnn < 2 ms | "
               f"{verdict(d_f < TARGETS['one_digit_ms'])} |")
             s_f, s_t = inf["set_fnn_s"], inf["set_torch_s"]
-            w(f"| whole test set ({cfg['n_test'] or 10000:,} images), {name.upper()}, batches of {INFER_BATCH:,}: s | "
+            w(f"| whole test set ({cfg['n_test'] or 10000:,} images), {name.upper()}, batches of "
+              f"{inf['set_batch']:,}: s | "
               f"{s_f:.3f} | {cell(s_t, '.3f')} | {cell(s_t and s_f / s_t, '.2f')} | | |")
     if "classic" in r:
         c = r["classic"]
@@ -680,8 +682,9 @@ def report(r, args, cfg, info, why_no_torch, started, loads, elapsed, snaps):
           "each\" rows set both OpenBLAS and PyTorch to one, and the CNN rows set OpenBLAS to one "
           "thread inside fnn's two workers (as train.py runs), PyTorch keeping its threads.")
     w("- One digit: the median of single calls on test images, preprocessing included; "
-      f"whole set: `fnn.predict` (batches of {INFER_BATCH:,}) against the model in eval mode under "
-      "`torch.no_grad()` in the same batches.")
+      "whole set: `fnn.predict` in its default batches (`fnn.network.predict_batch`: as many "
+      "images as keep the largest array of a forward pass within 8 MiB) against the model in "
+      "eval mode under `torch.no_grad()` in batches of the same size.")
     w("")
     w("## Raw timings (seconds, in the order measured)")
     w("")

@@ -1,7 +1,7 @@
 """The implementation choices in fnn's hot paths, each timed against the alternative it replaced.
 
     python benchmarks/micro.py            # a few minutes; prints one line per choice
-    python benchmarks/micro.py --quick    # fewer repeats, for a smoke test
+    python benchmarks/micro.py --quick    # fewer repeats (and 2,000 test images), for a smoke test
 
 The code comments that explain these choices name this script instead of quoting figures,
 because figures from a shared machine go stale. Each case runs both versions on the sizes of
@@ -20,6 +20,9 @@ below 1 means the shipped version is faster.
                     workers: the basis of fnn.training.default_workers.
   shard0_here       a CNN step with shard 0 in the calling thread (fit's way), vs both shards
                     handed to a pool of 2 threads.
+  predict_batch     fnn.predict on the MNIST test set with the shipped models, in its default
+                    batches (fnn.network.predict_batch: 74 images for the CNN, 2,674 for the
+                    MLP), vs batches of 1,000.
   threads           not a choice but its limit: how much faster two threads finish the same
                     NumPy calls than one thread running both halves, by array size. Calls on
                     arrays of 10,000-60,000 floats, the size of much of a CNN shard's work,
@@ -175,6 +178,18 @@ def case_shard0_here(reps):
     one.shutdown(), two.shutdown()
 
 
+def case_predict_batch(reps):
+    X, _ = load_csv(ROOT / "data" / "mnist_test.csv.gz", max_rows=10_000 if reps > 3 else 2_000)
+    for name in ("cnn", "mlp"):                                  # the shipped models
+        params, layers, _ = fnn.load(ROOT / "data" / f"mnist_{name}.npz")
+        shipped = lambda: fnn.predict_proba(params, X, layers)                          # noqa: E731
+        alternative = lambda: fnn.predict_proba(params, X, layers, batch_size=1000)     # noqa: E731
+        a, b = shipped(), alternative()
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+        assert np.array_equal(a.argmax(axis=0), b.argmax(axis=0))
+        compare("predict_batch" if name == "cnn" else "  (the MLP)", shipped, alternative, reps)
+
+
 def case_threads(reps):
     rng = np.random.default_rng(0)
     W = rng.random((32, 144), dtype=np.float32)
@@ -209,12 +224,14 @@ def case_threads(reps):
 
 CASES = {"relu_backward": case_relu_backward, "conv_dW": case_conv_dW,
          "maxpool_ties": case_maxpool_ties, "pool_before_relu": case_pool_before_relu,
-         "workers": case_workers, "shard0_here": case_shard0_here, "threads": case_threads}
+         "workers": case_workers, "shard0_here": case_shard0_here,
+         "predict_batch": case_predict_batch, "threads": case_threads}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="3 repeats instead of 15")
+    ap.add_argument("--quick", action="store_true",
+                    help="3 repeats instead of 15 (and 2,000 test images instead of 10,000)")
     ap.add_argument("cases", nargs="*", choices=[[], *CASES], default=[],
                     help="which cases (default: all)")
     args = ap.parse_args(argv)

@@ -99,7 +99,7 @@ def full_batch_gd(model, Xt, yt, lr, iterations):
 
 
 def predict(model, Xt, batch_size=2000):
-    """Class labels (m,) as a NumPy array, in batches of batch_size rows (as fnn.predict)."""
+    """Class labels (m,) as a NumPy array, in batches of batch_size rows."""
     model.eval()
     with torch.no_grad():
         return torch.cat([model(Xt[j:j + batch_size]).argmax(dim=1)
