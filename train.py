@@ -52,6 +52,7 @@ def _beside_script(*parts):
 
 DEFAULT_OUT = {"mlp": _beside_script("models", "mnist_mlp.npz"),
                "cnn": _beside_script("models", "mnist_cnn.npz")}
+SPLIT_BLOCK = 4096      # rows split() moves at a time: 4096 x 784 float32 = 12.8 MB of temporary
 
 
 class UsageError(Exception):
@@ -235,7 +236,15 @@ def load(path, what, max_rows):
 
 
 def split(X, y, frac, rng):
-    """A random hold-out: (X_train, y_train, X_val, y_val) with round(frac m) validation columns."""
+    """A random hold-out: (X_train, y_train, X_val, y_val) with round(frac m) validation columns,
+    each part in the original column order. X is consumed: its memory is reused for X_train.
+
+    The validation columns are copied out, then the training columns are moved to the front
+    of X's rows (X.T, one example per row, as fnn.data.load_csv stores it) in blocks of
+    SPLIT_BLOCK, so the training set is never held twice. Moving row tr[i] to row i in
+    increasing i is safe because tr is sorted: tr[i] >= i, so every row is read before a
+    later block can overwrite it. X_train is then a view of the first rows, which fit trains
+    from without a copy."""
     m = y.shape[0]
     n_val = int(round(frac * m))
     if frac and n_val == 0:
@@ -244,9 +253,12 @@ def split(X, y, frac, rng):
         raise UsageError(f"--val-split {frac:g} leaves no training rows out of {m}")
     perm = rng.permutation(m)
     tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
-    # X[:, idx] comes back column-major: its transpose is already the (m, 784) row layout
-    # fit builds, so no extra copy is made here
-    return X[:, tr], y[tr], X[:, va], y[va]
+    rows = X.T if X.T.flags.c_contiguous else np.ascontiguousarray(X.T)
+    X_val = rows[va].T                                            # a new array
+    for i in range(0, tr.size, SPLIT_BLOCK):
+        block = tr[i:i + SPLIT_BLOCK]
+        rows[i:i + block.size] = rows[block]                    # gathered first, then written
+    return rows[:tr.size].T, y[tr], X_val, y[va]
 
 
 def percent(a):

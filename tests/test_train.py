@@ -314,6 +314,28 @@ def test_cnn_arch(csvs, tmp_path):
 
 # ---- the pure pieces --------------------------------------------------------------------
 
+@pytest.mark.parametrize("block", [1, 7, 4096])
+def test_split_moves_the_training_rows_in_place(monkeypatch, block):
+    """train.split gives what X[:, tr], X[:, va] would, in order, for any block size, and its
+    X_train reuses X's memory (the training set is not held twice), laid out as fit wants it."""
+    import train
+    monkeypatch.setattr(train, "SPLIT_BLOCK", block)
+    rng = np.random.default_rng(0)
+    m = 503
+    rows = rng.random((m, 784), dtype=np.float32)           # load_csv's layout: X = rows.T
+    y = rng.integers(0, 10, m)
+    X0 = rows.T.copy()
+    X_train, y_train, X_val, y_val = train.split(rows.T, y, 0.1, np.random.default_rng(4))
+    va = np.sort(np.random.default_rng(4).permutation(m)[:50])
+    tr = np.setdiff1d(np.arange(m), va)
+    np.testing.assert_array_equal(X_train, X0[:, tr])
+    np.testing.assert_array_equal(X_val, X0[:, va])
+    np.testing.assert_array_equal(y_train, y[tr])
+    np.testing.assert_array_equal(y_val, y[va])
+    assert np.shares_memory(X_train, rows) and X_train.T.flags.c_contiguous
+    assert not np.shares_memory(X_val, rows)
+
+
 def test_minibatches_cover_a_fresh_permutation():
     rng = np.random.default_rng(0)
     a, b = minibatches(10, 4, rng), minibatches(10, 4, rng)
