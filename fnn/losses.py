@@ -57,4 +57,9 @@ def l2_penalty(params, lambd, m):
                                        for k, W in params.items() if k.startswith("W")))
 
 
+def l2_gradient(W, lambd, m):
+    """d/dW of l2_penalty: (lambda / m) W[l], added to dW[l] (a new array; W is not changed)."""
+    return (lambd / m) * W
+
+
 LOSSES = ("cross_entropy", "mse")

@@ -121,7 +121,7 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
         if g is not None:
             dW, db = g
             if l2:
-                dW = dW + (l2 / m) * p[0]
+                dW = dW + losses.l2_gradient(p[0], l2, m)
             grads[f"dW{l}"], grads[f"db{l}"] = dW, db
             l -= 1
     return grads

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from fnn.layers import pool_before_relu
-from fnn.losses import l2_penalty, targets
+from fnn.losses import l2_gradient, l2_penalty, targets
 from fnn.network import accuracy, as_layers, backward, compute_loss, forward
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
 
@@ -114,7 +114,7 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
         loss += l2_penalty(params, l2, b)
         for k in grads:
             if k.startswith("dW"):
-                grads[k] += (l2 / b) * params[k[1:]]
+                grads[k] += l2_gradient(params[k[1:]], l2, b)
     params, state = opt_update(params, grads, state, lr)
     return params, state, loss, correct / b
 
