@@ -401,6 +401,12 @@ def test_sharded_step_is_the_full_batch_step(mnist_train_slice, b):
         assert np.allclose(full[0][k], serial[0][k], rtol=1e-4, atol=1e-6), k
         assert np.array_equal(serial[0][k], pooled[0][k]), k
     assert serial[2] == pytest.approx(full[2], rel=1e-5) and serial[3] == full[3] == pooled[3]
+    # the whole-batch step is the gradient-checked backward's (L2 included), then update
+    AL, cache = fnn.forward(params, Xb, net)
+    plain = fnn.update(params, fnn.backward(params, cache, yb, l2=0.1), 1.0)
+    for k in params:
+        assert np.allclose(full[0][k], plain[k], rtol=1e-5, atol=1e-7), k
+    assert full[2] == pytest.approx(fnn.compute_loss(AL, yb, params=params, l2=0.1), rel=1e-6)
 
 
 def test_fit_with_workers_is_deterministic_and_learns(mnist_train_slice):
