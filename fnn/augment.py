@@ -40,8 +40,10 @@ def _per_image(v, m, name):
     return v
 
 
-_g = np.arange(SIDE * SIDE)
-_GRID = np.stack([_g % SIDE, _g // SIDE, np.ones_like(_g)]).astype(np.float32)  # (3, 784): x', y', 1
+# (3, 784): every output pixel's x', y' and a 1, in the flattened (row-major) pixel order
+_GRID = np.vstack([np.indices((SIDE, SIDE))[::-1].reshape(2, -1),
+                   np.ones((1, SIDE * SIDE))]).astype(np.float32)
+
 
 def _warp_chunk(X, T):
     """Bilinear warp of k images by k affine maps of coordinates.
