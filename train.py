@@ -237,14 +237,15 @@ def load(path, what, max_rows):
 
 def split(X, y, frac, rng):
     """A random hold-out: (X_train, y_train, X_val, y_val) with round(frac m) validation columns,
-    each part in the original column order. X is consumed: its memory is reused for X_train.
+    each part in the original column order. X is consumed: when X.T is C-contiguous (one
+    example per row, as fnn.data.load_csv stores it), X_train reuses its memory and X's
+    contents are overwritten.
 
-    The validation columns are copied out, then the training columns are moved to the front
-    of X's rows (X.T, one example per row, as fnn.data.load_csv stores it) in blocks of
-    SPLIT_BLOCK, so the training set is never held twice. Moving row tr[i] to row i in
-    increasing i is safe because tr is sorted: tr[i] >= i, so every row is read before a
-    later block can overwrite it. X_train is then a view of the first rows, which fit trains
-    from without a copy."""
+    The validation columns are copied out, then the training rows tr (sorted) are moved to
+    the front, rows[i] = rows[tr[i]], in blocks of SPLIT_BLOCK, so the training set is never
+    held twice. A block gathers its rows before writing rows i .. i+B-1, and every later block
+    reads rows tr[j] >= j >= i+B, so no row is overwritten before it is read. X_train is a view
+    of the first rows, which fit trains from without a copy."""
     m = y.shape[0]
     n_val = int(round(frac * m))
     if frac and n_val == 0:
