@@ -20,6 +20,10 @@ below 1 means the shipped version is faster.
                     workers: the basis of fnn.training.default_workers.
   shard0_here       a CNN step with shard 0 in the calling thread (fit's way), vs both shards
                     handed to a pool of 2 threads.
+  processes         not a choice fnn made but the one it did not: a CNN step (batch 64) with its
+                    second shard in a forked process (parameters, batch and gradients in
+                    shared memory) vs in a thread, fit's way. Same numbers bit for bit; the
+                    difference is what Python's GIL costs the threads.
   predict_batch     fnn.predict on the MNIST test set with the shipped models, in its default
                     batches (fnn.network.predict_batch: 74 images for the CNN, 2,674 for the
                     MLP), vs batches of 1,000.
@@ -30,6 +34,8 @@ below 1 means the shipped version is faster.
                     Python's GIL between calls; larger arrays and matrix products gain.
 """
 import argparse
+import multiprocessing as mp
+import signal
 import sys
 import threading
 import time
@@ -47,7 +53,7 @@ from fnn import activations, conv                            # noqa: E402
 from fnn.data import load_csv                                # noqa: E402
 from fnn.layers import normalize, pool_before_relu           # noqa: E402
 from fnn.optimizers import adam_init, adam_update            # noqa: E402
-from fnn.training import _shard_grads, fit, train_step       # noqa: E402
+from fnn.training import _shard_grads, fit, minibatches, train_step  # noqa: E402
 from bench import CNN, MLP, set_threads                      # noqa: E402
 
 
@@ -178,6 +184,74 @@ def case_shard0_here(reps):
     one.shutdown(), two.shutdown()
 
 
+def case_processes(reps):
+    if "fork" not in mp.get_all_start_methods():
+        print("processes          skipped: this platform cannot fork", flush=True)
+        return
+    net = pool_before_relu(normalize(CNN))
+    params = fnn.init_params(net, seed=0)
+    X, y = train_rows(12800)
+    ctx = mp.get_context("fork")
+    n_params = sum(p.size for p in params.values())
+    sizes = (("P", "f", n_params), ("G", "f", n_params), ("X", "f", 32 * 784), ("y", "q", 32))
+    shared = {name: np.frombuffer(ctx.RawArray(code, n), np.float32 if code == "f" else np.int64)
+              for name, code, n in sizes}                     # parameters, gradients, the shard
+
+    def views(flat):                                            # one dict of arrays over a buffer
+        out, at = {}, 0
+        for k, p in params.items():
+            out[k], at = flat[at:at + p.size].reshape(p.shape), at + p.size
+        return out
+    P, G, Xs, ys = views(shared["P"]), views(shared["G"]), shared["X"].reshape(32, 784), shared["y"]
+    err = np.geterr()
+
+    def worker(conn):                                           # runs in the forked child
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for n, weight in iter(conn.recv, None):
+            g, loss, correct = _shard_grads(P, Xs[:n].T, ys[:n], net, 0.0, None, weight, err)
+            for k, a in g.items():
+                G[k[1:]][...] = a
+            conn.send((loss, correct))
+    conn, child_end = ctx.Pipe()
+    child = ctx.Process(target=worker, args=(child_end,), daemon=True)
+    child.start()
+
+    def process_step(p, state, Xb, yb):
+        for k in p:
+            P[k][...] = p[k]
+        Xs[:32], ys[:32] = Xb[:, 32:].T, yb[32:]
+        conn.send((32, 0.5))
+        g, loss, correct = _shard_grads(p, Xb[:, :32], yb[:32], net, 0.0, None, 0.5, err)
+        loss1, correct1 = conn.recv()
+        for k in g:
+            g[k] += G[k[1:]]
+        p, state = adam_update(p, g, state, 1e-3)
+        return p, state, (loss + loss1) / 64, (correct + correct1) / 64
+    one = ThreadPoolExecutor(1)
+
+    def thread_step(p, state, Xb, yb):                          # fit's way
+        return train_step(p, state, Xb, yb, net, adam_update, 1e-3, shards=2, pool=one)
+    Xr = X.T
+    batches = minibatches(X.shape[1], 64, np.random.default_rng(0))[:45]
+
+    def steps(step):
+        """Seconds per step over 40 steps of training from the same start (after 5 warm-up)."""
+        p, state = params, adam_init(params)
+        for i, idx in enumerate(batches):
+            if i == 5:
+                t = time.perf_counter()
+            p, state, _, _ = step(p, state, Xr[idx].T, y[idx])
+        return (time.perf_counter() - t) / (len(batches) - 5)
+    Xb, yb = Xr[batches[0]].T, y[batches[0]]
+    a, b = (step(params, adam_init(params), Xb, yb) for step in (thread_step, process_step))
+    assert all(np.array_equal(a[0][k], b[0][k]) for k in params) and a[2:] == b[2:]
+    compare("processes", lambda: steps(thread_step), lambda: steps(process_step), reps,
+            self_timed=True)
+    conn.send(None)
+    child.join()
+    one.shutdown()
+
+
 def case_predict_batch(reps):
     X, _ = load_csv(ROOT / "data" / "mnist_test.csv.gz", max_rows=10_000 if reps > 3 else 2_000)
     for name in ("cnn", "mlp"):                                  # the shipped models
@@ -225,7 +299,7 @@ def case_threads(reps):
 CASES = {"relu_backward": case_relu_backward, "conv_dW": case_conv_dW,
          "maxpool_ties": case_maxpool_ties, "pool_before_relu": case_pool_before_relu,
          "workers": case_workers, "shard0_here": case_shard0_here,
-         "predict_batch": case_predict_batch, "threads": case_threads}
+         "processes": case_processes, "predict_batch": case_predict_batch, "threads": case_threads}
 
 
 def main(argv=None):
