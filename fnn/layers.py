@@ -22,6 +22,7 @@ Backward receives dout un-averaged (one column per example) and returns dW, db
 averaged over the batch, dW = (1/m) dZ A.T, so the sum of the per-layer
 gradients is the gradient of the mean loss J.
 """
+import math
 from typing import Callable, NamedTuple, Optional
 
 import numpy as np
@@ -128,7 +129,7 @@ def _same_shape(spec, in_shape):
 
 KINDS = {
     "dense": Kind(dense_param_shapes, lambda spec, s: [spec["units"]], dense_forward, dense_backward),
-    "flatten": Kind(None, lambda spec, s: [int(np.prod(s))], flatten_forward, flatten_backward),
+    "flatten": Kind(None, lambda spec, s: [math.prod(s)], flatten_forward, flatten_backward),
     "conv": Kind(conv.conv_param_shapes, conv.conv_out_shape, conv.conv_forward, conv.conv_backward),
     "maxpool": Kind(None, conv.maxpool_out_shape, conv.maxpool_forward, conv.maxpool_backward),
 }
@@ -200,10 +201,10 @@ def largest_array(layers):
     its copy of the windows (k*k*C*H_out*W_out). For the CNN of train.py --arch cnn it is
     conv 2's columns, 16*9*14*14 = 28,224 numbers. fnn.network.predict sizes its batches by it."""
     shape = list(layers[0]["shape"])
-    most = int(np.prod(shape))
+    most = math.prod(shape)
     for spec in layers[1:]:
         out = list(KINDS[spec["type"]].out_shape(spec, shape))
-        n = int(np.prod(out))
+        n = math.prod(out)
         if spec["type"] in ("conv", "maxpool"):
             n = max(n, shape[0] * spec["size"] ** 2 * out[1] * out[2])
         most, shape = max(most, n), out

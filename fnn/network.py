@@ -159,8 +159,8 @@ def predict_proba(params, X, layers=None, activation="relu", output="softmax", b
     X = np.asarray(X)
     if X.ndim == 1:
         X = X.reshape(-1, 1)
-    if batch_size is None:
-        batch_size = predict_batch(params, layers, activation, output)
+    if batch_size is None:                # one column is one pass at any batch size: skip the sizing
+        batch_size = predict_batch(params, layers, activation, output) if X.shape[1] > 1 else 1
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if X.shape[1] == 0:                   # no examples: A[L] with no columns, of the right height
