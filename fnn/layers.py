@@ -25,8 +25,6 @@ gradients is the gradient of the mean loss J.
 import math
 from typing import Callable, NamedTuple, Optional
 
-import numpy as np
-
 from fnn import activations, conv
 
 
