@@ -25,9 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from fnn.layers import pool_before_relu
+from fnn.layers import as_layers, pool_before_relu
 from fnn.losses import l2_gradient, l2_penalty, targets
-from fnn.network import accuracy, as_layers, backward, compute_loss, forward
+from fnn.network import accuracy, backward, compute_loss, forward
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
 
 
@@ -135,7 +135,7 @@ def default_workers(params, layers, batch_size):
     are too short for threads to pay off). `python benchmarks/micro.py workers` times both.
     The choice does not look at the machine (os.cpu_count()), so the same command and seed
     give the same weights everywhere; on one core the two shards simply run in turn."""
-    net = as_layers(layers if layers is not None else params)
+    net = as_layers(layers, params)
     has_conv = any(spec["type"] == "conv" for spec in net)
     return 2 if has_conv and batch_size >= 32 else 1
 

@@ -261,7 +261,7 @@ def test_cnn_param_and_output_shapes():
     net = [Input(1, 28, 28), Conv(16, 3, pad=1), "relu", MaxPool(2), Conv(32, 5, stride=2), "relu",
            MaxPool(2), Flatten(), Dense(10), "softmax"]
     # 28 -> conv3 pad1 -> 28 -> pool2 -> 14 -> conv5 stride2 -> 5 -> pool2 -> 2 (a last row dropped)
-    assert param_shapes(fnn.network.as_layers(net)) == {
+    assert param_shapes(fnn.layers.as_layers(net)) == {
         "W1": (16, 1, 3, 3), "b1": (16, 1), "W2": (32, 16, 5, 5), "b2": (32, 1),
         "W3": (10, 32 * 2 * 2), "b3": (10, 1)}
     params = fnn.init_params(net, seed=0)
@@ -313,7 +313,7 @@ def test_cnn_model_file_round_trip(tmp_path):
     X = np.random.default_rng(2).random((144, 5), dtype=np.float32)
     path = fnn.save(tmp_path / "cnn.npz", params, net, meta={"note": "conv round trip"})
     params2, net2, meta = fnn.load(path)
-    assert net2 == fnn.network.as_layers(net) and meta == {"note": "conv round trip"}
+    assert net2 == fnn.layers.as_layers(net) and meta == {"note": "conv round trip"}
     np.testing.assert_array_equal(fnn.predict_proba(params2, X, net2), fnn.predict_proba(params, X, net))
 
 
@@ -327,7 +327,7 @@ def test_largest_array_is_the_largest_array_a_forward_pass_keeps(net):
     """largest_array, from the shapes alone, against the arrays forward really builds for m
     examples (every layer's output and cache, im2col columns and window copies included)."""
     m = 3
-    net = fnn.network.as_layers(net)
+    net = fnn.layers.as_layers(net)
     params = fnn.init_params(net, seed=0)
     AL, cache = fnn.forward(params, np.ones((int(np.prod(net[0]["shape"])), m), np.float32), net)
 
@@ -344,7 +344,7 @@ def test_largest_array_is_the_largest_array_a_forward_pass_keeps(net):
 def test_predict_in_batches_equals_one_pass(monkeypatch):
     """predict's default batches (sized by largest_array) give the labels and probabilities of
     one forward pass over all the columns, and its batch size follows PREDICT_BYTES."""
-    net = fnn.network.as_layers([Input(1, 12, 12), Conv(4, 3, pad=1), "relu", MaxPool(2), Flatten(),
+    net = fnn.layers.as_layers([Input(1, 12, 12), Conv(4, 3, pad=1), "relu", MaxPool(2), Flatten(),
                                  Dense(3), "softmax"])
     params = fnn.init_params(net, seed=3)
     X = np.random.default_rng(3).random((144, 23), dtype=np.float32)

@@ -22,7 +22,7 @@ def test_init_is_reproducible_and_scaled():
     assert not np.array_equal(a["W1"], fnn.init_params([784, 256, 10], seed=4)["W1"])
     # He for relu: var 2/784; Glorot for tanh: var 2/(784+256)
     assert np.var(a["W1"]) == pytest.approx(2 / 784, rel=0.03)
-    t = fnn.init_params([784, 256, 10], activation="tanh", seed=3)
+    t = fnn.init_params(fnn.layers.dense_layers([784, 256, 10], "tanh"), seed=3)
     assert np.var(t["W1"]) == pytest.approx(2 / (784 + 256), rel=0.03)
 
 
@@ -188,16 +188,17 @@ def test_learns_two_spirals_to_100_percent(activation, optimizer):
     pts = np.concatenate([np.stack([t * np.cos(t), t * np.sin(t)]),
                           np.stack([-t * np.cos(t), -t * np.sin(t)])], axis=1) / (3 * np.pi)
     y = np.repeat([0, 1], n)
-    params = fnn.init_params([2, 64, 64, 2], activation, seed=1, dtype=np.float64)
+    net = fnn.layers.dense_layers([2, 64, 64, 2], activation)
+    params = fnn.init_params(net, seed=1, dtype=np.float64)
     init, step = opt.OPTIMIZERS[optimizer]
     lr = {"sgd": 1.0, "momentum": 2.0 if activation == "tanh" else 0.5, "adam": 0.01}[optimizer]
     state = init(params)
     for t in range(8000):
-        AL, cache = fnn.forward(params, pts, activation=activation)
+        AL, cache = fnn.forward(params, pts, net)
         if t % 50 == 0 and np.array_equal(AL.argmax(axis=0), y):
             break
         params, state = step(params, fnn.backward(params, cache, y), state, lr)
-    assert fnn.accuracy(params, pts, y, activation=activation) == 1.0
+    assert fnn.accuracy(params, pts, y, net) == 1.0
 
 
 def test_layer_list_equals_dense_form():
@@ -205,6 +206,7 @@ def test_layer_list_equals_dense_form():
     net = [fnn.Input(30), fnn.Dense(8), "relu", fnn.Dense(3), "softmax"]
     list_params = fnn.init_params(net, seed=5)
     assert all(np.array_equal(dims_params[k], list_params[k]) for k in dims_params)
+    assert fnn.layers.as_layers(None, dims_params) == fnn.layers.as_layers([30, 8, 3]) == fnn.layers.as_layers(net)
     X = np.random.default_rng(0).random((30, 4), dtype=np.float32)
     np.testing.assert_array_equal(fnn.forward(dims_params, X)[0], fnn.forward(list_params, X, net)[0])
 
@@ -230,7 +232,7 @@ def test_bad_layer_lists_are_explained(bad, message):
 
 def test_unknown_activation_and_loss_are_explained():
     with pytest.raises(ValueError, match="unknown hidden activation 'relu6'"):
-        fnn.init_params([4, 3, 2], activation="relu6")
+        fnn.init_params(fnn.layers.dense_layers([4, 3, 2], "relu6"))
     p = fnn.init_params([4, 2], seed=0)
     _, cache = fnn.forward(p, np.zeros((4, 1), np.float32))
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
