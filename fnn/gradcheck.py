@@ -24,8 +24,8 @@ def loss_function(X, Y, layers=None, loss="cross_entropy", l2=0.0, dropout=0.0, 
     """J(params) for fixed data. With dropout, every call draws the same mask from the same seed."""
     def J(params):
         rng = np.random.default_rng(seed) if dropout else None
-        AL, cache = forward(params, X, layers, dropout, rng)
-        return compute_loss(AL, Y, loss, cache["layers"][-1]["type"], params, l2)
+        _, cache = forward(params, X, layers, dropout, rng)
+        return compute_loss(cache, Y, loss, params, l2)
     return J
 
 

@@ -183,9 +183,12 @@ def accuracy(params, X, Y, layers=None):
     return float(np.mean(predict(params, X, layers) == labels))
 
 
-def compute_loss(AL, Y, loss="cross_entropy", output="softmax", params=None, l2=0.0):
-    """J for a batch: cross-entropy (categorical for softmax, binary for sigmoid outputs) or
-    mean squared error, plus (lambda/2m) sum ||W||^2 when l2 > 0."""
+def compute_loss(cache, Y, loss="cross_entropy", params=None, l2=0.0):
+    """J for the batch of a forward pass (cache from forward, Y labels (m,) or targets (n[L], m)):
+    cross-entropy, categorical after a softmax output and binary after a sigmoid one (the
+    output read from the cache's network), or mean squared error; plus (lambda/2m) sum ||W||^2
+    when l2 > 0."""
+    AL, output = cache["AL"], cache["layers"][-1]["type"]
     if loss == "cross_entropy":
         J = losses.cross_entropy(AL, Y) if output == "softmax" else losses.binary_cross_entropy(AL, Y)
     elif loss == "mse":

@@ -48,7 +48,7 @@ def _shard_grads(params, Xb, yb, layers, dropout, rng, weight=1.0, err=None):
         AL, cache = forward(params, Xb, layers, dropout=dropout, rng=rng)
         b = AL.shape[-1]
         Y = targets(yb, AL)                       # one-hot once, for J and for BP1
-        loss = compute_loss(AL, Y, "cross_entropy", "softmax") * b
+        loss = compute_loss(cache, Y, "cross_entropy") * b
         correct = int(np.count_nonzero(AL.argmax(axis=0) == yb))
         grads = backward(params, cache, Y, "cross_entropy")
         if weight != 1:

@@ -211,6 +211,17 @@ def test_layer_list_equals_dense_form():
     np.testing.assert_array_equal(fnn.forward(dims_params, X)[0], fnn.forward(list_params, X, net)[0])
 
 
+@pytest.mark.parametrize("output, J", [("sigmoid", fnn.binary_cross_entropy), ("softmax", fnn.cross_entropy)])
+def test_compute_loss_takes_the_cross_entropy_of_the_networks_output(output, J):
+    rng = np.random.default_rng(0)
+    net = fnn.layers.dense_layers([3, 4, 2], "tanh", output=output)
+    params = fnn.init_params(net, seed=0)
+    X, Y = rng.standard_normal((3, 5)), fnn.one_hot(rng.integers(0, 2, 5), 2)
+    AL, cache = fnn.forward(params, X, net)
+    assert fnn.compute_loss(cache, Y) == J(AL, Y)
+    assert fnn.compute_loss(cache, Y, "mse") == fnn.mse(AL, Y)
+
+
 def test_predict_with_no_examples_and_a_bad_batch_size():
     params = fnn.init_params([6, 4, 3], seed=0)
     empty = np.zeros((6, 0), np.float32)

@@ -406,7 +406,7 @@ def test_sharded_step_is_the_full_batch_step(mnist_train_slice, b):
     plain = fnn.update(params, fnn.backward(params, cache, yb, l2=0.1), 1.0)
     for k in params:
         assert np.allclose(full[0][k], plain[k], rtol=1e-5, atol=1e-7), k
-    assert full[2] == pytest.approx(fnn.compute_loss(AL, yb, params=params, l2=0.1), rel=1e-6)
+    assert full[2] == pytest.approx(fnn.compute_loss(cache, yb, params=params, l2=0.1), rel=1e-6)
 
 
 def test_fit_with_workers_is_deterministic_and_learns(mnist_train_slice):
