@@ -20,6 +20,8 @@ fnn.layers.dense_layers([784, 128, 10], "tanh", output="sigmoid").
 
 Equation numbers (BP1-BP4) follow docs/math.md.
 """
+from typing import Any, NamedTuple, Optional
+
 import numpy as np
 
 from fnn import activations, layers as L, losses
@@ -51,6 +53,14 @@ def init_params(layers, *, seed=None, dtype=np.float32):
     return params
 
 
+class Step(NamedTuple):
+    """One layer of a forward pass, as backward reads it back."""
+    spec: dict                  # the layer (fnn.layers)
+    p: Optional[tuple]          # its (W, b), or None for a layer without weights
+    cache: Any                  # what the layer's backward needs (fnn.layers.KINDS)
+    mask: Optional[np.ndarray]  # dropout's D / (1 - p) on the layer's output, or None
+
+
 def forward(params, X, layers=None, dropout=0.0, rng=None):
     """Forward propagation: A[0] = X, then for each layer l
         Z[l] = W[l] @ A[l-1] + b[l],   A[l] = g[l](Z[l])          (for dense layers)
@@ -61,7 +71,8 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
         (fnn.layers.as_layers).
     dropout: probability p of dropping each hidden activation (training only). Inverted
         dropout: A[l] = A[l] * D[l] / (1 - p) with D[l] ~ Bernoulli(1 - p) drawn from `rng`.
-    Returns (AL, cache): AL (n[L], m); cache holds what backward needs.
+    Returns (AL, cache): AL (n[L], m); cache = {"layers": the canonical list, "AL": AL,
+    "steps": one Step per layer after the input}, what backward and compute_loss need.
     """
     net = L.as_layers(layers, params)
     if dropout and not 0 < dropout < 1:
@@ -85,7 +96,7 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
             keep = 1.0 - dropout
             mask = (rng.random(A.shape, dtype=A.dtype) < keep) / A.dtype.type(keep)
             A = A * mask
-        steps.append((spec, p, cache, mask))
+        steps.append(Step(spec, p, cache, mask))
     return A, {"layers": net, "steps": steps, "AL": A}
 
 
@@ -114,18 +125,18 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
     else:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
     # No layer before the first one with weights needs a gradient: skip W1.T @ dZ1.
-    first_param = next(i for i, s in enumerate(steps) if s[1] is not None)
+    first_param = next(i for i, s in enumerate(steps) if s.p is not None)
     grads = {}
-    l = sum(1 for s in steps if s[1] is not None)
+    l = sum(1 for s in steps if s.p is not None)
     for i in range(len(steps) - 1, first_param - 1, -1):
-        spec, p, layer_cache, mask = steps[i]
-        if mask is not None:
-            d = d * mask                 # dropout: the same mask, the same 1/(1-p) scale
-        d, g = L.KINDS[spec["type"]].backward(spec, p, d, layer_cache, i > first_param)
+        step = steps[i]
+        if step.mask is not None:
+            d = d * step.mask            # dropout: the same mask, the same 1/(1-p) scale
+        d, g = L.KINDS[step.spec["type"]].backward(step.spec, step.p, d, step.cache, i > first_param)
         if g is not None:
             dW, db = g
             if l2:
-                dW = dW + losses.l2_gradient(p[0], l2, m)
+                dW = dW + losses.l2_gradient(step.p[0], l2, m)
             grads[f"dW{l}"], grads[f"db{l}"] = dW, db
             l -= 1
     return grads

@@ -337,7 +337,7 @@ def test_largest_array_is_the_largest_array_a_forward_pass_keeps(net):
         elif isinstance(x, (tuple, list)):
             for item in x:
                 yield from sizes(item)
-    built = max(sizes([step[2] for step in cache["steps"]] + [AL]))
+    built = max(sizes([step.cache for step in cache["steps"]] + [AL]))
     assert largest_array(net) * m == built
 
 

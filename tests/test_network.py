@@ -173,10 +173,10 @@ def test_dropout_needs_an_rng_and_scales_kept_units():
     with pytest.raises(ValueError, match="rng"):
         fnn.forward(p, X, dropout=0.5)
     _, cache = fnn.forward(p, X, dropout=0.25, rng=np.random.default_rng(0))
-    mask = cache["steps"][1][3]
+    mask = cache["steps"][1].mask
     assert set(np.unique(mask)) == {0.0, np.float32(1 / 0.75)}
     assert abs((mask == 0).mean() - 0.25) < 0.02
-    assert cache["steps"][-1][3] is None   # never on the output
+    assert cache["steps"][-1].mask is None   # never on the output
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
