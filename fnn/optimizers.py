@@ -124,23 +124,25 @@ OPTIMIZERS = {
 
 
 # ---- learning-rate schedules: alpha_t as a function of the step (or epoch) t ---------------
+# Each schedule's keyword defaults are the library's (fit measures t in epochs); train.py's
+# options read them with schedule_defaults. `**_` lets one set of keywords serve every schedule.
 
 def constant(learning_rate, t, **_):
     """alpha_t = alpha_0."""
     return learning_rate
 
 
-def inverse_time_decay(learning_rate, t, decay=0.0, **_):
+def inverse_time_decay(learning_rate, t, *, decay=0.5, **_):
     """alpha_t = alpha_0 / (1 + decay * t)."""
     return learning_rate / (1.0 + decay * t)
 
 
-def step_decay(learning_rate, t, drop=0.5, every=10, **_):
+def step_decay(learning_rate, t, *, drop=0.5, every=4, **_):
     """alpha_t = alpha_0 * drop^floor(t / every)."""
     return learning_rate * drop ** (t // every)
 
 
-def cosine_decay(learning_rate, t, total=1, min_lr=0.0, **_):
+def cosine_decay(learning_rate, t, *, total=1, min_lr=0.0, **_):
     """alpha_t = min + (alpha_0 - min) (1 + cos(pi min(t, T) / T)) / 2, from alpha_0 at t = 0 to min at T."""
     frac = min(t, total) / max(total, 1)
     return min_lr + (learning_rate - min_lr) * 0.5 * (1.0 + math.cos(math.pi * frac))
@@ -152,3 +154,8 @@ SCHEDULES = {
     "step": step_decay,
     "cosine": cosine_decay,
 }
+
+
+def schedule_defaults(name):
+    """The keywords of SCHEDULES[name] and their defaults: {"drop": 0.5, "every": 4} for "step"."""
+    return dict(SCHEDULES[name].__kwdefaults__ or {})
