@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, Optional
 
 import numpy as np
 
-from fnn import activations, layers as L, losses
+from fnn import activations, layers as L, losses, optimizers
 
 
 def init_params(layers, *, seed=None, dtype=np.float32):
@@ -144,8 +144,9 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
 
 def update(params, grads, learning_rate):
     """Gradient descent: W[l] := W[l] - alpha dW[l], b[l] := b[l] - alpha db[l].
-    Returns a new dict; params and grads are not modified. (Momentum and Adam: fnn.optimizers.)"""
-    return {k: v - learning_rate * grads["d" + k] for k, v in params.items()}
+    Returns a new dict; params and grads are not modified. (fnn.optimizers.sgd_update's rule;
+    momentum and Adam are there too.)"""
+    return optimizers.sgd_update(params, grads, {}, learning_rate)[0]
 
 
 # Bytes the largest array of one forward pass may take when predicting (see predict_batch).
