@@ -223,15 +223,14 @@ def pool_before_relu(layers):
 
 def largest_array(layers):
     """The most numbers one example puts in any single array a forward pass builds: the
-    layers' outputs, and for a conv its im2col columns (C*k*k*H_out*W_out), for a max-pool
-    its copy of the windows (k*k*C*H_out*W_out). For the CNN of train.py --arch cnn it is
-    conv 2's columns, 16*9*14*14 = 28,224 numbers. fnn.network.predict sizes its batches by it."""
+    layers' outputs, and for a conv its im2col columns (C*k*k*H_out*W_out).
+    fnn.network.predict sizes its batches by it."""
     shape = list(layers[0]["shape"])
     most = math.prod(shape)
     for spec in layers[1:]:
         out = list(KINDS[spec["type"]].out_shape(spec, shape))
         n = math.prod(out)
-        if spec["type"] in ("conv", "maxpool"):
+        if spec["type"] == "conv":
             n = max(n, shape[0] * spec["size"] ** 2 * out[1] * out[2])
         most, shape = max(most, n), out
     return most
