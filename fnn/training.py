@@ -128,12 +128,10 @@ def seed_streams(seed):
 
 def default_workers(params, layers, batch_size):
     """The worker count fit uses when none is given: 2 for a network with a convolution and
-    batches of at least 32 (shards of 16 or more), else 1: on a 2-core machine with BLAS on
-    one thread, the CNN of benchmarks/bench.py at batch 64 steps faster with 2 workers when
-    the second core is free, while the MLP 784-128-128-10 at batch 128 steps slower (its steps
-    are too short for threads to pay off). `python benchmarks/micro.py workers` times both.
-    The choice does not look at the machine (os.cpu_count()), so the same command and seed
-    give the same weights everywhere; on one core the two shards simply run in turn."""
+    batches of at least 32 (shards of 16 or more), else 1. Why: a CNN's step is long enough
+    for a second thread to pay off, a dense network's is not (`python benchmarks/micro.py
+    workers` times both). It does not look at the machine, so the same command and seed give
+    the same weights everywhere; on one core the two shards simply run in turn."""
     net = as_layers(layers, params)
     has_conv = any(spec["type"] == "conv" for spec in net)
     return 2 if has_conv and batch_size >= 32 else 1
@@ -210,7 +208,6 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
     t = 0
     start = time.perf_counter()
     # workers - 1 threads: the calling thread runs the first shard itself instead of waiting
-    # (benchmarks/micro.py shard0_here times it against a pool of `workers` threads)
     pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None   # lives as long as this generator
     try:
         for epoch in range(1, epochs + 1):
