@@ -36,7 +36,7 @@ import fnn.data
 from fnn import layers as L
 from fnn.activations import HIDDEN_ACTIVATIONS
 from fnn.model_io import atomic_write
-from fnn.optimizers import OPTIMIZERS, SCHEDULES
+from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
 from fnn.report import confusion_matrix, format_report
 from fnn.training import fit
 
@@ -158,10 +158,12 @@ def build_parser():
     o.add_argument("--schedule", choices=tuple(SCHEDULES), default="cosine",
                    help="learning-rate schedule over epochs t: constant; inverse_time alpha_0/(1+decay t); "
                         "step alpha_0 drop^floor(t/every); cosine from alpha_0 down to 0 at the last epoch")
-    o.add_argument("--decay", type=_number(0, low_ok=True), default=0.5,
+    o.add_argument("--decay", type=_number(0, low_ok=True), default=schedule_defaults("inverse_time")["decay"],
                    help="decay rate per epoch of --schedule inverse_time")
-    o.add_argument("--drop", type=_number(0), default=0.5, help="factor of --schedule step")
-    o.add_argument("--every", type=_positive_int, default=4, help="epochs between drops of --schedule step")
+    o.add_argument("--drop", type=_number(0), default=schedule_defaults("step")["drop"],
+                   help="factor of --schedule step")
+    o.add_argument("--every", type=_positive_int, default=schedule_defaults("step")["every"],
+                   help="epochs between drops of --schedule step")
     o.add_argument("--l2", type=_number(0, low_ok=True), default=0.0,
                    help="L2 penalty lambda: J + (lambda/2m) sum ||W||^2")
     o.add_argument("--dropout", type=_number(0, 1, low_ok=True), default=0.2, metavar="P",
@@ -313,9 +315,12 @@ def run(args, out, command):
     best = {"params": None, "val_acc": None, "epoch": 0}
     last, epochs_done = None, 0
     try:
-        for rec in fit(params, X_train, y_train, layers, args.optimizer, args.epochs,
-                       args.batch_size, args.lr, args.schedule, args.decay, args.drop, args.every,
-                       args.l2, args.dropout, args.augment, X_val, y_val, fit_seed):
+        for rec in fit(params, X_train, y_train, layers, optimizer=args.optimizer,
+                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                       schedule=args.schedule,
+                       schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
+                       l2=args.l2, dropout=args.dropout, augment=args.augment,
+                       X_val=X_val, y_val=y_val, seed=fit_seed):
             if rec["kind"] == "step":
                 t, loss = rec["iteration"], rec["loss"]
                 if not np.isfinite(loss):

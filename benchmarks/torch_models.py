@@ -21,13 +21,12 @@ import torch
 from torch import nn
 
 from fnn import layers as L
-from fnn.network import as_layers
 
 
 def build(layers, params):
     """nn.Sequential equivalent of the fnn network `layers` (a layer list or dense sizes), with
     fnn's `params` copied in. The output softmax is left out: the model returns logits Z[L]."""
-    net = as_layers(layers if layers is not None else params)
+    net = L.as_layers(layers, params)
     shapes = L.param_shapes(net)
     modules, l = [], 0
     shape = net[0]["shape"]

@@ -25,13 +25,11 @@ examples are the last axis, Z comes out of the product already laid out as (F, H
 Backward runs the same way in reverse: dX_col = W_mat.T @ dZ_mat, and col2im adds every
 patch entry back to the pixel it came from.
 
-No Python loop runs over examples, pixels or kernel positions: the patches are a strided
-view (numpy.lib.stride_tricks.sliding_window_view), copied once into X_col, and col2im is
-a reshape (windows that do not overlap) or one strided assignment and one sum (windows that
-do). docs/math.md, section 7, derives every equation here.
+Python loops run over the k*k kernel offsets (u, v) only, never over examples or pixels:
+each offset is one whole-batch strided slice P[:, u::s, v::s] (im2col copies it, col2im adds
+into it, max-pool compares it). docs/math.md, section 7, derives every equation here.
 """
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 
 # ---- shapes -----------------------------------------------------------------------------
@@ -78,43 +76,38 @@ def maxpool_out_shape(spec, in_shape):
 
 # ---- im2col and its adjoint, col2im ----------------------------------------------------
 
-def _windows(P, k, s):
-    """All k x k windows of P (C, H, W, m) at stride s, as a view (C, k, k, H_out, W_out, m):
-    windows[c, u, v, i, j, n] = P[c, s*i + u, s*j + v, n]."""
-    return sliding_window_view(P, (k, k), axis=(1, 2))[:, ::s, ::s].transpose(0, 4, 5, 1, 2, 3)
+def _at(u, v, s, Ho, Wo):
+    """The index of the window entries at offset (u, v): [:, s*i + u, s*j + v] for i < H_out, j < W_out."""
+    return slice(None), slice(u, u + s * Ho, s), slice(v, v + s * Wo, s)
 
 
 def im2col(P, k, s):
     """X_col (C*k*k, H_out*W_out*m) with X_col[(c, u, v), (i, j, n)] = P[c, s*i + u, s*j + v, n].
-    P is the already padded input (C, H, W, m). Returns (X_col, (H_out, W_out))."""
-    win = _windows(P, k, s)
-    C, _, _, Ho, Wo, m = win.shape
-    return win.reshape(C * k * k, Ho * Wo * m), (Ho, Wo)      # the one copy
+    P is the already padded input (C, H, W, m). One whole-batch copy per kernel offset (u, v).
+    Returns (X_col, (H_out, W_out))."""
+    C, H, W, m = P.shape
+    Ho, Wo = (H - k) // s + 1, (W - k) // s + 1
+    cols = np.empty((C, k, k, Ho, Wo, m), dtype=P.dtype)
+    for u in range(k):
+        for v in range(k):
+            cols[:, u, v] = P[_at(u, v, s, Ho, Wo)]
+    return cols.reshape(C * k * k, Ho * Wo * m), (Ho, Wo)
 
 
-def col2im(dwin, s, H, W):
-    """The adjoint of im2col: every window entry adds back to the pixel it was read from,
+def col2im(dcols, s, H, W):
+    """The adjoint of im2col: every column entry adds back to the pixel it was read from,
 
-        dP[c, y, x, n] = sum over (u, v, i, j) with s*i + u = y, s*j + v = x of dwin[u, v, c, i, j, n]
+        dP[c, s*i + u, s*j + v, n] += dcols[c, u, v, i, j, n]     for every (u, v, i, j)
 
-    dwin (k, k, C, H_out, W_out, m), the window offset (u, v) first -> dP (C, H, W, m);
-    pixels in no window get 0.
-
-    Windows that do not overlap (s >= k) are written straight into a reshaped view of dP.
-    Overlapping ones (s < k): D (k, k, C, H, W, m) holds one zero image per offset (u, v), and
-    a strided view of D puts dwin[u, v, c, i, j, n] at D[u, v, c, s*i + u, s*j + v, n] in one
-    assignment; dP is then the sum of the k*k images, one reduction over D's first axes."""
-    k, _, C, Ho, Wo, m = dwin.shape
-    if s >= k:
-        Hq, Wq = -(-H // s), -(-W // s)                            # ceil(H / s) >= H_out
-        dP = np.zeros((C, Hq, s, Wq, s, m), dtype=dwin.dtype)    # dP[c, i, u, j, v, n] is pixel (s*i+u, s*j+v)
-        dP[:, :Ho, :k, :Wo, :k] = dwin.transpose(2, 3, 0, 4, 1, 5)
-        return dP.reshape(C, Hq * s, Wq * s, m)[:, :H, :W]
-    D = np.zeros((k, k, C, H, W, m), dtype=dwin.dtype)
-    su, sv, sc, sy, sx, sn = D.strides
-    shifted = as_strided(D, dwin.shape, (su + sy, sv + sx, sc, s * sy, s * sx, sn), writeable=True)
-    shifted[...] = dwin                                        # shifted[u, v, c, i, j, n] = D[u, v, c, s*i+u, s*j+v, n]
-    return D.reshape(k * k, C, H, W, m).sum(axis=0)
+    dcols (C, k, k, H_out, W_out, m), i.e. dX_col with its rows (c, u, v) unfolded -> dP (C, H, W, m);
+    pixels in no window get 0. One whole-batch slice-add per kernel offset (u, v); where windows
+    overlap (s < k) a pixel collects from several offsets."""
+    C, k, _, Ho, Wo, m = dcols.shape
+    dP = np.zeros((C, H, W, m), dtype=dcols.dtype)
+    for u in range(k):
+        for v in range(k):
+            dP[_at(u, v, s, Ho, Wo)] += dcols[:, u, v]
+    return dP
 
 
 def _pad(A, p):
@@ -156,61 +149,56 @@ def conv_backward(spec, p, dZ, cache, need_din=True):
         dA     = col2im(dX_col), cropped by the padding  (C, H, W, m)
 
     i.e. dA[c, y, x, n] = sum_{f, u, v} W[f, c, u, v] dZ[f, i, j, n] over s*i + u - p = y, s*j + v - p = x.
-    dW is computed as (X_col @ dZ_mat.T).T, the same matrix: BLAS runs the long sum over
-    H_out*W_out*m faster with X_col untransposed (`python benchmarks/micro.py conv_dW`
-    times both on the MNIST CNN's second layer). dX_col's rows come out ordered (u, v, c), the layout col2im
-    takes (W_mat.T with its rows permuted: the same numbers, in the order they are summed).
     Returns (dA or None when need_din is False, (dW, db))."""
     W, _ = p
     cols, (C, H, Wd, m) = cache
     F, _, k, _ = W.shape
     dZ_mat = dZ.reshape(F, -1)
-    dW = (cols @ dZ_mat.T).T.reshape(W.shape)                # a view of the new product
-    dW /= m
-    db = dZ_mat.sum(axis=1, keepdims=True)
-    db /= m
+    dW = (dZ_mat @ cols.T).reshape(W.shape) / m
+    db = dZ_mat.sum(axis=1, keepdims=True) / m
     if not need_din:
         return None, (dW, db)
     pad, Ho, Wo = spec["pad"], dZ.shape[1], dZ.shape[2]
-    W_t = W.transpose(2, 3, 1, 0).reshape(k * k * C, F)      # W_mat.T, rows (u, v, c)
-    dcols = (W_t @ dZ_mat).reshape(k, k, C, Ho, Wo, m)
-    dP = col2im(dcols, spec["stride"], H + 2 * pad, Wd + 2 * pad)
+    dcols = W.reshape(F, C * k * k).T @ dZ_mat
+    dP = col2im(dcols.reshape(C, k, k, Ho, Wo, m), spec["stride"], H + 2 * pad, Wd + 2 * pad)
     return dP[:, pad:pad + H, pad:pad + Wd], (dW, db)
 
 
 # ---- max-pooling ------------------------------------------------------------------------
 
 def maxpool_forward(spec, p, A):
-    """A_out[c, i, j, n] = max_{u, v < k} A[c, s*i + u, s*j + v, n]      (C, H_out, W_out, m).
-    The windows are copied once with the offset (u, v) first, (k*k, C, H_out, W_out, m), so
-    the max is a reduction over the first axis. The cache keeps them, the maxima and A's shape."""
+    """A_out[c, i, j, n] = max_{u, v < k} A[c, s*i + u, s*j + v, n]      (C, H_out, W_out, m),
+    a running maximum over the k*k offsets (u, v), each a whole-batch strided slice of A.
+    The cache keeps A and the maxima."""
     k, s = spec["size"], spec["stride"]
-    win = _windows(A, k, s)                                    # view (C, k, k, H_out, W_out, m)
-    C, _, _, Ho, Wo, m = win.shape
-    win = np.ascontiguousarray(win.transpose(1, 2, 0, 3, 4, 5)).reshape(k * k, C, Ho, Wo, m)
-    out = win.max(axis=0)
-    return out, (win, out, A.shape)
+    _, H, W, _ = A.shape
+    Ho, Wo = (H - k) // s + 1, (W - k) // s + 1
+    out = A[_at(0, 0, s, Ho, Wo)].copy()
+    for u in range(k):
+        for v in range(k):
+            if u or v:
+                np.maximum(out, A[_at(u, v, s, Ho, Wo)], out=out)
+    return out, (A, out)
 
 
 def maxpool_backward(spec, p, dout, cache, need_din=True):
-    """Each output's gradient goes back to the entry that was the max of its window:
+    """Each window's gradient goes to its first maximum, in the order (u, v) = (0, 0), (0, 1), ...:
 
-        dA[c, s*i + u, s*j + v, n] += dout[c, i, j, n] * [A[c, s*i + u, s*j + v, n] == A_out[c, i, j, n]] / t
+        dA[c, s*i + u, s*j + v, n] += dout[c, i, j, n] * [(u, v) is the first offset where A = A_out]
 
-    where t is the number of entries tied for that max (almost always 1; see docs/math.md
-    section 7 for why an even split). Overlapping windows (stride < size) add up (col2im)."""
+    (PyTorch's rule; docs/math.md section 7 says why this subgradient). Where windows overlap
+    (stride < size), an entry collects from every window it won."""
     if not need_din:
         return None, None
-    win, out, (C, H, W, m) = cache
+    A, out = cache
     k, s = spec["size"], spec["stride"]
-    winner = win == out                                      # (k*k, C, H_out, W_out, m)
-    # t, counted in bytes: no cast of the mask (benchmarks/micro.py maxpool_ties)
-    t = winner.view(np.uint8).sum(axis=0, dtype=np.uint8 if k * k < 256 else np.int32)
-    share = (dout / t).astype(dout.dtype, copy=False)        # dout / t
     Ho, Wo = out.shape[1:3]
-    if s == k and H == s * Ho and W == s * Wo:               # the windows tile A exactly
-        dA = np.empty((C, Ho, k, Wo, k, m), dtype=dout.dtype)  # dA[c, i, u, j, v, n] is pixel (k*i+u, k*j+v)
-        np.multiply(winner.reshape(k, k, C, Ho, Wo, m), share, out=dA.transpose(2, 4, 0, 1, 3, 5))
-        return dA.reshape(C, H, W, m), None
-    dwin = winner * share
-    return col2im(dwin.reshape(k, k, C, Ho, Wo, m), s, H, W), None
+    dA = np.zeros_like(A)
+    open_ = np.ones(out.shape, dtype=bool)                   # windows whose max is not yet found
+    for u in range(k):
+        for v in range(k):
+            at = _at(u, v, s, Ho, Wo)
+            first = (A[at] == out) & open_
+            open_ &= ~first
+            dA[at] += first * dout
+    return dA, None

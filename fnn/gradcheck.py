@@ -20,14 +20,12 @@ def relative_error(a, b):
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
 
-def loss_function(X, Y, layers=None, activation="relu", output="softmax", loss="cross_entropy",
-                  l2=0.0, dropout=0.0, seed=0):
+def loss_function(X, Y, layers=None, loss="cross_entropy", l2=0.0, dropout=0.0, seed=0):
     """J(params) for fixed data. With dropout, every call draws the same mask from the same seed."""
     def J(params):
         rng = np.random.default_rng(seed) if dropout else None
-        AL, cache = forward(params, X, layers, activation, output, dropout, rng)
-        out = cache["layers"][-1]["type"]
-        return compute_loss(AL, Y, loss, out, params, l2)
+        _, cache = forward(params, X, layers, dropout, rng)
+        return compute_loss(cache, Y, loss, params, l2)
     return J
 
 
@@ -45,13 +43,14 @@ def numerical_gradients(J, params, eps=1e-6):
     return grads
 
 
-def check_gradients(params, X, Y, layers=None, activation="relu", output="softmax",
-                    loss="cross_entropy", l2=0.0, dropout=0.0, seed=0, eps=1e-6):
+def check_gradients(params, X, Y, layers=None, loss="cross_entropy", l2=0.0, dropout=0.0, seed=0,
+                    eps=1e-6):
     """Largest relative error over all parameters between backward() and finite differences,
-    and the per-key errors: (max_error, {"dW1": err, ...}). Use float64 params and X."""
-    J = loss_function(X, Y, layers, activation, output, loss, l2, dropout, seed)
+    and the per-key errors: (max_error, {"dW1": err, ...}). Use float64 params and X.
+    layers: as for forward (a layer list, dense sizes, or None for params' dense network)."""
+    J = loss_function(X, Y, layers, loss, l2, dropout, seed)
     rng = np.random.default_rng(seed) if dropout else None
-    _, cache = forward(params, X, layers, activation, output, dropout, rng)
+    _, cache = forward(params, X, layers, dropout, rng)
     analytic = backward(params, cache, Y, loss, l2)
     numeric = numerical_gradients(J, params, eps)
     errors = {k: relative_error(analytic[k], numeric[k]) for k in numeric}

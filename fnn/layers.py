@@ -2,7 +2,10 @@
 
     [Input(784), Dense(128), "relu", Dense(10), "softmax"]
 
-is the same network as the dense-only form `[784, 128, 10]` with activation "relu".
+is the same network as the dense sizes `[784, 128, 10]`, and as None next to a params dict
+of those shapes: `as_layers` turns any of the three into the canonical list, which every
+public function of fnn.network does with its `layers` argument. A dense network with other
+activations is a list too: dense_layers([784, 128, 10], "tanh").
 A spec is JSON-ready ({"type": "dense", "units": 128}), so a model file stores the
 list as text and `load` rebuilds the network from it. Strings are shorthand for
 activation layers: "relu" == {"type": "relu"}.
@@ -23,6 +26,7 @@ averaged over the batch, dW = (1/m) dZ A.T, so the sum of the per-layer
 gradients is the gradient of the mean loss J.
 """
 import math
+from numbers import Integral
 from typing import Callable, NamedTuple, Optional
 
 from fnn import activations, conv
@@ -175,6 +179,30 @@ def normalize(layers):
     return out
 
 
+def as_layers(layers, params=None):
+    """The canonical layer list (normalize's) of a network given as any of:
+        a layer list       [Input(784), Dense(128), "relu", Dense(10), "softmax"]
+        dense sizes        [784, 128, 10], i.e. dense_layers([784, 128, 10]): relu, softmax
+        None               the dense network `params` describes (sizes read off W1..WL), relu, softmax
+    """
+    if layers is None:
+        if params is None:
+            raise ValueError("no network: pass layers (a layer list or dense sizes) or params")
+        return dense_layers(_dense_dims(params))
+    layers = list(layers)
+    if layers and all(isinstance(n, Integral) for n in layers):
+        return dense_layers(layers)
+    return normalize(layers)
+
+
+def _dense_dims(params):
+    """[n0, n1, ..., nL] of a dense params dict: W[l] is (n[l], n[l-1])."""
+    n = len([k for k in params if k.startswith("W")])
+    if n == 0 or any(f"W{l}" not in params or params[f"W{l}"].ndim != 2 for l in range(1, n + 1)):
+        raise ValueError("params do not describe a dense network (W1..WL, 2-D): pass layers")
+    return [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, n + 1)]
+
+
 def pool_before_relu(layers):
     """The same network with every relu that feeds a max-pool moved after the pool:
 
@@ -195,15 +223,14 @@ def pool_before_relu(layers):
 
 def largest_array(layers):
     """The most numbers one example puts in any single array a forward pass builds: the
-    layers' outputs, and for a conv its im2col columns (C*k*k*H_out*W_out), for a max-pool
-    its copy of the windows (k*k*C*H_out*W_out). For the CNN of train.py --arch cnn it is
-    conv 2's columns, 16*9*14*14 = 28,224 numbers. fnn.network.predict sizes its batches by it."""
+    layers' outputs, and for a conv its im2col columns (C*k*k*H_out*W_out).
+    fnn.network.predict sizes its batches by it."""
     shape = list(layers[0]["shape"])
     most = math.prod(shape)
     for spec in layers[1:]:
         out = list(KINDS[spec["type"]].out_shape(spec, shape))
         n = math.prod(out)
-        if spec["type"] in ("conv", "maxpool"):
+        if spec["type"] == "conv":
             n = max(n, shape[0] * spec["size"] ** 2 * out[1] * out[2])
         most, shape = max(most, n), out
     return most

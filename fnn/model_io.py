@@ -17,7 +17,7 @@ import zipfile
 import numpy as np
 
 from fnn import layers as L
-from fnn.network import as_layers
+from fnn.layers import as_layers
 
 FORMAT, VERSION = "fnn-model", 1
 HEADER = "__fnn__"
@@ -27,16 +27,17 @@ class ModelFileError(ValueError):
     """A model file that cannot be used. str(error) is one line: the file and the problem."""
 
 
-def save(path, params, layers=None, activation="relu", output="softmax", meta=None):
+def save(path, params, layers=None, meta=None):
     """Write params (and the network they belong to) to `path` atomically.
 
-    layers: the layer list, or None for a dense network (with `activation` and `output`).
+    layers: as for fnn.forward (a layer list, dense sizes, or None for the dense relu/softmax
+        network params describe).
     meta: optional plain data (str, numbers, lists, dicts) stored with the model, e.g.
         the test accuracy and the command that trained it.
     Refuses (ValueError) to write weights that contain NaN or inf.
     """
     path = os.fspath(path)
-    net = as_layers(layers if layers is not None else params, activation, output)
+    net = as_layers(layers, params)
     _check_arrays(path, params, net)
     header = json.dumps({"format": FORMAT, "version": VERSION, "layers": net, "meta": meta or {}})
     return atomic_write(path, lambda f: np.savez(f, **{HEADER: np.array(header)}, **params),

@@ -8,23 +8,29 @@ a network is either the dense-only form of the derivation,
     grads = backward(params, cache, Y)              # {"dW1": ..., "db1": ..., ...}
     params = update(params, grads, 0.1)             # a new dict; the old one is untouched
 
-or a layer list (fnn.layers) passed as `layers=` to the same functions:
+or a layer list (fnn.layers) passed as `layers` to the same functions:
 
     net = [Input(1, 28, 28), Conv(16, 3, pad=1), "relu", MaxPool(2), Flatten(), Dense(10), "softmax"]
     params = init_params(net)
     AL, cache = forward(params, X, net)
 
+`layers` is read by fnn.layers.as_layers: a layer list, dense sizes, or None for the dense
+relu/softmax network that params describe. Other activations come with a list:
+fnn.layers.dense_layers([784, 128, 10], "tanh", output="sigmoid").
+
 Equation numbers (BP1-BP4) follow docs/math.md.
 """
+from typing import Any, NamedTuple, Optional
+
 import numpy as np
 
-from fnn import activations, layers as L, losses
+from fnn import activations, layers as L, losses, optimizers
 
 
-def init_params(layer_dims, activation="relu", output="softmax", seed=None, dtype=np.float32):
+def init_params(layers, *, seed=None, dtype=np.float32):
     """Random weights for a network, zero biases.
 
-    layer_dims: sizes [n0, n1, ..., nL] (dense-only form) or a layer list (fnn.layers).
+    layers: a layer list (fnn.layers) or dense sizes [n0, n1, ..., nL] (relu, softmax).
     seed: an int or an np.random.Generator; the same seed gives the same params, bit for bit.
     W[l] ~ N(0, 2 / fan_in)             He, when the layer feeds relu or leaky_relu
     W[l] ~ N(0, 2 / (fan_in + fan_out)) Glorot, when it feeds sigmoid, tanh or the output
@@ -32,7 +38,7 @@ def init_params(layer_dims, activation="relu", output="softmax", seed=None, dtyp
     Returns {"W1": (n1, n0), "b1": (n1, 1), ...} in `dtype` (float32 trains fastest;
     use float64 for gradient checks).
     """
-    net = as_layers(layer_dims, activation, output)
+    net = L.as_layers(layers)
     rng = np.random.default_rng(seed)
     shapes = L.param_shapes(net)
     feeds = _activation_after_each_param_layer(net)
@@ -47,19 +53,28 @@ def init_params(layer_dims, activation="relu", output="softmax", seed=None, dtyp
     return params
 
 
-def forward(params, X, layers=None, activation="relu", output="softmax", dropout=0.0, rng=None):
+class Step(NamedTuple):
+    """One layer of a forward pass, as backward reads it back."""
+    spec: dict                  # the layer (fnn.layers)
+    p: Optional[tuple]          # its (W, b), or None for a layer without weights
+    cache: Any                  # what the layer's backward needs (fnn.layers.KINDS)
+    mask: Optional[np.ndarray]  # dropout's D / (1 - p) on the layer's output, or None
+
+
+def forward(params, X, layers=None, dropout=0.0, rng=None):
     """Forward propagation: A[0] = X, then for each layer l
         Z[l] = W[l] @ A[l-1] + b[l],   A[l] = g[l](Z[l])          (for dense layers)
     and A[L] = softmax(Z[L]) (or sigmoid) at the output.
 
     X: (n0, m), one example per column; for image inputs (C*H*W, m), reshaped inside.
-    layers: a layer list, or None for the dense network that params describe, with the
-        hidden `activation` (relu, leaky_relu, sigmoid, tanh) and `output` (softmax, sigmoid).
+    layers: a layer list, dense sizes, or None for the dense network params describe
+        (fnn.layers.as_layers).
     dropout: probability p of dropping each hidden activation (training only). Inverted
         dropout: A[l] = A[l] * D[l] / (1 - p) with D[l] ~ Bernoulli(1 - p) drawn from `rng`.
-    Returns (AL, cache): AL (n[L], m); cache holds what backward needs.
+    Returns (AL, cache): AL (n[L], m); cache = {"layers": the canonical list, "AL": AL,
+    "steps": one Step per layer after the input}, what backward and compute_loss need.
     """
-    net = as_layers(layers if layers is not None else params, activation, output)
+    net = L.as_layers(layers, params)
     if dropout and not 0 < dropout < 1:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     if dropout and rng is None:
@@ -81,7 +96,7 @@ def forward(params, X, layers=None, activation="relu", output="softmax", dropout
             keep = 1.0 - dropout
             mask = (rng.random(A.shape, dtype=A.dtype) < keep) / A.dtype.type(keep)
             A = A * mask
-        steps.append((spec, p, cache, mask))
+        steps.append(Step(spec, p, cache, mask))
     return A, {"layers": net, "steps": steps, "AL": A}
 
 
@@ -110,18 +125,18 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
     else:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
     # No layer before the first one with weights needs a gradient: skip W1.T @ dZ1.
-    first_param = next(i for i, s in enumerate(steps) if s[1] is not None)
+    first_param = next(i for i, s in enumerate(steps) if s.p is not None)
     grads = {}
-    l = sum(1 for s in steps if s[1] is not None)
+    l = sum(1 for s in steps if s.p is not None)
     for i in range(len(steps) - 1, first_param - 1, -1):
-        spec, p, layer_cache, mask = steps[i]
-        if mask is not None:
-            d = d * mask                 # dropout: the same mask, the same 1/(1-p) scale
-        d, g = L.KINDS[spec["type"]].backward(spec, p, d, layer_cache, i > first_param)
+        step = steps[i]
+        if step.mask is not None:
+            d = d * step.mask            # dropout: the same mask, the same 1/(1-p) scale
+        d, g = L.KINDS[step.spec["type"]].backward(step.spec, step.p, d, step.cache, i > first_param)
         if g is not None:
             dW, db = g
             if l2:
-                dW = dW + losses.l2_gradient(p[0], l2, m)
+                dW = dW + losses.l2_gradient(step.p[0], l2, m)
             grads[f"dW{l}"], grads[f"db{l}"] = dW, db
             l -= 1
     return grads
@@ -129,57 +144,63 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
 
 def update(params, grads, learning_rate):
     """Gradient descent: W[l] := W[l] - alpha dW[l], b[l] := b[l] - alpha db[l].
-    Returns a new dict; params and grads are not modified. (Momentum and Adam: fnn.optimizers.)"""
-    return {k: v - learning_rate * grads["d" + k] for k, v in params.items()}
+    Returns a new dict; params and grads are not modified. (fnn.optimizers.sgd_update's rule;
+    momentum and Adam are there too.)"""
+    return optimizers.sgd_update(params, grads, {}, learning_rate)[0]
 
 
 # Bytes the largest array of one forward pass may take when predicting (see predict_batch).
 PREDICT_BYTES = 8 << 20
 
 
-def predict_batch(params, layers=None, activation="relu", output="softmax"):
+def predict_batch(params, layers=None):
     """The columns predict runs per forward pass by default: as many as keep the largest array
-    of the pass (fnn.layers.largest_array) within PREDICT_BYTES = 8 MiB. For train.py's CNN
-    that is 74 images (its im2col columns take 110 KiB each); for the MLP 784-128-128-10, 2,674.
-    Larger batches are slower, not faster, once the arrays outgrow the caches and the
-    allocator hands back fresh pages on every pass (`python benchmarks/micro.py predict_batch`)."""
-    net = as_layers(layers if layers is not None else params, activation, output)
+    of the pass (fnn.layers.largest_array) within PREDICT_BYTES. Why a bound: past the caches,
+    larger batches run slower (`python benchmarks/micro.py predict_batch`)."""
+    net = L.as_layers(layers, params)
     return max(1, PREDICT_BYTES // (L.largest_array(net) * params["W1"].dtype.itemsize))
 
 
-def predict(params, X, layers=None, activation="relu", output="softmax", batch_size=None):
-    """Class labels (m,): argmax over each column of A[L] (or A[L] > 0.5 for one sigmoid unit).
+def classes(AL):
+    """Class labels (m,) from A[L] (n[L], m): argmax over each column, or A[L] > 0.5 for one sigmoid unit."""
+    return (AL[0] > 0.5).astype(np.int64) if AL.shape[0] == 1 else AL.argmax(axis=0)
+
+
+def predict(params, X, layers=None, batch_size=None):
+    """Class labels (m,) of the columns of X: classes(A[L]).
     Runs in batches of `batch_size` columns, by default predict_batch(params, layers)."""
-    probs = predict_proba(params, X, layers, activation, output, batch_size)
-    return (probs[0] > 0.5).astype(np.int64) if probs.shape[0] == 1 else probs.argmax(axis=0)
+    return classes(predict_proba(params, X, layers, batch_size))
 
 
-def predict_proba(params, X, layers=None, activation="relu", output="softmax", batch_size=None):
+def predict_proba(params, X, layers=None, batch_size=None):
     """A[L] (n[L], m) for X (n0, m), computed in batches (default predict_batch), no dropout."""
     X = np.asarray(X)
     if X.ndim == 1:
         X = X.reshape(-1, 1)
     if batch_size is None:                # one column is one pass at any batch size: skip the sizing
-        batch_size = predict_batch(params, layers, activation, output) if X.shape[1] > 1 else 1
+        batch_size = predict_batch(params, layers) if X.shape[1] > 1 else 1
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if X.shape[1] == 0:                   # no examples: A[L] with no columns, of the right height
-        return forward(params, np.zeros((X.shape[0], 1), X.dtype), layers, activation, output)[0][:, :0]
-    parts = [forward(params, X[:, j:j + batch_size], layers, activation, output)[0]
+        return forward(params, np.zeros((X.shape[0], 1), X.dtype), layers)[0][:, :0]
+    parts = [forward(params, X[:, j:j + batch_size], layers)[0]
              for j in range(0, X.shape[1], batch_size)]
     return np.concatenate(parts, axis=1)
 
 
-def accuracy(params, X, Y, layers=None, activation="relu", output="softmax"):
+def accuracy(params, X, Y, layers=None):
     """Fraction of columns of X whose predicted class equals the label (Y as labels or one-hot)."""
     Y = np.asarray(Y)
     labels = Y.argmax(axis=0) if Y.ndim == 2 and Y.shape[0] > 1 else Y.reshape(-1)
-    return float(np.mean(predict(params, X, layers, activation, output) == labels))
+    return float(np.mean(predict(params, X, layers) == labels))
 
 
-def compute_loss(AL, Y, loss="cross_entropy", output="softmax", params=None, l2=0.0):
-    """J for a batch: cross-entropy (categorical for softmax, binary for sigmoid outputs) or
-    mean squared error, plus (lambda/2m) sum ||W||^2 when l2 > 0."""
+def compute_loss(cache, Y, loss="cross_entropy", params=None, l2=0.0):
+    """J for the batch of a forward pass (cache from forward, Y labels (m,) or targets (n[L], m)):
+    cross-entropy, categorical after a softmax output and binary after a sigmoid one (the
+    output read from the cache's network), or mean squared error; plus (lambda/2m) sum ||W||^2
+    when l2 > 0."""
+    AL, output = cache["AL"], cache["layers"][-1]["type"]
     if loss == "cross_entropy":
         J = losses.cross_entropy(AL, Y) if output == "softmax" else losses.binary_cross_entropy(AL, Y)
     elif loss == "mse":
@@ -187,27 +208,6 @@ def compute_loss(AL, Y, loss="cross_entropy", output="softmax", params=None, l2=
     else:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
     return J + (losses.l2_penalty(params, l2, AL.shape[-1]) if l2 else 0.0)
-
-
-# ---- the network description ------------------------------------------------------------
-
-def as_layers(net, activation="relu", output="softmax"):
-    """A canonical layer list from any of: a layer list, the dense sizes [784, 128, 10],
-    or a params dict of a dense network (sizes read off the W shapes)."""
-    if isinstance(net, dict):
-        dims = _dense_dims(net)
-        return L.dense_layers(dims, activation, output)
-    net = list(net)
-    if net and all(isinstance(n, (int, np.integer)) for n in net):
-        return L.dense_layers(net, activation, output)
-    return L.normalize(net)
-
-
-def _dense_dims(params):
-    n = len([k for k in params if k.startswith("W")])
-    if n == 0 or any(f"W{l}" not in params or params[f"W{l}"].ndim != 2 for l in range(1, n + 1)):
-        raise ValueError("params do not describe a dense network (W1..WL, 2-D): pass layers=")
-    return [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, n + 1)]
 
 
 def _activation_after_each_param_layer(net):

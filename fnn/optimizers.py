@@ -14,34 +14,18 @@ import math
 
 import numpy as np
 
-from fnn.network import update as gradient_descent
-
-# Momentum and Adam set the subnormal entries of their state to 0 every FLUSH_EVERY steps.
+# Momentum and Adam set the subnormal entries of their state to 0 every FLUSH_EVERY steps
+# (flush_subnormals): a subnormal lasts at most that many steps, for 1/16 of the cost of a pass.
 FLUSH_EVERY = 16
 
 
 def flush_subnormals(a):
-    """Set the entries of `a` smaller in magnitude than the smallest normal float (float32:
-    1.2e-38) to 0, in place; -> a.
+    """a[|a| < tiny] := 0, in place, with tiny the smallest normal float (1.2e-38 in float32); -> a.
 
-    Why: while a weight's gradient is 0 (a pixel blank in the whole batch, a unit that no
-    example activates), Adam's m (and momentum's v) decays by 0.9 a step; from 1e-3 it falls
-    within ~770 steps into the subnormal range below 1.2e-38, and rounding keeps it there:
-    at m = 4 * 2^-149, 0.1 m rounds to 0 and m stops changing. CPUs multiply and divide
-    subnormals far slower than normal numbers: tens of ns each instead of a fraction of a
-    ns. Over a thousand entries of m get stuck so in the MLP 784-128-128-10 within 5 epochs,
-    tens of thousands in the CNN of train.py --arch cnn within its first (the rows of dense
-    units that no example activates), and an Adam step then takes up to twice as long
-    (`python benchmarks/micro.py subnormals` times both).
-    Adam's v decays by 0.999 and gets there from 1e-8 only after ~69,000 steps; it is
-    flushed too.
-
-    Setting them to 0 is what a CPU's flush-to-zero mode does, which TensorFlow and XLA turn
-    on for their CPU kernels. Such an m moves a weight by at most alpha m / (c1 eps)
-    < 1.5e-30 alpha a step (t >= 16), and such a v changes sqrt(v) + eps by less than 1e-10
-    of itself: in every run measured the weights came out the same bit for bit.
-    Every FLUSH_EVERY steps, not every step: a subnormal then lasts at most that many
-    steps, for 1/FLUSH_EVERY of the cost of the extra pass."""
+    Why: a state entry whose gradient stays 0 (a blank pixel, a dead unit) decays into the
+    subnormal range and sticks there by rounding, and CPUs compute on subnormals far slower
+    (`python benchmarks/micro.py subnormals`). Such an entry moves its weight by less than
+    1.5e-30 alpha a step; zeroing it is what a CPU's flush-to-zero mode does."""
     a[np.abs(a) < np.finfo(a.dtype).tiny] = 0
     return a
 
@@ -53,7 +37,7 @@ def sgd_init(params):
 
 def sgd_update(params, grads, state, learning_rate):
     """theta := theta - alpha d_theta."""
-    return gradient_descent(params, grads, learning_rate), state
+    return {k: p - learning_rate * grads["d" + k] for k, p in params.items()}, state
 
 
 def momentum_init(params):
@@ -65,6 +49,8 @@ def momentum_update(params, grads, state, learning_rate, beta=0.9):
     """Gradient descent with momentum (an exponentially weighted average of gradients):
         v[theta] := beta v[theta] + (1 - beta) d_theta
         theta    := theta - alpha v[theta]
+    Ng's averaged form: PyTorch's SGD(momentum=beta), v := beta v + d_theta, takes the same
+    steps with learning rate alpha (1 - beta).
     """
     t = state["t"] + 1
     v = {k: beta * state["v"][k] + (1 - beta) * grads["d" + k] for k in params}
@@ -86,6 +72,13 @@ def adam_update(params, grads, state, learning_rate, beta1=0.9, beta2=0.999, eps
         m := beta1 m + (1 - beta1) d_theta               v := beta2 v + (1 - beta2) d_theta^2
         m_hat = m / (1 - beta1^t)                        v_hat = v / (1 - beta2^t)
         theta := theta - alpha m_hat / (sqrt(v_hat) + eps)
+
+    Plain, for every key k (tests/test_network.py checks the code against it):
+        m = beta1 * m0 + (1 - beta1) * g;   v = beta2 * v0 + (1 - beta2) * g ** 2
+        theta = p - alpha * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+    The code folds the two corrections into scalars and writes each line as in-place passes
+    over the three new arrays: a third of the plain form's memory traffic, which shows in a
+    dense network's step (`python benchmarks/micro.py adam` times the two).
     """
     t = state["t"] + 1
     c1, c2 = 1 - beta1 ** t, math.sqrt(1 - beta2 ** t)
@@ -95,9 +88,7 @@ def adam_update(params, grads, state, learning_rate, beta1=0.9, beta2=0.999, eps
     new_params, m, v = {}, {}, {}
     for k, p in params.items():
         g, m0, v0 = grads["d" + k], state["m"][k], state["v"][k]
-        # The same arithmetic, written as in-place passes over the three new arrays only
-        # (the inputs are never written): a third of the memory traffic of the plain form.
-        mk = g - m0
+        mk = g - m0                       # in-place passes over the new arrays; inputs untouched
         mk *= 1 - beta1
         mk += m0                          # m = beta1 m0 + (1 - beta1) g
         vk = g * g
@@ -124,23 +115,25 @@ OPTIMIZERS = {
 
 
 # ---- learning-rate schedules: alpha_t as a function of the step (or epoch) t ---------------
+# Each schedule's keyword defaults are the library's (fit measures t in epochs); train.py's
+# options read them with schedule_defaults. `**_` lets one set of keywords serve every schedule.
 
 def constant(learning_rate, t, **_):
     """alpha_t = alpha_0."""
     return learning_rate
 
 
-def inverse_time_decay(learning_rate, t, decay=0.0, **_):
+def inverse_time_decay(learning_rate, t, *, decay=0.5, **_):
     """alpha_t = alpha_0 / (1 + decay * t)."""
     return learning_rate / (1.0 + decay * t)
 
 
-def step_decay(learning_rate, t, drop=0.5, every=10, **_):
+def step_decay(learning_rate, t, *, drop=0.5, every=4, **_):
     """alpha_t = alpha_0 * drop^floor(t / every)."""
     return learning_rate * drop ** (t // every)
 
 
-def cosine_decay(learning_rate, t, total=1, min_lr=0.0, **_):
+def cosine_decay(learning_rate, t, *, total=1, min_lr=0.0, **_):
     """alpha_t = min + (alpha_0 - min) (1 + cos(pi min(t, T) / T)) / 2, from alpha_0 at t = 0 to min at T."""
     frac = min(t, total) / max(total, 1)
     return min_lr + (learning_rate - min_lr) * 0.5 * (1.0 + math.cos(math.pi * frac))
@@ -152,3 +145,8 @@ SCHEDULES = {
     "step": step_decay,
     "cosine": cosine_decay,
 }
+
+
+def schedule_defaults(name):
+    """The keywords of SCHEDULES[name] and their defaults: {"drop": 0.5, "every": 4} for "step"."""
+    return dict(SCHEDULES[name].__kwdefaults__ or {})

@@ -25,9 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from fnn.layers import pool_before_relu
-from fnn.losses import l2_gradient, l2_penalty, targets
-from fnn.network import accuracy, as_layers, backward, compute_loss, forward
+from fnn.layers import as_layers, pool_before_relu
+from fnn.losses import LOSSES, l2_gradient, l2_penalty, targets
+from fnn.network import accuracy, backward, classes, compute_loss, forward
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
 
 
@@ -40,35 +40,34 @@ def minibatches(n, batch_size, rng):
     return [perm[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-def _shard_grads(params, Xb, yb, layers, dropout, rng, weight=1.0, err=None):
+def _shard_grads(params, Xb, yb, layers, loss, dropout, rng, weight=1.0, err=None):
     """Forward and backward on one shard, without L2: (weight * grads, summed J, number correct).
     The grads are new arrays, scaled in place here (in the shard's own thread) when weight != 1.
     err: the caller's np.geterr(), for a worker thread, which does not inherit it."""
     with np.errstate(**(err or {})):
         AL, cache = forward(params, Xb, layers, dropout=dropout, rng=rng)
-        b = AL.shape[-1]
         Y = targets(yb, AL)                       # one-hot once, for J and for BP1
-        loss = compute_loss(AL, Y, "cross_entropy", "softmax") * b
-        correct = int(np.count_nonzero(AL.argmax(axis=0) == yb))
-        grads = backward(params, cache, Y, "cross_entropy")
+        J = compute_loss(cache, Y, loss) * AL.shape[-1]
+        correct = int(np.count_nonzero(classes(AL) == yb))
+        grads = backward(params, cache, Y, loss)
         if weight != 1:
             for g in grads.values():
                 g *= g.dtype.type(weight)         # b_k / b
-        return grads, loss, correct
+        return grads, J, correct
 
 
-def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.0, rng=None,
-               shards=1, pool=None):
+def train_step(params, state, Xb, yb, layers, opt_update, lr, loss="cross_entropy", l2=0.0,
+               dropout=0.0, rng=None, shards=1, pool=None):
     """One step of mini-batch gradient descent on the batch (Xb (n0, b), yb (b,) labels):
 
         A[L], cache = forward(params, Xb)             (with inverted dropout when dropout > 0)
-        J           = cross-entropy(A[L], Y) + (lambda/2b) sum ||W||^2
-        grads       = backward(params, cache, Y)      (BP1-BP4, plus (lambda/b) W from L2)
+        J           = loss(A[L], Y) + (lambda/2b) sum ||W||^2     (fnn.compute_loss)
+        grads       = backward(params, cache, Y, loss) (BP1-BP4, plus (lambda/b) W from L2)
         params, state = opt_update(params, grads, state, lr)
 
-    layers: the layer list (or None for a dense network described by params).
+    layers: as for fnn.forward.  loss: "cross_entropy" or "mse" (fnn.losses.LOSSES).
     opt_update: the update function of an optimizer, e.g. fnn.optimizers.OPTIMIZERS["adam"][1].
-    -> (new params, new state, J as a float, batch accuracy = mean(argmax A[L] == yb)).
+    -> (new params, new state, J as a float, batch accuracy = mean(classes(A[L]) == yb)).
     J is computed BEFORE the update, from the same forward pass as the gradients.
 
     shards: K > 1 for data parallelism. The batch is cut into K consecutive column shards
@@ -88,7 +87,7 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
     b = Xb.shape[-1]
     K = max(1, min(shards, b))
     if K == 1:
-        grads, loss, correct = _shard_grads(params, Xb, yb, layers, dropout, rng)
+        grads, J, correct = _shard_grads(params, Xb, yb, layers, loss, dropout, rng)
     else:
         # one generator per shard: a single one shared by threads would hand out masks in thread order
         rngs = list(rng) if isinstance(rng, (list, tuple)) else (rng.spawn(K) if rng is not None else [None] * K)
@@ -97,26 +96,26 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, l2=0.0, dropout=0.
 
         def shard(k):
             lo, hi = cuts[k], cuts[k + 1]
-            return _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers, dropout, rngs[k],
+            return _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers, loss, dropout, rngs[k],
                                 (hi - lo) / b, err)
         # shards 1..K-1 in the pool, shard 0 in this thread meanwhile; reduced in shard order
         rest = [pool.submit(shard, k) for k in range(1, K)] if pool is not None else None
         results = [shard(0)] + ([f.result() for f in rest] if rest is not None else
                                 [shard(k) for k in range(1, K)])
-        grads, loss, correct = results[0]            # shard 0's new arrays: summed into
-        for g_k, loss_k, c_k in results[1:]:
+        grads, J, correct = results[0]               # shard 0's new arrays: summed into
+        for g_k, J_k, c_k in results[1:]:
             for k, g in g_k.items():
                 grads[k] += g
-            loss += loss_k
+            J += J_k
             correct += c_k
-    loss = loss / b
+    J = J / b
     if l2:
-        loss += l2_penalty(params, l2, b)
+        J += l2_penalty(params, l2, b)
         for k in grads:
             if k.startswith("dW"):
                 grads[k] += l2_gradient(params[k[1:]], l2, b)
     params, state = opt_update(params, grads, state, lr)
-    return params, state, loss, correct / b
+    return params, state, J, correct / b
 
 
 def seed_streams(seed):
@@ -129,32 +128,31 @@ def seed_streams(seed):
 
 def default_workers(params, layers, batch_size):
     """The worker count fit uses when none is given: 2 for a network with a convolution and
-    batches of at least 32 (shards of 16 or more), else 1: on a 2-core machine with BLAS on
-    one thread, the CNN of benchmarks/bench.py at batch 64 steps faster with 2 workers when
-    the second core is free, while the MLP 784-128-128-10 at batch 128 steps slower (its steps
-    are too short for threads to pay off). `python benchmarks/micro.py workers` times both.
-    The choice does not look at the machine (os.cpu_count()), so the same command and seed
-    give the same weights everywhere; on one core the two shards simply run in turn."""
-    net = as_layers(layers if layers is not None else params)
+    batches of at least 32 (shards of 16 or more), else 1. Why: a CNN's step is long enough
+    for a second thread to pay off, a dense network's is not (`python benchmarks/micro.py
+    workers` times both). It does not look at the machine, so the same command and seed give
+    the same weights everywhere; on one core the two shards simply run in turn."""
+    net = as_layers(layers, params)
     has_conv = any(spec["type"] == "conv" for spec in net)
     return 2 if has_conv and batch_size >= 32 else 1
 
 
-def learning_rate(lr0, epoch, schedule="constant", epochs=1, decay=0.0, drop=0.5, every=5):
+def learning_rate(lr0, epoch, schedule="constant", epochs=1, **schedule_args):
     """alpha at a (fractional) epoch, from fnn.optimizers.SCHEDULES with t measured in epochs:
         constant      alpha_0
         inverse_time  alpha_0 / (1 + decay t)
         step          alpha_0 drop^floor(t / every)
         cosine        alpha_0 (1 + cos(pi t / epochs)) / 2     (from alpha_0 down to 0 at the end)
-    """
+    schedule_args: decay, drop, every; each one left out takes the schedule's default
+    (fnn.optimizers.schedule_defaults)."""
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; choose from {', '.join(SCHEDULES)}")
-    return SCHEDULES[schedule](lr0, epoch, decay=decay, drop=drop, every=every, total=epochs)
+    return SCHEDULES[schedule](lr0, epoch, total=epochs, **schedule_args)
 
 
-def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, lr=1e-3,
-        schedule="constant", decay=0.0, drop=0.5, every=5, l2=0.0, dropout=0.0, augment=False,
-        X_val=None, y_val=None, seed=0, workers=None):
+def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epochs=10,
+        batch_size=128, lr=1e-3, schedule="constant", schedule_args=None, l2=0.0, dropout=0.0,
+        augment=False, X_val=None, y_val=None, seed=0, workers=None):
     """Train params on (X (n0, m) float32, y (m,) int labels) and yield a record after every step
     and every epoch. A generator: nothing happens until the caller iterates.
 
@@ -163,13 +161,13 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
     Epoch records: {"kind": "epoch", "epoch": e, "iteration": t, "val_acc": accuracy on
                     (X_val, y_val) or None, "elapsed": seconds since fit started, "params": ...}
 
-    optimizer: "sgd", "momentum" or "adam".  schedule/decay/drop/every: see `learning_rate`,
-    evaluated at the fractional epoch (iteration - 1) / iterations_per_epoch.
+    layers: as for fnn.forward; a relu that feeds a max-pool runs after it unless dropout is on
+    (fnn.layers.pool_before_relu: the same values and gradients, bit for bit).
+    loss: "cross_entropy" or "mse" (see fnn.backward).
+    optimizer: "sgd", "momentum" or "adam".  schedule, schedule_args (a dict of decay, drop,
+    every): see `learning_rate`, evaluated at the fractional epoch (iteration - 1) / iterations_per_epoch.
     augment: when true, each batch is replaced by fnn.augment.random_affine of it (random
     shifts, small rotations and scaling), drawn fresh every time.
-    layers: a relu that feeds a max-pool runs after it (fnn.layers.pool_before_relu: the
-    same values and gradients, bit for bit, with the relu on k*k times fewer entries),
-    unless dropout is on.
     seed: an int (or np.random.SeedSequence); the shuffling, dropout and augmentation streams all derive from it.
     workers: threads for data parallelism (see train_step's shards): each batch is cut into
     `workers` shards whose forward and backward passes run at once in a thread pool that
@@ -182,7 +180,8 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
-    learning_rate(lr, 0, schedule)                               # validates the name early
+    schedule_args = dict(schedule_args or {})
+    learning_rate(lr, 0, schedule, epochs, **schedule_args)      # validates the name early
     opt_init, opt_update = OPTIMIZERS[optimizer]
     shuffle_seq, dropout_seq, augment_seq = seed_streams(seed)
     shuffle_rng, augment_rng = np.random.default_rng(shuffle_seq), np.random.default_rng(augment_seq)
@@ -195,8 +194,11 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
         dropout_rng = [np.random.default_rng(s) for s in dropout_seq.spawn(workers)]
     if augment:
         from fnn.augment import random_affine
-    if layers is not None and not dropout:     # the same network, less work (see pool_before_relu)
-        layers = pool_before_relu(as_layers(layers))
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
+    layers = as_layers(layers, params)
+    if not dropout:                            # the same network, less work (see pool_before_relu)
+        layers = pool_before_relu(layers)
     dtype = params["W1"].dtype
     Xr = np.ascontiguousarray(np.asarray(X, dtype=dtype).T)     # (m, n0): one example per row
     y = np.asarray(y)
@@ -206,20 +208,18 @@ def fit(params, X, y, layers=None, optimizer="adam", epochs=10, batch_size=128, 
     t = 0
     start = time.perf_counter()
     # workers - 1 threads: the calling thread runs the first shard itself instead of waiting
-    # (benchmarks/micro.py shard0_here times it against a pool of `workers` threads)
     pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None   # lives as long as this generator
     try:
         for epoch in range(1, epochs + 1):
             for idx in minibatches(m, batch_size, shuffle_rng):
-                alpha = learning_rate(lr, t / per_epoch, schedule, epochs, decay, drop, every)
+                alpha = learning_rate(lr, t / per_epoch, schedule, epochs, **schedule_args)
                 t += 1
                 Xb = Xr[idx].T                                   # (n0, b), F-ordered view
                 if augment:
                     Xb = random_affine(Xb, augment_rng)
-                params, state, loss, acc = train_step(params, state, Xb, y[idx], layers,
-                                                      opt_update, alpha, l2, dropout,
-                                                      dropout_rng, workers, pool)
-                yield {"kind": "step", "iteration": t, "epoch": epoch, "loss": loss, "acc": acc,
+                params, state, J, acc = train_step(params, state, Xb, y[idx], layers, opt_update,
+                                                   alpha, loss, l2, dropout, dropout_rng, workers, pool)
+                yield {"kind": "step", "iteration": t, "epoch": epoch, "loss": J, "acc": acc,
                        "lr": alpha, "params": params}
             val_acc = None
             if X_val is not None and len(y_val):

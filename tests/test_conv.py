@@ -96,9 +96,7 @@ def test_col2im_is_the_adjoint_of_im2col(k, s):
     P = rng.standard_normal((2, 7, 8, 3))
     cols, (Ho, Wo) = conv.im2col(P, k, s)
     Y = rng.standard_normal(cols.shape)
-    # col2im takes the window offset first: rows (c, u, v) of X_col -> (u, v, c)
-    dwin = Y.reshape(2, k, k, Ho, Wo, 3).transpose(1, 2, 0, 3, 4, 5)
-    dP = conv.col2im(dwin, s, 7, 8)
+    dP = conv.col2im(Y.reshape(2, k, k, Ho, Wo, 3), s, 7, 8)    # rows (c, u, v) unfolded
     assert dP.shape == P.shape
     assert np.sum(cols * Y) == pytest.approx(np.sum(P * dP), rel=1e-12)
 
@@ -170,51 +168,49 @@ def test_maxpool_routes_each_gradient_to_its_winner():
     expected = np.zeros((3, 3))
     expected[1, 1] = 1111.0                 # all four overlapping windows share the max 9
     np.testing.assert_array_equal(dA[0, :, :, 0], expected)
-    # a tie splits the gradient evenly between the tied maxima (the sum is kept)
-    T = np.array([[5., 1.], [5., 5.]]).reshape(1, 2, 2, 1)
+    # a tie sends the whole gradient to the first maximum in the order (0, 0), (0, 1), ...
+    T = np.array([[1., 5.], [5., 5.]]).reshape(1, 2, 2, 1)
     _, cache = conv.maxpool_forward(MaxPool(2), None, T)
     dT, _ = conv.maxpool_backward(MaxPool(2), None, np.full((1, 1, 1, 1), 3.0), cache)
-    assert dT[0, :, :, 0].tolist() == [[1., 0.], [1., 1.]]
+    assert dT[0, :, :, 0].tolist() == [[0., 3.], [0., 0.]]
 
 
 @pytest.mark.parametrize("k,s", [(2, 2), (3, 3), (3, 2)])
-def test_maxpool_tied_maxima_against_finite_differences(k, s):
+def test_maxpool_tied_maxima_get_the_first_maxs_subgradient(k, s):
     """At a tie the max has no derivative, only one-sided ones: raising one tied entry by eps
-    raises the output by eps, lowering it changes nothing (the other tied entry still holds the max).
-    So each entry of a two-way tie has central difference 1/2: the even split. Moving all t tied
-    entries together by eps moves the output by eps, so the split gradients must sum to what
-    that finite difference measures, for t = 2, 3, 4 (example n has a t = n + 2 way tie in its
-    first window; with s < k the tied entries also sit in neighbouring windows, which add up)."""
+    raises the output by eps, lowering it changes nothing (another tied entry still holds the
+    max). The first maximum's gradient is the forward difference of the first tied entry and
+    the backward difference (0) of the others. Moving all t tied entries together by eps moves
+    the output by eps, so the gradients must sum to that finite difference, for t = 2, 3, 4
+    (example n has a t = n + 2 way tie in its first window; with s < k the tied entries also
+    sit in neighbouring windows, which add up)."""
     rng = np.random.default_rng(7 * k + s)
     A = rng.standard_normal((1, 7, 7, 3))
     spec = MaxPool(k, s)
     offsets = [(u, v) for u in range(k) for v in range(k)]
-    ties = {n: offsets[:n + 2] for n in range(3)}
+    ties = {n: offsets[1:n + 3] for n in range(3)}   # not at (0, 0): the first tie is not offset 0
     top = A.max() + 1.0
     for n, tied in ties.items():
         for u, v in tied:
             A[0, u, v, n] = top                      # the same value, above everything else
-    f = lambda a: conv.maxpool_forward(spec, None, a)[0]
+    f = lambda a: np.sum(conv.maxpool_forward(spec, None, a)[0] * G)
     out, cache = conv.maxpool_forward(spec, None, A)
     G = rng.standard_normal(out.shape)
     dA, _ = conv.maxpool_backward(spec, None, G, cache)
-
-    def fd(direction, eps=1e-6):
-        return (np.sum(f(A + eps * direction) * G) - np.sum(f(A - eps * direction) * G)) / (2 * eps)
-
+    eps = 1e-6
     for n, tied in ties.items():
         move = np.zeros_like(A)
         for u, v in tied:
             move[0, u, v, n] = 1.0
-        assert sum(dA[0, u, v, n] for u, v in tied) == pytest.approx(fd(move), rel=1e-6)
-        if s >= k:                                   # only window (0, 0) holds them: g / t each
-            for u, v in tied:
-                assert dA[0, u, v, n] == pytest.approx(G[0, 0, 0, n] / len(tied), rel=1e-12)
-        if len(tied) == 2:                           # per entry, the central difference is the split
-            for u, v in tied:
+        both_ways = (f(A + eps * move) - f(A - eps * move)) / (2 * eps)
+        assert sum(dA[0, u, v, n] for u, v in tied) == pytest.approx(both_ways, rel=1e-6)
+        if s >= k:                                   # only window (0, 0) holds them
+            for i, (u, v) in enumerate(tied):
                 e = np.zeros_like(A)
-                e[0, u, v, n] = 1.0
-                assert dA[0, u, v, n] == pytest.approx(fd(e), rel=1e-6)
+                e[0, u, v, n] = eps
+                one_sided = (f(A + e) - f(A)) / eps if i == 0 else (f(A) - f(A - e)) / eps
+                assert dA[0, u, v, n] == pytest.approx(one_sided, rel=1e-6, abs=1e-9)
+            assert dA[0, tied[0][0], tied[0][1], n] == G[0, 0, 0, n]
 
 
 def test_maxpool_drops_a_last_partial_window_and_keeps_dtype():
@@ -261,7 +257,7 @@ def test_cnn_param_and_output_shapes():
     net = [Input(1, 28, 28), Conv(16, 3, pad=1), "relu", MaxPool(2), Conv(32, 5, stride=2), "relu",
            MaxPool(2), Flatten(), Dense(10), "softmax"]
     # 28 -> conv3 pad1 -> 28 -> pool2 -> 14 -> conv5 stride2 -> 5 -> pool2 -> 2 (a last row dropped)
-    assert param_shapes(fnn.network.as_layers(net)) == {
+    assert param_shapes(fnn.layers.as_layers(net)) == {
         "W1": (16, 1, 3, 3), "b1": (16, 1), "W2": (32, 16, 5, 5), "b2": (32, 1),
         "W3": (10, 32 * 2 * 2), "b3": (10, 1)}
     params = fnn.init_params(net, seed=0)
@@ -313,7 +309,7 @@ def test_cnn_model_file_round_trip(tmp_path):
     X = np.random.default_rng(2).random((144, 5), dtype=np.float32)
     path = fnn.save(tmp_path / "cnn.npz", params, net, meta={"note": "conv round trip"})
     params2, net2, meta = fnn.load(path)
-    assert net2 == fnn.network.as_layers(net) and meta == {"note": "conv round trip"}
+    assert net2 == fnn.layers.as_layers(net) and meta == {"note": "conv round trip"}
     np.testing.assert_array_equal(fnn.predict_proba(params2, X, net2), fnn.predict_proba(params, X, net))
 
 
@@ -325,9 +321,9 @@ def test_cnn_model_file_round_trip(tmp_path):
 ])
 def test_largest_array_is_the_largest_array_a_forward_pass_keeps(net):
     """largest_array, from the shapes alone, against the arrays forward really builds for m
-    examples (every layer's output and cache, im2col columns and window copies included)."""
+    examples (every layer's output and cache, im2col columns included)."""
     m = 3
-    net = fnn.network.as_layers(net)
+    net = fnn.layers.as_layers(net)
     params = fnn.init_params(net, seed=0)
     AL, cache = fnn.forward(params, np.ones((int(np.prod(net[0]["shape"])), m), np.float32), net)
 
@@ -337,14 +333,14 @@ def test_largest_array_is_the_largest_array_a_forward_pass_keeps(net):
         elif isinstance(x, (tuple, list)):
             for item in x:
                 yield from sizes(item)
-    built = max(sizes([step[2] for step in cache["steps"]] + [AL]))
+    built = max(sizes([step.cache for step in cache["steps"]] + [AL]))
     assert largest_array(net) * m == built
 
 
 def test_predict_in_batches_equals_one_pass(monkeypatch):
     """predict's default batches (sized by largest_array) give the labels and probabilities of
     one forward pass over all the columns, and its batch size follows PREDICT_BYTES."""
-    net = fnn.network.as_layers([Input(1, 12, 12), Conv(4, 3, pad=1), "relu", MaxPool(2), Flatten(),
+    net = fnn.layers.as_layers([Input(1, 12, 12), Conv(4, 3, pad=1), "relu", MaxPool(2), Flatten(),
                                  Dense(3), "softmax"])
     params = fnn.init_params(net, seed=3)
     X = np.random.default_rng(3).random((144, 23), dtype=np.float32)

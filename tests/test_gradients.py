@@ -5,6 +5,7 @@ import pytest
 
 import fnn
 from fnn.gradcheck import check_gradients, relative_error
+from fnn.layers import dense_layers
 
 TOL = 1e-6
 
@@ -28,24 +29,27 @@ def with_random_biases(params, rng):
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "sigmoid", "tanh"])
 def test_backward_matches_finite_differences(activation, loss, depth):
     dims, X, y, rng = problem(depth, seed=depth)
-    params = with_random_biases(fnn.init_params(dims, activation, seed=1, dtype=np.float64), rng)
-    err, per_key = check_gradients(params, X, y, activation=activation, loss=loss)
+    net = dense_layers(dims, activation)
+    params = with_random_biases(fnn.init_params(net, seed=1, dtype=np.float64), rng)
+    err, per_key = check_gradients(params, X, y, net, loss=loss)
     assert err < TOL, per_key
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_backward_with_l2(activation):
     dims, X, y, rng = problem(3, seed=7)
-    params = with_random_biases(fnn.init_params(dims, activation, seed=2, dtype=np.float64), rng)
-    err, per_key = check_gradients(params, X, y, activation=activation, l2=0.7)
+    net = dense_layers(dims, activation)
+    params = with_random_biases(fnn.init_params(net, seed=2, dtype=np.float64), rng)
+    err, per_key = check_gradients(params, X, y, net, l2=0.7)
     assert err < TOL, per_key
 
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
 def test_backward_with_dropout_under_a_fixed_mask(loss):
     dims, X, y, rng = problem(3, seed=11)
-    params = with_random_biases(fnn.init_params(dims, "leaky_relu", seed=3, dtype=np.float64), rng)
-    err, per_key = check_gradients(params, X, y, activation="leaky_relu", loss=loss, dropout=0.4, seed=5)
+    net = dense_layers(dims, "leaky_relu")
+    params = with_random_biases(fnn.init_params(net, seed=3, dtype=np.float64), rng)
+    err, per_key = check_gradients(params, X, y, net, loss=loss, dropout=0.4, seed=5)
     assert err < TOL, per_key
 
 
@@ -53,9 +57,9 @@ def test_backward_with_dropout_under_a_fixed_mask(loss):
 def test_backward_with_sigmoid_output(loss):
     dims, X, _, rng = problem(2, seed=13)
     Y = (rng.random((4, 8)) < 0.5).astype(np.float64)   # multi-label targets
-    params = with_random_biases(fnn.init_params(dims, "tanh", output="sigmoid", seed=4,
-                                                dtype=np.float64), rng)
-    err, per_key = check_gradients(params, X, Y, activation="tanh", output="sigmoid", loss=loss)
+    net = dense_layers(dims, "tanh", output="sigmoid")
+    params = with_random_biases(fnn.init_params(net, seed=4, dtype=np.float64), rng)
+    err, per_key = check_gradients(params, X, Y, net, loss=loss)
     assert err < TOL, per_key
 
 

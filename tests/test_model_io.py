@@ -8,15 +8,17 @@ import pytest
 import fnn
 from fnn.model_io import ModelFileError, atomic_write
 
+TANH = fnn.layers.dense_layers([784, 32, 10], "tanh")
+
 
 @pytest.fixture
 def model():
-    return fnn.init_params([784, 32, 10], activation="tanh", seed=0)
+    return fnn.init_params(TANH, seed=0)
 
 
 def test_round_trip_is_bit_exact_and_self_describing(tmp_path, model):
     path = tmp_path / "m.npz"
-    fnn.save(path, model, activation="tanh", meta={"test_accuracy": 0.98, "command": "python train.py"})
+    fnn.save(path, model, TANH, meta={"test_accuracy": 0.98, "command": "python train.py"})
     params, layers, meta = fnn.load(path)
     assert params.keys() == model.keys()
     for k in model:
@@ -25,7 +27,7 @@ def test_round_trip_is_bit_exact_and_self_describing(tmp_path, model):
     assert meta == {"test_accuracy": 0.98, "command": "python train.py"}
     X = np.random.default_rng(0).random((784, 3), dtype=np.float32)
     # load alone gives a usable model: the layer list carries the activation
-    np.testing.assert_array_equal(fnn.forward(params, X, layers)[0], fnn.forward(model, X, activation="tanh")[0])
+    np.testing.assert_array_equal(fnn.forward(params, X, layers)[0], fnn.forward(model, X, TANH)[0])
 
 
 def test_file_holds_no_pickled_object(tmp_path, model):

@@ -412,7 +412,7 @@ def test_sharded_step_is_the_full_batch_step(mnist_train_slice, b):
     plain = fnn.update(params, fnn.backward(params, cache, yb, l2=0.1), 1.0)
     for k in params:
         assert np.allclose(full[0][k], plain[k], rtol=1e-12, atol=1e-14), k
-    assert full[2] == pytest.approx(fnn.compute_loss(AL, yb, params=params, l2=0.1), rel=1e-12)
+    assert full[2] == pytest.approx(fnn.compute_loss(cache, yb, params=params, l2=0.1), rel=1e-12)
 
 
 def test_fit_with_workers_is_deterministic_and_learns(mnist_train_slice):
@@ -449,3 +449,30 @@ def test_sharded_step_with_one_rng_spawns_one_generator_per_shard():
         two, *_ = train_step(p, init(p), X, y, net, update, 1e-3, dropout=0.5,
                              rng=np.random.default_rng(7).spawn(2), shards=2, pool=pool)
     assert all(np.array_equal(one[k], two[k]) for k in one)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_fit_trains_the_loss_it_is_given(loss):
+    """One full-batch SGD step of fit on a one-unit sigmoid network is forward, compute_loss and
+    backward with the given loss (binary cross-entropy for "cross_entropy": read from the network)."""
+    rng = np.random.default_rng(0)
+    net = fnn.layers.dense_layers([4, 6, 1], "tanh", output="sigmoid")
+    X = rng.standard_normal((4, 32)).astype(np.float32)
+    y = (X[0] > 0).astype(np.int64)
+    p0 = fnn.init_params(net, seed=0)
+    step = next(fit(p0, X, y, net, loss=loss, optimizer="sgd", lr=0.5, epochs=1, batch_size=32))
+    _, cache = fnn.forward(p0, X, net)
+    assert step["loss"] == pytest.approx(fnn.compute_loss(cache, y, loss), rel=1e-5)
+    expected = fnn.update(p0, fnn.backward(p0, cache, y, loss), 0.5)
+    for k in p0:
+        np.testing.assert_allclose(step["params"][k], expected[k], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        next(fit(p0, X, y, net, loss="hinge"))
+
+
+def test_schedule_arguments_default_to_the_schedules_own():
+    from fnn.optimizers import schedule_defaults, step_decay
+    from fnn.training import learning_rate
+    every = schedule_defaults("step")["every"]
+    assert learning_rate(1.0, every, "step") == step_decay(1.0, every) == schedule_defaults("step")["drop"]
+    assert learning_rate(1.0, 2, "step", every=2, drop=0.1) == pytest.approx(0.1)
