@@ -59,6 +59,11 @@ def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(tmp_path
     assert "(PyTorch not run)" in block and "--quick" in block
 
 
+def test_the_benchmarked_cnn_is_the_one_train_py_trains():
+    import train
+    assert _import("bench").CNN == train.CNN_LAYERS
+
+
 def test_unknown_section_is_a_usage_error():
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick",
                         "--sections", "mlp,gpu"], capture_output=True, text=True, timeout=60)
