@@ -181,7 +181,8 @@ def build_parser():
     return p
 
 
-# The network of --arch cnn. benchmarks/bench.py imports this list, so it times the same CNN.
+# The network of --arch cnn. benchmarks/bench.py writes out the same list (tests/test_bench.py
+# checks), so it times the same CNN.
 CNN_LAYERS = [L.Input(1, 28, 28), L.Conv(16, 3, pad=1), "relu", L.MaxPool(2),
               L.Conv(32, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
               L.Dense(128), "relu", L.Dense(10), "softmax"]
