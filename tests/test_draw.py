@@ -147,6 +147,20 @@ def test_empty_canvas_says_draw_a_digit(tiny_mlp):
     assert not (bars == ACCENT).all(axis=-1).any(), "no bar is highlighted"
 
 
+def test_press_S_mode_hint_after_a_stroke(tiny_mlp):
+    """Live off: after a stroke the panel asks for S and does not promise that lifting the pen
+    predicts; live on, it does not ask for S."""
+    script = {1: [key(pygame.K_l)], 2: drag([(8.5, 8.5), (18.5, 20.5)]), 4: [key(pygame.K_ESCAPE)]}
+    code, states = run_app(["--model", tiny_mlp], script)
+    assert code == 0
+    mode, lines = pad.headline(states[3])
+    assert states[3]["probs"] is None and lines is not None
+    assert "S" in mode.split() and any("S" in line.split() for line in lines)
+    assert not any("lift" in line for line in [mode, *lines])
+    mode, lines = pad.headline(states[1])
+    assert "S" not in " ".join([mode, *lines]).split(), "live mode needs no S"
+
+
 def test_dropped_file_is_classified_in_the_window(tiny_mlp, tmp_path, mnist_test_slice):
     X, _ = mnist_test_slice
     png = tmp_path / "digit.png"

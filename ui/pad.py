@@ -33,7 +33,9 @@ def headline(state):
     mode = "live" if state["live"] else "drawing changed: press S" if state["dirty"] else "press S"
     if state["probs"] is not None:
         return mode, None
-    return mode, ["draw a digit", "then press S (or just lift the pen)"]
+    if is_empty(state["canvas"]):
+        return mode, ["draw a digit", "it is read as you draw" if state["live"] else "then press S"]
+    return mode, ["press S", "to read the drawing"]
 
 
 def render(surface, state, fonts):
