@@ -13,8 +13,8 @@ fnn.preprocess.mnistify (crop to the ink, scale the longer side to 20 px, centre
 the centre), exactly as MNIST was made, so off-centre, small or large drawings are recognised.
 
 The app is a plain dict (`new_state`) changed by pure functions: handle_event(state, event)
--> new state, analyse(model, canvas) -> the prediction. `run` draws each frame afresh with
-ui.pad.render; the brush is ui.canvas.paint.
+-> new state, analyse(model, canvas) -> the prediction. `run` sleeps until something happens,
+then draws the frame afresh with ui.pad.render; the brush is ui.canvas.paint.
 """
 import argparse
 import os
@@ -38,8 +38,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # (see docs/robustness.md for the table and the command that trained it).
 DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 
-FPS = 60
+FPS = 60                         # at most this many frames a second
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
+IDLE_WAKE = 0.25                 # s the loop sleeps at most when nothing happens
 
 
 class AppError(Exception):
@@ -229,25 +230,40 @@ def refresh(state, now):
 
 # ---- the loop and the command line ---------------------------------------------------------
 
+def wait_events(timeout):
+    """The pending pygame events, after sleeping up to `timeout` s for the first. It looks once a
+    frame (1/FPS s): pygame.event.wait looks every millisecond, idling at several times the CPU."""
+    end = time.perf_counter() + timeout
+    events = pygame.event.get()
+    while not events and time.perf_counter() < end:
+        time.sleep(1 / FPS)
+        events = pygame.event.get()
+    return events
+
+
 def run(screen, state, max_frames=None, on_frame=None):
-    """The event loop: events -> handle_event, live refresh, a frame drawn afresh, 60 fps.
-    Returns the last state. on_frame(frame, state), if given, is called before each frame's
-    events (tests post events there)."""
+    """The event loop; returns the last state. Each turn sleeps until an event comes (at most
+    IDLE_WAKE s, or until a live prediction is due), handles the pending events, and draws a
+    frame only if an event came or the prediction changed. on_frame(frame, state) is called at
+    the start of each turn (tests post events there); max_frames ends the loop after that many."""
     fonts = make_fonts()
     clock = pygame.time.Clock()
+    render(screen, state, fonts)
+    pygame.display.flip()
     frame = 0
-    while state["running"]:
+    while state["running"] and (max_frames is None or frame < max_frames):
         if on_frame is not None:
             on_frame(frame, state)
-        for event in pygame.event.get():
+        timeout = LIVE_INTERVAL if state["live"] and state["dirty"] else IDLE_WAKE
+        events = wait_events(timeout)
+        for event in events:
             state = handle_event(state, event)
-        state = refresh(state, time.perf_counter())
-        render(screen, state, fonts)
-        pygame.display.flip()
-        clock.tick(FPS)
+        before, state = state, refresh(state, time.perf_counter())
+        if state["running"] and (events or state is not before):
+            render(screen, state, fonts)
+            pygame.display.flip()
+            clock.tick(FPS)
         frame += 1
-        if max_frames is not None and frame >= max_frames:
-            break
     return state
 
 

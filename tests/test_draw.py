@@ -3,6 +3,7 @@ the prediction path, --model / --image / --screenshot on the command line."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -192,7 +193,7 @@ def test_look_inside_mlp_and_cnn(tiny_mlp):
         assert lit.sum() > 200, "the hidden layer lights up (heat colours) for a drawing"
 
 
-# ---- rendering: the frame for the state -------------------------------------
+# ---- rendering: a frame for every change, none while idle ------------------------------------
 
 def pixels(surface):
     return pygame.surfarray.array3d(surface)
@@ -250,6 +251,34 @@ def test_brush_outline_follows_the_mouse_on_the_canvas_only(tiny_mlp):
         r = np.hypot(xs - cx, ys - cy)
         assert hit.sum() > 20 and abs(r.mean() - radius * pad.CELL) < 2, stroke
     assert not ring(None).any() and not ring((pad.CANVAS.right + 40, cy)).any()
+
+
+def test_idle_pad_sleeps_and_keeps_its_frame(tiny_mlp):
+    """With nothing happening the loop sleeps (little CPU) and draws no frame: a mark painted
+    on the screen survives idle turns; the next event draws the pad over it."""
+    mark = (255, 0, 255)
+    seen, cpu = {}, {}
+
+    def on_frame(frame, state):
+        screen = pygame.display.get_surface()
+        if frame == 1:
+            screen.fill(mark)
+            cpu[1] = time.process_time(), time.perf_counter()
+        if frame in (3, 4):
+            seen[frame] = pixels(screen).copy()
+        if frame == 3:
+            cpu[3] = time.process_time(), time.perf_counter()
+            pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=cell_px(5, 5), rel=(0, 0),
+                                                 buttons=(0, 0, 0)))
+        if frame == 4:
+            pygame.event.post(key(pygame.K_ESCAPE))
+
+    assert draw.main(["--model", tiny_mlp, "--max-frames", "10"], on_frame=on_frame) == 0
+    assert (seen[3] == mark).all(), "no frame was drawn while idle"
+    assert not (seen[4] == mark).all(axis=-1).any(), "an event draws a whole new frame"
+    (c1, t1), (c3, t3) = cpu[1], cpu[3]
+    assert t3 - t1 >= 1.5 * draw.IDLE_WAKE, "the idle turns slept"
+    assert c3 - c1 < 0.25 * (t3 - t1), ("idle CPU", c3 - c1, t3 - t1)
 
 
 # ---- command line ----------------------------------------------------------------------------
