@@ -41,6 +41,9 @@ DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 FPS = 60                         # at most this many frames a second
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
 IDLE_WAKE = 0.25                 # s the loop sleeps at most when nothing happens
+HEADLESS = ("dummy", "offscreen")                  # SDL video drivers that show no window
+NO_DISPLAY = ("no display to open the pad on; python draw.py --image FILE prints the "
+              "prediction for an image, --screenshot PNG renders the pad to a file")
 
 
 class AppError(Exception):
@@ -230,6 +233,28 @@ def refresh(state, now):
 
 # ---- the loop and the command line ---------------------------------------------------------
 
+def open_window():
+    """The pad's window. AppError (NO_DISPLAY) when there is no display to show it on: on
+    Linux with none of DISPLAY, WAYLAND_DISPLAY, SDL_VIDEODRIVER set (SDL would fall back to an
+    invisible offscreen window), or when SDL found only a headless driver nobody asked for."""
+    env = os.environ
+    if sys.platform.startswith("linux") and not any(
+            env.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
+        raise AppError(NO_DISPLAY)
+    try:
+        pygame.display.init()
+        headless = pygame.display.get_driver() in HEADLESS and env.get("SDL_VIDEODRIVER") not in HEADLESS
+        screen = None if headless else pygame.display.set_mode((WIDTH, HEIGHT))
+    except pygame.error as e:
+        pygame.quit()
+        raise AppError(f"cannot open a window ({e}); {NO_DISPLAY}") from None
+    if screen is None:
+        pygame.quit()
+        raise AppError(NO_DISPLAY)
+    pygame.display.set_caption("fnn digit pad")
+    return screen
+
+
 def wait_events(timeout):
     """The pending pygame events, after sleeping up to `timeout` s for the first. It looks once a
     frame (1/FPS s): pygame.event.wait looks every millisecond, idling at several times the CPU."""
@@ -304,14 +329,11 @@ def main(argv=None, on_frame=None):
             return 0
         if args.screenshot:
             return screenshot(model, name, args.screenshot)
+        screen = open_window()
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
         return 2
-    pygame.display.init()
-    pygame.font.init()
     try:
-        screen = pygame.display.set_mode((WIDTH, HEIGHT))
-        pygame.display.set_caption("fnn digit pad")
         run(screen, new_state(model, name), args.max_frames, on_frame)
     finally:
         pygame.quit()

@@ -296,6 +296,22 @@ def test_missing_and_corrupt_model_one_line_exit_2(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1
 
 
+def test_no_display_says_so_in_one_line(tiny_mlp):
+    """No DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER: one line pointing to --image and
+    --screenshot, exit 2, at once (no invisible window); the same for an X display that is not there."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    for extra, lines in (({}, 1), ({"DISPLAY": ":7391"}, 2)):   # SDL may add a line of its own
+        t0 = time.perf_counter()
+        r = subprocess.run([sys.executable, str(ROOT / "draw.py"), "--model", tiny_mlp],
+                           capture_output=True, text=True, env=dict(env, **extra), timeout=30)
+        assert time.perf_counter() - t0 < 10
+        assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr, r.stderr
+        assert 1 <= r.stderr.count("\n") <= lines, r.stderr
+        line = r.stderr.splitlines()[-1]
+        assert "no display" in line and "--image" in line and "--screenshot" in line, r.stderr
+
+
 def test_bad_image_one_line_exit_2(tiny_mlp, tmp_path):
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not a png")
