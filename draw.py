@@ -1,11 +1,9 @@
-#!/usr/bin/env python
 """draw.py: a pygame digit pad. Draw a digit, press S, see what the network answers.
 
     python draw.py                          the pad, with the default model (DEFAULT_MODEL)
     python draw.py --model data/mnist_cnn.npz
     python draw.py --image digit.png        print the prediction for an image file, no window
     python draw.py --screenshot out.png     render the pad with a demo digit to a PNG, no window
-    python draw.py --bench                  time drawing one frame (render + flip)
 
 Mouse: left drag paints, right drag erases. Keys: S predict, C or Backspace clear, L live
 prediction on/off, Esc quit. Dropping an image file on the window loads and classifies it.
@@ -14,13 +12,9 @@ What the network sees is what it was trained on: the pad's 28x28 ink goes throug
 fnn.preprocess.mnistify (crop to the ink, scale the longer side to 20 px, centre of mass at
 the centre), exactly as MNIST was made, so off-centre, small or large drawings are recognised.
 
-Structure (testable without a display): the app state is a plain dict (`new_state`) holding
-the 28x28 float32 canvas and the last prediction; pure functions change it:
-    paint(canvas, x, y, radius, erase, prev) -> new canvas     (soft anti-aliased brush)
-    analyse(model, canvas)  -> probs, preprocessed input and the first hidden layer's output
-    handle_event(state, event) -> new state                    (one pygame event)
-    render(surface, state, cache)                              (draws one frame)
-and `main(argv)` runs the loop at 60 frames a second.
+The app is a plain dict (`new_state`) changed by pure functions: handle_event(state, event)
+-> new state, analyse(model, canvas) -> the prediction. `run` sleeps until something happens,
+then draws the frame afresh with ui.pad.render; the brush is ui.canvas.paint.
 """
 import argparse
 import os
@@ -34,36 +28,22 @@ import pygame          # noqa: E402
 
 import fnn             # noqa: E402
 from fnn.activations import ACTIVATIONS                         # noqa: E402
-from fnn.preprocess import INK_THRESHOLD, even_out_strokes, mnistify, to_ink    # noqa: E402
+from fnn.preprocess import even_out_strokes, mnistify, to_ink   # noqa: E402
+from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_strokes, is_empty, paint  # noqa: E402
+from ui.pad import CANVAS, CELL, HEIGHT, WIDTH, render, to_cells     # noqa: E402
+from ui.theme import make_fonts                                  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
 # (see docs/robustness.md for the table and the command that trained it).
 DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 
-GRID = 28                        # the canvas is GRID x GRID cells, like an MNIST digit
-CELL = 20                        # pixels per cell on screen
-FPS = 60
-BRUSH_RADIUS = 1.6               # cells; full ink within radius - 1, fading to 0 at radius
-ERASER_RADIUS = 2.4
+FPS = 60                         # at most this many frames a second
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
-
-MARGIN, TOP = 20, 60
-CANVAS = pygame.Rect(MARGIN, TOP, GRID * CELL, GRID * CELL)        # 560 x 560
-PANEL_X = CANVAS.right + 36
-PANEL_W = 420
-WIDTH = PANEL_X + PANEL_W + MARGIN
-HEIGHT = CANVAS.bottom + 44
-
-BG = (22, 24, 30)
-FG = (232, 234, 240)
-MUTED = (140, 146, 160)
-GRID_LINE = (44, 47, 58)
-ACCENT = (255, 176, 64)
-BAR = (84, 132, 214)
-BAR_BG = (40, 43, 54)
-KEYS = "left drag: draw    right drag: erase    S: predict    C / Backspace: clear    " \
-       "L: live    Esc: quit"
+IDLE_WAKE = 0.25                 # s the loop sleeps at most when nothing happens
+HEADLESS = ("dummy", "offscreen")                  # SDL video drivers that show no window
+NO_DISPLAY = ("no display to open the pad on; python draw.py --image FILE prints the "
+              "prediction for an image, --screenshot PNG renders the pad to a file")
 
 
 class AppError(Exception):
@@ -91,66 +71,31 @@ def load_model(path):
     return params, layers, meta
 
 
+def first_hidden(cache):
+    """The output A of the network's first hidden activation, from fnn.forward's cache."""
+    for spec, _, A, _ in cache["steps"][:-1]:
+        if spec["type"] in ACTIVATIONS:
+            return A
+    return None
+
+
 def analyse(model, canvas):
     """One forward pass for the pad: {"probs": (10,), "seen": (28, 28), "inside": view or None}.
-    The inside view is the first hidden layer's output A (its layer cache, see fnn.forward):
+    The inside view is the first hidden layer's output A (first_hidden):
       MLP: {"kind": "units", "a": (n1,), "weights": W1 rows (k, 28, 28) of the k most active units}
       CNN: {"kind": "maps", "a": (F, H, W)} the first convolution's feature maps after relu."""
     params, layers, _ = model
     x = mnistify(canvas)
     AL, cache = fnn.forward(params, x.reshape(-1, 1), layers)
-    inside = None
-    for spec, _, layer_cache, _ in cache["steps"][:-1]:
-        if spec["type"] in ACTIVATIONS:
-            A = layer_cache
-            if A.ndim == 2:
-                a = A[:, 0]
-                top = np.argsort(-a)[:4]
-                W1 = params["W1"]
-                weights = W1[top].reshape(-1, GRID, GRID) if W1.ndim == 2 else None
-                inside = {"kind": "units", "a": a, "weights": weights}
-            elif A.ndim == 4:
-                inside = {"kind": "maps", "a": A[..., 0]}
-            break
+    A, inside = first_hidden(cache), None
+    if A is not None and A.ndim == 2:
+        a, W1 = A[:, 0], params["W1"]
+        top = np.argsort(-a)[:4]
+        weights = W1[top].reshape(-1, GRID, GRID) if W1.ndim == 2 else None
+        inside = {"kind": "units", "a": a, "weights": weights}
+    elif A is not None and A.ndim == 4:
+        inside = {"kind": "maps", "a": A[..., 0]}
     return {"probs": AL[:, 0], "seen": x.reshape(GRID, GRID), "inside": inside}
-
-
-# ---- the canvas ----------------------------------------------------------------------------
-
-_CENTRES = np.mgrid[0:GRID, 0:GRID].astype(np.float32) + 0.5     # (2, 28, 28): cell centres (y, x)
-
-
-def paint(canvas, x, y, radius=BRUSH_RADIUS, erase=False, prev=None):
-    """A soft brush stroke from `prev` (x0, y0) to (x, y), in cell units (cell [i, j] covers
-    x in [j, j+1), y in [i, i+1)); a single dab when prev is None.
-
-    Each cell receives the ink  f = clip(radius - d, 0, 1),  d = distance from the cell's centre
-    to the segment: full ink within radius - 1 of the line, fading linearly to 0 at `radius`,
-    so strokes have the anti-aliased grey edges of MNIST's. Painting keeps the darker value,
-    new = max(canvas, f) (going over a stroke again does not blot it); erasing removes ink,
-    new = canvas * (1 - f). Taking the whole segment between two mouse positions keeps a fast
-    stroke continuous. Returns a new float32 (28, 28) array; `canvas` is not modified.
-    """
-    x0, y0 = (x, y) if prev is None else prev
-    cy, cx = _CENTRES
-    ux, uy = x - x0, y - y0
-    L2 = ux * ux + uy * uy
-    # t: position along the segment of the point closest to each centre, clamped to [0, 1]
-    t = np.clip(((cx - x0) * ux + (cy - y0) * uy) / L2, 0.0, 1.0) if L2 > 0 else 0.0
-    d = np.hypot(cx - (x0 + t * ux), cy - (y0 + t * uy))
-    f = np.clip(radius - d, 0.0, 1.0)
-    out = canvas * (1.0 - f) if erase else np.maximum(canvas, f)
-    return out.astype(np.float32, copy=False)
-
-
-def to_cells(pos):
-    """Screen pixel (px, py) -> canvas coordinates (x, y) in cells (floats)."""
-    return (pos[0] - CANVAS.x) / CELL, (pos[1] - CANVAS.y) / CELL
-
-
-def is_empty(canvas):
-    """True when nothing is drawn (mnistify's ink threshold: no cell above INK_THRESHOLD)."""
-    return not (np.asarray(canvas) > INK_THRESHOLD).any()
 
 
 # ---- images --------------------------------------------------------------------------------
@@ -286,285 +231,64 @@ def refresh(state, now):
     return state
 
 
-# ---- drawing -------------------------------------------------------------------------------
-
-def make_fonts():
-    """The fonts render() uses (pygame's bundled default font; pygame.font must be initialised)."""
-    pygame.font.init()
-    return {n: pygame.font.Font(None, n) for n in (18, 22, 26, 34, 120)}
-
-
-def _gray_surface(img, size):
-    """(h, w) values in [0, 1] -> a grey Surface scaled (nearest) to `size`."""
-    g = (np.clip(img, 0.0, 1.0) * 255).astype(np.uint8).T
-    surf = pygame.surfarray.make_surface(np.repeat(g[:, :, None], 3, axis=2))
-    return pygame.transform.scale(surf, size)
-
-
-_HEAT = np.array([[26, 28, 36], [150, 60, 40], [255, 176, 64], [255, 244, 200]], np.float32)
-
-
-def _heat(v):
-    """Values in [0, 1] -> (..., 3) uint8, dark -> red -> orange -> pale yellow."""
-    v = np.clip(v, 0.0, 1.0) * (len(_HEAT) - 1)
-    i = np.minimum(v.astype(int), len(_HEAT) - 2)
-    f = (v - i)[..., None]
-    return (_HEAT[i] * (1 - f) + _HEAT[i + 1] * f).astype(np.uint8)
-
-
-def _diverging(w):
-    """Weights -> (h, w, 3) uint8: blue negative, black 0, orange positive (scaled by max |w|)."""
-    w = w / (np.abs(w).max() + 1e-12)
-    pos, neg = np.clip(w, 0, 1)[..., None], np.clip(-w, 0, 1)[..., None]
-    return (pos * np.array([255, 170, 60]) + neg * np.array([80, 150, 255])).astype(np.uint8)
-
-
-def _rgb_surface(rgb, size):
-    return pygame.transform.scale(pygame.surfarray.make_surface(rgb.transpose(1, 0, 2)), size)
-
-
-def _label(font, text, pos, color=FG, anchor="topleft"):
-    """A text drawing op: (Surface.blit, (image, rect)), the text placed at pos by `anchor`."""
-    img = font.render(text, True, color)
-    return pygame.Surface.blit, (img, img.get_rect(**{anchor: pos}))
-
-
-def _box(color, rect, width=0):
-    """A rectangle drawing op (filled, or an outline `width` px wide)."""
-    return pygame.draw.rect, (color, pygame.Rect(rect), width)
-
-
-def _replay(surface, ops):
-    """Draw a list of ops (function, args) on surface, in order."""
-    for fn, args in ops:
-        fn(surface, *args)
-
-
-def _freeze(value):
-    """A comparable copy of value (arrays by content, dicts by sorted items): a cache key part."""
-    if isinstance(value, np.ndarray):
-        return value.shape, value.dtype.str, value.tobytes()
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _cached(cache, name, key, build):
-    """cache[name]'s value if it was built for an equal key, else build(), stored with key."""
-    hit = cache.get(name)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    value = build()
-    cache[name] = (key, value)
-    return value
-
-
-def _like(surface, size):
-    """A new Surface of `size` in surface's pixel format (so blits between them are exact)."""
-    return pygame.Surface(size, 0, surface)
-
-
-def _static_layer(like, fonts, model_name):
-    """The parts of a frame that never change: background, title, model name, canvas border,
-    on a Surface of like's size and format."""
-    layer = _like(like, like.get_size())
-    layer.fill(BG)
-    _replay(layer, [
-        _label(fonts[34], "fnn digit pad", (MARGIN, 16)),
-        _label(fonts[22], f"model: {model_name or 'no model'}", (CANVAS.right, 24), MUTED,
-               "topright"),
-        _box(MUTED, CANVAS.inflate(2, 2), 1)])
-    return layer
-
-
-def _canvas_layer(like, fonts, canvas):
-    """The canvas at CANVAS.size in like's pixel format: 28 x 28 cells of ink, white on black
-    like MNIST, with a faint grid, and a hint when nothing is drawn."""
-    layer = _gray_surface(canvas, CANVAS.size)
-    if (layer.get_bitsize(), layer.get_masks()) != (like.get_bitsize(), like.get_masks()):
-        layer = layer.convert(like)
-    for k in range(1, GRID):                     # 1 px grid lines, drawn as fills
-        layer.fill(GRID_LINE, (k * CELL, 0, 1, CANVAS.h))
-        layer.fill(GRID_LINE, (0, k * CELL, CANVAS.w, 1))
-    if is_empty(canvas):
-        _replay(layer, [_label(fonts[26], "draw a digit here", (CANVAS.w // 2, CANVAS.h // 2),
-                               MUTED, "center")])
-    return layer
-
-
-def panel_view(state):
-    """The state's fields the prediction panel shows (and nothing else): its cache key."""
-    mode = "live" if state["live"] else "drawing changed: press S" if state["dirty"] else "press S"
-    return {"probs": state["probs"], "seen": state["seen"], "inside": state["inside"],
-            "message": state["message"], "live": state["live"], "mode": mode}
-
-
-def _panel_ops(fonts, view):
-    """What a frame draws after the brush outline (over it): the key help line and the
-    prediction panel for panel_view(state): headline, bars, network input, hidden layer."""
-    ops = [_label(fonts[22], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)]
-    x, y = PANEL_X, TOP
-    probs = view["probs"]
-    ops.append(_label(fonts[22], f"prediction  ({view['mode']})", (x, y), MUTED))
-    if probs is None:
-        ops += [_label(fonts[34], "draw a digit", (x, y + 44)),
-                _label(fonts[22], "then press S (or just lift the pen)", (x, y + 82), MUTED)]
-    else:
-        k = int(probs.argmax())
-        sure = "sure" if probs[k] > 0.9 else "fairly sure" if probs[k] > 0.6 else "unsure"
-        ops += [_label(fonts[120], str(k), (x, y + 18), ACCENT),
-                _label(fonts[34], f"{probs[k]:.1%}", (x + 80, y + 40)),
-                _label(fonts[22], sure, (x + 80, y + 74), MUTED)]
-    if view["message"]:
-        ops.append(_label(fonts[18], view["message"][:60], (x, y + 112), MUTED))
-
-    # one labelled bar per digit
-    y0, row, bar_x, bar_w = TOP + 132, 23, x + 26, PANEL_W - 86
-    best = int(probs.argmax()) if probs is not None else -1
-    for d in range(10):
-        yy = y0 + d * row
-        ops += [_label(fonts[22], str(d), (x + 4, yy + 3), FG if d == best else MUTED),
-                _box(BAR_BG, (bar_x, yy + 3, bar_w, row - 7))]
-        if probs is not None:
-            w = int(round(float(probs[d]) * bar_w))
-            ops += [_box(ACCENT if d == best else BAR, (bar_x, yy + 3, w, row - 7)),
-                    _label(fonts[18], f"{probs[d]:.0%}", (bar_x + bar_w + 8, yy + 5),
-                           FG if d == best else MUTED)]
-
-    # what the network receives, and a look inside
-    y1 = y0 + 10 * row + 14
-    seen_rect = pygame.Rect(x, y1 + 20, 112, 112)
-    seen = view["seen"] if view["seen"] is not None else np.zeros((GRID, GRID))
-    ops += [_label(fonts[18], "network input (28x28)", (x, y1), MUTED),
-            (pygame.Surface.blit, (_gray_surface(seen, seen_rect.size), seen_rect)),
-            _box(GRID_LINE, seen_rect.inflate(2, 2), 1),
-            _label(fonts[18], "mode: " + ("live" if view["live"] else "press S"),
-                   (x, seen_rect.bottom + 10), MUTED)]
-    area = pygame.Rect(x + 136, y1, PANEL_W - 136, CANVAS.bottom + 30 - y1)
-    return ops + _inside_ops(fonts, view["inside"], area)
-
-
-def _inside_ops(fonts, inside, area):
-    """The first hidden layer for the current drawing: unit activations (MLP) or feature
-    maps (CNN); for an MLP also the input weights (W1 rows) of its 4 most active units."""
-    if inside is None:
-        return [_label(fonts[18], "inside the network", area.topleft, MUTED),
-                _label(fonts[18], "(hidden layer lights up as you draw)", (area.x, area.y + 22),
-                       MUTED)]
-    a = inside["a"]
-    peak = float(a.max()) if a.max() > 0 else 1.0
-    if inside["kind"] == "units":
-        n = a.size
-        cols = int(np.ceil(np.sqrt(2 * n)))
-        rows = int(np.ceil(n / cols))
-        cell = max(2, min(16, area.w // cols, 112 // rows))
-        grid = np.zeros(rows * cols)
-        grid[:n] = a / peak
-        r = pygame.Rect(area.x, area.y + 20, cols * cell, rows * cell)
-        ops = [_label(fonts[18], f"hidden layer 1: {n} units", area.topleft, MUTED),
-               (pygame.Surface.blit, (_rgb_surface(_heat(grid.reshape(rows, cols)), r.size), r))]
-        if inside.get("weights") is not None:
-            yy = r.bottom + 8
-            ops.append(_label(fonts[18], "what the 4 strongest units look for", (area.x, yy),
-                              MUTED))
-            for i, w in enumerate(inside["weights"]):
-                wr = pygame.Rect(area.x + i * 64, yy + 20, 56, 56)
-                ops.append((pygame.Surface.blit, (_rgb_surface(_diverging(w), wr.size), wr)))
-        return ops
-    F, H, W = a.shape
-    cols = int(np.ceil(np.sqrt(F)))
-    rows = int(np.ceil(F / cols))
-    tile = max(8, min(56, (area.w - 4 * cols) // cols, (area.h - 24) // rows - 4))
-    ops = [_label(fonts[18], f"conv layer 1: {F} feature maps", area.topleft, MUTED)]
-    for f in range(F):
-        rr = pygame.Rect(area.x + (f % cols) * (tile + 4), area.y + 20 + (f // cols) * (tile + 4),
-                         tile, tile)
-        ops.append((pygame.Surface.blit, (_rgb_surface(_heat(a[f] / peak), rr.size), rr)))
-    return ops
-
-
-def _brush(state):
-    """The brush outline (centre, radius in px) when the mouse is over the canvas, else None."""
-    mouse = state.get("mouse")
-    if not (mouse and CANVAS.collidepoint(mouse)):
-        return None
-    return mouse, int((ERASER_RADIUS if state["stroke"] == "erase" else BRUSH_RADIUS) * CELL)
-
-
-def _paint_frame(surface, static, canvas, ops, brush):
-    """A frame from its layers, in drawing order: background, canvas (unless None), brush
-    outline (unless None), then the help line and panel ops."""
-    surface.blit(static, (0, 0))
-    if canvas is not None:
-        surface.blit(canvas, CANVAS)
-    if brush is not None:
-        pygame.draw.circle(surface, ACCENT, brush[0], brush[1], 1)
-    _replay(surface, ops)
-
-
-def render(surface, state, cache=None):
-    """Draw one frame of the pad for `state` on `surface` (WIDTH x HEIGHT).
-
-    cache: a dict render() keeps its layers in between frames (run() passes one). With it, the
-    static background is built once, the canvas layer when the canvas changes, the help line
-    and panel (texts, bars, feature maps) when panel_view(state) changes, each keyed by the
-    values it shows. A frame is then one blit of the background-and-panel composite, and the
-    canvas's rectangle (with the brush outline's square) repainted in full drawing order.
-    Without a cache every layer is built afresh and painted in order: the same pixels."""
-    layers = {} if cache is None else cache
-    fonts = _cached(layers, "fonts", None, make_fonts)
-    fmt = (surface.get_size(), surface.get_bitsize(), surface.get_masks())
-    static_key = (fmt, fonts, state["model_name"])
-    static = _cached(layers, "static", static_key,
-                     lambda: _static_layer(surface, fonts, state["model_name"]))
-    canvas = _cached(layers, "canvas", (static_key, _freeze(state["canvas"])),
-                     lambda: _canvas_layer(surface, fonts, state["canvas"]))
-    view = panel_view(state)
-    panel_key = (fonts, _freeze(view))
-    ops = _cached(layers, "panel", panel_key, lambda: _panel_ops(fonts, view))
-    brush = _brush(state)
-    if cache is None:
-        _paint_frame(surface, static, canvas, ops, brush)
-        return
-
-    def composite():
-        base = _like(surface, surface.get_size())
-        _paint_frame(base, static, None, ops, None)
-        return base
-
-    surface.blit(_cached(cache, "base", (static_key, panel_key), composite), (0, 0))
-    region = CANVAS                              # the only pixels canvas and brush can touch
-    if brush is not None:
-        (cx, cy), r = brush
-        region = region.union(cx - r - 2, cy - r - 2, 2 * r + 5, 2 * r + 5)
-    clip = surface.get_clip()
-    surface.set_clip(region.clip(clip))
-    _paint_frame(surface, static, canvas, ops, brush)
-    surface.set_clip(clip)
-
-
 # ---- the loop and the command line ---------------------------------------------------------
 
+def open_window():
+    """The pad's window. AppError (NO_DISPLAY) when there is no display to show it on: on
+    Linux with none of DISPLAY, WAYLAND_DISPLAY, SDL_VIDEODRIVER set (SDL would fall back to an
+    invisible offscreen window), or when SDL found only a headless driver nobody asked for."""
+    env = os.environ
+    if sys.platform.startswith("linux") and not any(
+            env.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
+        raise AppError(NO_DISPLAY)
+    try:
+        pygame.display.init()
+        headless = pygame.display.get_driver() in HEADLESS and env.get("SDL_VIDEODRIVER") not in HEADLESS
+        screen = None if headless else pygame.display.set_mode((WIDTH, HEIGHT))
+    except pygame.error as e:
+        pygame.quit()
+        raise AppError(f"cannot open a window ({e}); {NO_DISPLAY}") from None
+    if screen is None:
+        pygame.quit()
+        raise AppError(NO_DISPLAY)
+    pygame.display.set_caption("fnn digit pad")
+    return screen
+
+
+def wait_events(timeout):
+    """The pending pygame events, after sleeping up to `timeout` s for the first. It looks once a
+    frame (1/FPS s): pygame.event.wait looks every millisecond, idling at several times the CPU."""
+    end = time.perf_counter() + timeout
+    events = pygame.event.get()
+    while not events and time.perf_counter() < end:
+        time.sleep(1 / FPS)
+        events = pygame.event.get()
+    return events
+
+
 def run(screen, state, max_frames=None, on_frame=None):
-    """The event loop: events -> handle_event, live refresh, render, 60 fps. Returns the last state.
-    on_frame(frame, state), if given, is called before each frame's events (tests post events there)."""
+    """The event loop; returns the last state. Each turn sleeps until an event comes (at most
+    IDLE_WAKE s, or until a live prediction is due), handles the pending events, and draws a
+    frame only if an event came or the prediction changed. on_frame(frame, state) is called at
+    the start of each turn (tests post events there); max_frames ends the loop after that many."""
+    fonts = make_fonts()
     clock = pygame.time.Clock()
-    cache = {}                                       # render()'s layers, kept between frames
+    render(screen, state, fonts)
+    pygame.display.flip()
     frame = 0
-    while state["running"]:
+    while state["running"] and (max_frames is None or frame < max_frames):
         if on_frame is not None:
             on_frame(frame, state)
-        for event in pygame.event.get():
+        timeout = LIVE_INTERVAL if state["live"] and state["dirty"] else IDLE_WAKE
+        events = wait_events(timeout)
+        for event in events:
             state = handle_event(state, event)
-        state = refresh(state, time.perf_counter())
-        render(screen, state, cache)
-        pygame.display.flip()
-        clock.tick(FPS)
+        before, state = state, refresh(state, time.perf_counter())
+        if state["running"] and (events or state is not before):
+            render(screen, state, fonts)
+            pygame.display.flip()
+            clock.tick(FPS)
         frame += 1
-        if max_frames is not None and frame >= max_frames:
-            break
     return state
 
 
@@ -574,16 +298,6 @@ def demo_strokes():
         a = np.deg2rad(np.linspace(a0, a1, k))
         return np.stack([cx + r * np.cos(a), cy + r * np.sin(a)], axis=1)
     return [arc(11.0, 9.2, 4.2, -160, 92), arc(11.4, 17.4, 4.6, -92, 160)]
-
-
-def draw_strokes(canvas, strokes, radius=BRUSH_RADIUS):
-    """Paint each polyline (k, 2) of (x, y) cell coordinates, segment by segment."""
-    for s in strokes:
-        prev = None
-        for x, y in s:
-            canvas = paint(canvas, float(x), float(y), radius, prev=prev)
-            prev = (float(x), float(y))
-    return canvas
 
 
 class _Parser(argparse.ArgumentParser):
@@ -599,8 +313,6 @@ def parse_args(argv):
     p.add_argument("--image", metavar="FILE", help="print the prediction for an image file and exit")
     p.add_argument("--screenshot", metavar="PNG",
                    help="render the pad with a demo digit drawn on it to PNG and exit (no window)")
-    p.add_argument("--bench", action="store_true",
-                   help="time drawing one frame (render + flip) while drawing and hovering")
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -617,18 +329,12 @@ def main(argv=None, on_frame=None):
             return 0
         if args.screenshot:
             return screenshot(model, name, args.screenshot)
-        if args.bench:
-            return bench(model, name)
+        screen = open_window()
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
         return 2
-    pygame.display.init()
-    pygame.font.init()
     try:
-        screen = pygame.display.set_mode((WIDTH, HEIGHT))
-        pygame.display.set_caption("fnn digit pad")
-        state = new_state(model, name)
-        run(screen, state, args.max_frames, on_frame)
+        run(screen, new_state(model, name), args.max_frames, on_frame)
     finally:
         pygame.quit()
     return 0
@@ -645,7 +351,7 @@ def screenshot(model, name, out):
         state = update_prediction(state)
         state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
         surface = pygame.Surface((WIDTH, HEIGHT))
-        render(surface, state, {})                   # the window's path: cached layers
+        render(surface, state, make_fonts())
         try:
             pygame.image.save(surface, out)
         except (pygame.error, OSError) as e:
@@ -653,56 +359,6 @@ def screenshot(model, name, out):
     finally:
         pygame.quit()
     print(f"wrote {out}: predicted {int(state['probs'].argmax())} ({state['probs'].max():.1%})")
-    return 0
-
-
-def bench_states(state, frames):
-    """The states the window renders (drawing, hovering): `frames` frames of a stroke drawn
-    across the canvas, one mouse move a frame, with live prediction at 60 fps time; then
-    `frames` frames of the pen hovering back along it (only the brush outline moves)."""
-    pts = [(int(CANVAS.x + (4 + 20 * abs(np.sin(k / 23))) * CELL),
-            int(CANVAS.y + (4 + 20 * k / frames) * CELL)) for k in range(frames)]
-    st = handle_event(state, pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pts[0], button=1))
-    drawing = []
-    for k, pos in enumerate(pts):
-        st = handle_event(st, pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
-                                                 buttons=(1, 0, 0)))
-        st = refresh(st, k / FPS)
-        drawing.append(st)
-    st = handle_event(st, pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pts[-1], button=1))
-    hovering = []
-    for pos in pts[::-1]:
-        st = handle_event(st, pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
-                                                 buttons=(0, 0, 0)))
-        hovering.append(st)
-    return drawing, hovering
-
-
-def bench(model, name, frames=180, repeats=5):
-    """Median time to draw one frame of the window (render + display.flip: the frame loop's
-    drawing) while a stroke is drawn and while the pen hovers. The states are computed first,
-    so no prediction is timed; `python benchmarks/bench.py` times one digit's prediction."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
-    try:
-        screen = pygame.display.set_mode((WIDTH, HEIGHT))
-        phases = bench_states(new_state(model, name), frames)
-        times = ([], [])
-        for _ in range(repeats):
-            cache = {}                                 # as run() starts with
-            for states, ts in zip(phases, times):
-                for st in states:
-                    t0 = time.perf_counter()
-                    render(screen, st, cache)
-                    pygame.display.flip()
-                    ts.append(time.perf_counter() - t0)
-    finally:
-        pygame.quit()
-    drawing, hovering = (1e3 * np.median(ts) for ts in times)
-    print(f"{name}: one frame drawn (render + display.flip), median of {frames * repeats}: "
-          f"{drawing:.2f} ms while a stroke is drawn (canvas changes every frame, live "
-          f"prediction every {LIVE_INTERVAL} s), {hovering:.2f} ms while the pen hovers")
     return 0
 
 

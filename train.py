@@ -405,128 +405,18 @@ def save(out, params, layers, meta):
     print(f"{'replaced' if existed else 'saved'} model {out}", flush=True)
 
 
-# ---- the training curve, drawn with pygame -------------------------------------------------
-
-def _ticks(lo, hi, n=6):
-    """Round tick values (steps of 1, 2 or 5 times a power of ten) covering [lo, hi]."""
-    span = max(hi - lo, 1e-12)
-    raw = span / n
-    mag = 10 ** np.floor(np.log10(raw))
-    step = next(s * mag for s in (1, 2, 5, 10) if s * mag >= raw)
-    first = np.ceil(lo / step - 1e-9) * step
-    return [float(v) for v in np.arange(first, hi + step * 1e-6, step)], step
-
-
-def _smooth(v, k):
-    """Running mean over the last k values (shorter at the start)."""
-    v = np.asarray(v, dtype=np.float64)
-    c = np.cumsum(np.insert(v, 0, 0.0))
-    i = np.arange(1, v.size + 1)
-    return (c[i] - c[np.maximum(i - k, 0)]) / np.minimum(i, k)
-
+# ---- the training curve, drawn with pygame (ui.curves) -------------------------------------
 
 def curve(out, history, title, subtitle):
-    """Loss (top) and accuracy (bottom) over iterations, with validation accuracy per epoch,
-    drawn on a pygame Surface and saved atomically as <out without extension>.png."""
+    """Loss (top) and accuracy (bottom) over iterations, with validation accuracy per epoch
+    (ui.curves.curve_figure), saved atomically as <out without extension>.png."""
     path = os.path.splitext(out)[0] + ".png"
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
+    from ui.curves import curve_figure
 
-    it = np.asarray(history["iteration"], dtype=np.float64)          # run() calls this after a step
-    k = max(1, min(50, it.size // 20))
-    loss, acc = np.asarray(history["loss"]), np.asarray(history["acc"])
-    loss_s, acc_s = _smooth(loss, k), _smooth(acc, k)
-    val = history["val"]
-
-    pygame.font.init()
-    W, H = 1000, 720
-    surf = pygame.Surface((W, H))
-    surf.fill((255, 255, 255))
-    font, small = pygame.font.Font(None, 24), pygame.font.Font(None, 20)
-    ink, grid = (30, 30, 30), (225, 225, 225)
-
-    def text(s, pos, f=font, color=ink, anchor="topleft", angle=0):
-        img = f.render(s, True, color)
-        if angle:
-            img = pygame.transform.rotate(img, angle)
-        rect = img.get_rect(**{anchor: pos})
-        surf.blit(img, rect)
-        return rect
-
-    # the largest size at which the title fits the width (a CNN's layer string is long)
-    fitted = next((f for f in (pygame.font.Font(None, n) for n in (28, 24, 20, 17))
-                   if f.size(title)[0] <= W - 20), pygame.font.Font(None, 15))
-    text(title, (W // 2, 10), fitted, anchor="midtop")
-    text(subtitle, (W // 2, 36), font, anchor="midtop")
-    x0, x1 = 90, W - 30
-    xmax = float(it[-1])
-    xt, _ = _ticks(0, xmax)
-
-    def panel(top, bottom, ylo, yhi, ylabel, series, points=(), log=False):
-        """One plot: grid, tick labels, lines (clipped to the panel), points, frame, axis labels.
-        log: the y axis is log10, with labels at the powers of ten."""
-        rect = pygame.Rect(x0, top, x1 - x0, bottom - top)
-        f = (lambda v: np.log10(np.maximum(np.asarray(v, dtype=np.float64), 1e-30))) if log else np.asarray
-        lo, hi = f(ylo), f(yhi)
-        X = lambda v: x0 + (np.asarray(v, dtype=np.float64) / max(xmax, 1)) * (x1 - x0)
-        Y = lambda v: bottom - (f(v) - lo) / (hi - lo) * (bottom - top)
-        if log:
-            yt = [10.0 ** e for e in range(int(np.ceil(lo - 1e-9)), int(np.floor(hi + 1e-9)) + 1)]
-            for e in range(int(np.floor(lo)), int(np.ceil(hi))):     # light lines at 2x and 5x
-                for v in (2 * 10.0 ** e, 5 * 10.0 ** e):
-                    if ylo < v < yhi:
-                        pygame.draw.line(surf, (242, 242, 242), (x0, Y(v)), (x1, Y(v)))
-            labels = [f"{v:g}" for v in yt]
-        else:
-            yt, ystep = _ticks(ylo, yhi, 5)
-            labels = [f"{round(v / ystep) * ystep:.2f}" for v in yt]
-        for v, label in zip(yt, labels):
-            pygame.draw.line(surf, grid, (x0, Y(v)), (x1, Y(v)))
-            text(label, (x0 - 8, Y(v)), small, anchor="midright")
-        for v in xt:
-            pygame.draw.line(surf, grid, (X(v), top), (X(v), bottom))
-            text(f"{int(round(v))}", (X(v), bottom + 6), small, anchor="midtop")
-        surf.set_clip(rect)                       # a curve leaving the range leaves the panel
-        for xs, ys, color, width in series:
-            if len(xs) > 1:
-                pts = np.column_stack([X(xs), np.clip(Y(ys), top - 10, bottom + 10)])
-                pygame.draw.lines(surf, color, False, pts.tolist(), width)
-        for xs, ys, color in points:
-            for px, py in zip(X(xs), Y(ys)):
-                pygame.draw.circle(surf, color, (int(px), int(py)), 5)
-        surf.set_clip(None)
-        pygame.draw.rect(surf, ink, rect, 1)
-        text(ylabel, (x0 - 62, (top + bottom) // 2), font, anchor="center", angle=90)
-        text("iteration", ((x0 + x1) // 2, bottom + 24), font, anchor="midtop")
-        return rect
-
-    blue, light_blue = (31, 90, 200), (180, 200, 240)
-    orange, light_orange, green = (220, 110, 20), (245, 205, 165), (20, 150, 60)
-    positive = loss[loss > 0]
-    lmin = float(np.percentile(positive, 1)) if positive.size else 1e-3
-    lmax = float(loss_s.max())                    # finite: run() stops at a non-finite loss
-    ylo = 10.0 ** np.floor(np.log10(max(lmin, 1e-8)))
-    yhi = 10.0 ** np.ceil(np.log10(max(lmax, ylo * 10)))
-    panel(70, 360, ylo, yhi, "loss (log scale)", [(it, loss, light_blue, 1), (it, loss_s, blue, 2)],
-          log=True)
-    lo_src = np.concatenate([acc_s[it.size // 10:], [v for _, v in val]]) if it.size > 10 else acc_s
-    alo = max(0.0, np.floor(20 * float(np.min(lo_src)) - 1e-9) / 20)
-    panel(420, H - 50, alo, 1.0, "accuracy",
-          [(it, acc, light_orange, 1), (it, acc_s, orange, 2)],
-          points=[([i for i, _ in val], [v for _, v in val], green)])
-
-    # legends
-    lx = x1 - 250
-    for y, color, label in ((84, light_blue, "batch loss"), (104, blue, f"running mean of {k}")):
-        pygame.draw.line(surf, color, (lx, y), (lx + 30, y), 3)
-        text(label, (lx + 38, y), small, anchor="midleft")
-    for y, color, label in ((H - 110, light_orange, "batch accuracy"), (H - 90, orange, f"running mean of {k}")):
-        pygame.draw.line(surf, color, (lx, y), (lx + 30, y), 3)
-        text(label, (lx + 38, y), small, anchor="midleft")
-    pygame.draw.circle(surf, green, (lx + 15, H - 70), 5)
-    text("validation accuracy (each epoch)", (lx + 38, H - 70), small, anchor="midleft")
-
+    surf = curve_figure(history, title, subtitle)
     existed = os.path.exists(path)
     try:
         atomic_write(path, lambda f: pygame.image.save(surf, f, "png"), suffix=".png")

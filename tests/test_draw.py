@@ -3,6 +3,7 @@ the prediction path, --model / --image / --screenshot on the command line."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ import pytest
 import draw
 import fnn
 from fnn.preprocess import even_out_strokes, mnistify
+from ui import pad
+from ui.theme import ACCENT, BG, make_fonts
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / draw.DEFAULT_MODEL
@@ -137,15 +140,26 @@ def test_empty_canvas_says_draw_a_digit(tiny_mlp):
     state = draw.new_state(draw.load_model(tiny_mlp), "tiny")
     state = draw.handle_event(state, key(pygame.K_s))
     assert state["probs"] is None
-    fonts = draw.make_fonts()
+    _, lines = pad.headline(state)
+    assert "draw a digit" in lines[0]
+    surface = pygame.Surface((pad.WIDTH, pad.HEIGHT))
+    pad.render(surface, state, make_fonts())              # renders without a prediction
+    bars = pixels(surface)[pad.PANEL.x:pad.PANEL.right, pad.PANEL.y + 132:pad.PANEL.y + 362]
+    assert not (bars == ACCENT).all(axis=-1).any(), "no bar is highlighted"
 
-    def image(surf):
-        return surf.get_size(), pygame.image.tobytes(surf, "RGBA")
-    shown = [image(args[0]) for fn, args in draw._panel_ops(fonts, draw.panel_view(state))
-             if fn is pygame.Surface.blit]
-    assert image(fonts[34].render("draw a digit", True, draw.FG)) in shown, "the panel's headline"
-    surface = pygame.Surface((draw.WIDTH, draw.HEIGHT))
-    draw.render(surface, state)                           # renders without a prediction
+
+def test_press_S_mode_hint_after_a_stroke(tiny_mlp):
+    """Live off: after a stroke the panel asks for S and does not promise that lifting the pen
+    predicts; live on, it does not ask for S."""
+    script = {1: [key(pygame.K_l)], 2: drag([(8.5, 8.5), (18.5, 20.5)]), 4: [key(pygame.K_ESCAPE)]}
+    code, states = run_app(["--model", tiny_mlp], script)
+    assert code == 0
+    mode, lines = pad.headline(states[3])
+    assert states[3]["probs"] is None and lines is not None
+    assert "S" in mode.split() and any("S" in line.split() for line in lines)
+    assert not any("lift" in line for line in [mode, *lines])
+    mode, lines = pad.headline(states[1])
+    assert "S" not in " ".join([mode, *lines]).split(), "live mode needs no S"
 
 
 def test_dropped_file_is_classified_in_the_window(tiny_mlp, tmp_path, mnist_test_slice):
@@ -169,19 +183,26 @@ def test_look_inside_mlp_and_cnn(tiny_mlp):
     cnn = (fnn.init_params(net, seed=0), fnn.layers.normalize(net), {})
     state = draw.update_prediction(dict(draw.new_state(cnn, "cnn"), canvas=canvas))
     assert state["inside"]["kind"] == "maps" and state["inside"]["a"].shape == (6, 28, 28)
-    draw.render(pygame.Surface((draw.WIDTH, draw.HEIGHT)), state)
+    fonts = make_fonts()
+    for st in (draw.update_prediction(dict(draw.new_state(draw.load_model(tiny_mlp), "m"),
+                                           canvas=canvas)), state):
+        surface = pygame.Surface((pad.WIDTH, pad.HEIGHT))
+        pad.render(surface, st, fonts)
+        view = pixels(surface)[pad.PANEL.x + 136:pad.PANEL.right, pad.PANEL.y + 400:pad.PANEL.bottom]
+        lit = (view.astype(int) - BG).any(axis=-1) & (view[..., 0] > view[..., 2] + 60)
+        assert lit.sum() > 200, "the hidden layer lights up (heat colours) for a drawing"
 
 
-# ---- rendering: cached layers never show a stale frame ---------------------------------------
+# ---- rendering: a frame for every change, none while idle ------------------------------------
 
 def pixels(surface):
     return pygame.surfarray.array3d(surface)
 
 
 def fresh_render(state, like):
-    """state drawn with no cache (every layer built afresh) on a Surface like `like`."""
+    """state drawn on a new Surface like `like`."""
     out = pygame.Surface(like.get_size(), 0, like)
-    draw.render(out, state)
+    pad.render(out, state, make_fonts())
     return pixels(out)
 
 
@@ -210,62 +231,54 @@ def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
     for state, digit in ((first, 1), (second, 3)):
         np.testing.assert_array_equal(state["probs"], draw.analyse(trained, state["canvas"])["probs"])
         assert int(state["probs"].argmax()) == digit, state["probs"]
-    panel = (slice(draw.PANEL_X, draw.WIDTH), slice(draw.TOP, draw.HEIGHT))
+    panel = (slice(pad.PANEL.x, pad.WIDTH), slice(pad.PANEL.y, pad.HEIGHT))
     assert not np.array_equal(shown[4][1][panel], shown[10][1][panel]), "the panel changed"
 
 
-def test_cached_frames_equal_fresh_renders_wherever_the_brush_is(tiny_mlp):
-    """One cache through a run of states (brush outline over the title, the panel's labels and
-    the help line; eraser; MLP and CNN views; a message; states revisited): every frame equals a
-    fresh render. The static and panel layers are reused while only the mouse moves."""
-    canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), draw.demo_strokes())
-    mlp = draw.update_prediction(dict(draw.new_state(draw.load_model(tiny_mlp), "tiny"),
-                                      canvas=canvas))
-    net = [fnn.Input(1, 28, 28), fnn.Conv(6, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
-           fnn.Dense(10), "softmax"]
-    cnn = draw.update_prediction(dict(draw.new_state((fnn.init_params(net, seed=0),
-                                                      fnn.layers.normalize(net), {}), "cnn"),
-                                      canvas=canvas[::-1].copy()))
-    right, bottom = draw.CANVAS.right - 1, draw.CANVAS.bottom - 1
-    mice = [None, (300, 300), (right, 200), (right, 140), (300, bottom), (right, bottom),
-            (300, draw.CANVAS.y), (draw.CANVAS.x, draw.CANVAS.y), (right + 40, 300)]
-    states = [dict(draw.new_state(None, ""), mouse=(right, 300))]
-    for base in (mlp, cnn):
-        states += [dict(base, mouse=m, stroke=s) for m in mice for s in (None, "erase")]
-    states += [dict(mlp, message="a message " * 8, mouse=(right, bottom), stroke="erase"),
-               dict(mlp, live=False, dirty=True), draw.clear(mlp), mlp, cnn]
-    surface = pygame.Surface((draw.WIDTH, draw.HEIGHT))
-    cache = {}
-    for i, state in enumerate(states):
-        surface.fill((255, 0, 255))
-        draw.render(surface, state, cache)
-        assert np.array_equal(pixels(surface), fresh_render(state, surface)), i
-    static, panel = cache["static"][1], cache["panel"][1]
-    draw.render(surface, dict(cnn, mouse=(100, 100)), cache)
-    assert cache["static"][1] is static and cache["panel"][1] is panel
+def test_brush_outline_follows_the_mouse_on_the_canvas_only(tiny_mlp):
+    fonts = make_fonts()
+    state = draw.new_state(None, "")
+    surface = pygame.Surface((pad.WIDTH, pad.HEIGHT))
+
+    def ring(mouse, stroke=None):
+        pad.render(surface, dict(state, mouse=mouse, stroke=stroke), fonts)
+        return (pixels(surface) == ACCENT).all(axis=-1)
+
+    cx, cy = pad.CANVAS.center
+    for stroke, radius in ((None, draw.BRUSH_RADIUS), ("erase", draw.ERASER_RADIUS)):
+        hit = ring((cx, cy), stroke)
+        xs, ys = np.nonzero(hit)
+        r = np.hypot(xs - cx, ys - cy)
+        assert hit.sum() > 20 and abs(r.mean() - radius * pad.CELL) < 2, stroke
+    assert not ring(None).any() and not ring((pad.CANVAS.right + 40, cy)).any()
 
 
-def test_bench_states_and_bench_time_frames_only(tiny_mlp, capsys, monkeypatch):
-    """--bench's frames: a stroke (the canvas changes every frame, live prediction every
-    LIVE_INTERVAL at 60 fps), then hovering (only the mouse moves); it times render, not analyse."""
-    model = draw.load_model(tiny_mlp)
-    drawing, hovering = draw.bench_states(draw.new_state(model, "tiny"), 30)
-    assert len(drawing) == len(hovering) == 30
-    assert all(not np.array_equal(a["canvas"], b["canvas"]) for a, b in zip(drawing, drawing[1:]))
-    predictions = {st["probs"].tobytes() for st in drawing if st["probs"] is not None}
-    assert 3 <= len(predictions) <= 30 / (draw.LIVE_INTERVAL * draw.FPS) + 1
-    assert all(st["canvas"] is hovering[0]["canvas"] and st["probs"] is hovering[0]["probs"]
-               for st in hovering) and len({st["mouse"] for st in hovering}) > 20
-    rendered = []
-    monkeypatch.setattr(draw, "bench_states", lambda st, n: (drawing[:n], hovering[:n]))
-    monkeypatch.setattr(draw, "analyse", lambda *a: pytest.fail("bench timed a prediction"))
-    monkeypatch.setattr(draw, "render", lambda surface, st, cache: rendered.append(st))
-    assert draw.bench(model, "tiny", frames=10, repeats=2) == 0
-    expected = 2 * (drawing[:10] + hovering[:10])
-    assert len(rendered) == len(expected) and all(a is b for a, b in zip(rendered, expected))
-    out = capsys.readouterr().out
-    assert "tiny: one frame drawn (render + display.flip), median of 20:" in out
-    assert "while a stroke is drawn" in out and "while the pen hovers" in out
+def test_idle_pad_sleeps_and_keeps_its_frame(tiny_mlp):
+    """With nothing happening the loop sleeps (little CPU) and draws no frame: a mark painted
+    on the screen survives idle turns; the next event draws the pad over it."""
+    mark = (255, 0, 255)
+    seen, cpu = {}, {}
+
+    def on_frame(frame, state):
+        screen = pygame.display.get_surface()
+        if frame == 1:
+            screen.fill(mark)
+            cpu[1] = time.process_time(), time.perf_counter()
+        if frame in (3, 4):
+            seen[frame] = pixels(screen).copy()
+        if frame == 3:
+            cpu[3] = time.process_time(), time.perf_counter()
+            pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=cell_px(5, 5), rel=(0, 0),
+                                                 buttons=(0, 0, 0)))
+        if frame == 4:
+            pygame.event.post(key(pygame.K_ESCAPE))
+
+    assert draw.main(["--model", tiny_mlp, "--max-frames", "10"], on_frame=on_frame) == 0
+    assert (seen[3] == mark).all(), "no frame was drawn while idle"
+    assert not (seen[4] == mark).all(axis=-1).any(), "an event draws a whole new frame"
+    (c1, t1), (c3, t3) = cpu[1], cpu[3]
+    assert t3 - t1 >= 1.5 * draw.IDLE_WAKE, "the idle turns slept"
+    assert c3 - c1 < 0.25 * (t3 - t1), ("idle CPU", c3 - c1, t3 - t1)
 
 
 # ---- command line ----------------------------------------------------------------------------
@@ -281,6 +294,22 @@ def test_missing_and_corrupt_model_one_line_exit_2(tmp_path):
     assert "Traceback" not in r.stderr
     r = cli("--model", str(bad), "--image", "x.png")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+def test_no_display_says_so_in_one_line(tiny_mlp):
+    """No DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER: one line pointing to --image and
+    --screenshot, exit 2, at once (no invisible window); the same for an X display that is not there."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    for extra, lines in (({}, 1), ({"DISPLAY": ":7391"}, 2)):   # SDL may add a line of its own
+        t0 = time.perf_counter()
+        r = subprocess.run([sys.executable, str(ROOT / "draw.py"), "--model", tiny_mlp],
+                           capture_output=True, text=True, env=dict(env, **extra), timeout=30)
+        assert time.perf_counter() - t0 < 10
+        assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr, r.stderr
+        assert 1 <= r.stderr.count("\n") <= lines, r.stderr
+        line = r.stderr.splitlines()[-1]
+        assert "no display" in line and "--image" in line and "--screenshot" in line, r.stderr
 
 
 def test_bad_image_one_line_exit_2(tiny_mlp, tmp_path):
@@ -323,7 +352,7 @@ def test_screenshot_cli(tiny_mlp, tmp_path):
     out = tmp_path / "pad.png"
     r = cli("--model", tiny_mlp, "--screenshot", str(out))
     assert r.returncode == 0, r.stderr
-    assert pygame.image.load(str(out)).get_size() == (draw.WIDTH, draw.HEIGHT)
+    assert pygame.image.load(str(out)).get_size() == (pad.WIDTH, pad.HEIGHT)
 
 
 # ---- recognition with the shipped model ------------------------------------------------------

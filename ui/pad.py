@@ -1,0 +1,109 @@
+"""The pad's window: where things are, and one frame of it drawn from draw.py's state.
+
+render(surface, state, fonts) draws the whole frame afresh: the canvas with the brush
+outline, the prediction (a big digit, one bar a digit), the 28x28 input the network received,
+and its first hidden layer lighting up. state is draw.new_state()'s dict.
+"""
+import numpy as np
+import pygame
+
+from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_canvas, is_empty
+from ui.panels import bars, panel
+from ui.theme import ACCENT, BG, FG, MUTED, text
+from ui.tiles import diverging, gray, heat, tile, tile_grid
+
+CELL = 20                                                          # pixels per canvas cell
+MARGIN, TOP = 20, 60
+CANVAS = pygame.Rect(MARGIN, TOP, GRID * CELL, GRID * CELL)        # 560 x 560
+PANEL = pygame.Rect(CANVAS.right + 36, TOP, 420, CANVAS.h + 30)
+WIDTH, HEIGHT = PANEL.right + MARGIN, CANVAS.bottom + 44
+KEYS = "left drag: draw    right drag: erase    S: predict    C / Backspace: clear    " \
+       "L: live    Esc: quit"
+DIGITS = [str(d) for d in range(10)]
+
+
+def to_cells(pos):
+    """Screen pixel (px, py) -> canvas coordinates (x, y) in cells (floats)."""
+    return (pos[0] - CANVAS.x) / CELL, (pos[1] - CANVAS.y) / CELL
+
+
+def headline(state):
+    """What the panel says above the bars: (mode, [lines]) with no prediction to show, where the
+    lines say what to do next; (mode, None) when there is a prediction."""
+    mode = "live" if state["live"] else "drawing changed: press S" if state["dirty"] else "press S"
+    if state["probs"] is not None:
+        return mode, None
+    if is_empty(state["canvas"]):
+        return mode, ["draw a digit", "it is read as you draw" if state["live"] else "then press S"]
+    return mode, ["press S", "to read the drawing"]
+
+
+def render(surface, state, fonts):
+    """Draw one frame of the pad for `state` on surface (WIDTH x HEIGHT)."""
+    surface.fill(BG)
+    text(surface, fonts["big"], "fnn digit pad", (MARGIN, 16))
+    text(surface, fonts["text"], f"model: {state['model_name'] or 'no model'}", (CANVAS.right, 24),
+         MUTED, "topright")
+    hint = "draw a digit here" if is_empty(state["canvas"]) else ""
+    draw_canvas(surface, CANVAS, state["canvas"], fonts["text"], hint)
+    mouse = state["mouse"]
+    if mouse and CANVAS.collidepoint(mouse):
+        radius = ERASER_RADIUS if state["stroke"] == "erase" else BRUSH_RADIUS
+        pygame.draw.circle(surface, ACCENT, mouse, int(radius * CELL), 1)     # the brush's reach
+    text(surface, fonts["text"], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)
+    prediction(surface, PANEL, state, fonts)
+
+
+def prediction(surface, rect, state, fonts):
+    """The panel: headline, a bar a digit, the network's input and a look inside."""
+    x, y = rect.topleft
+    mode, lines = headline(state)
+    probs = state["probs"]
+    text(surface, fonts["text"], f"prediction  ({mode})", (x, y), MUTED)
+    if lines:
+        text(surface, fonts["big"], lines[0], (x, y + 44))
+        text(surface, fonts["text"], lines[1], (x, y + 82), MUTED)
+        best = None
+    else:
+        best = int(probs.argmax())
+        sure = "sure" if probs[best] > 0.9 else "fairly sure" if probs[best] > 0.6 else "unsure"
+        text(surface, fonts["huge"], str(best), (x, y + 18), ACCENT)
+        text(surface, fonts["big"], f"{probs[best]:.1%}", (x + 80, y + 40))
+        text(surface, fonts["text"], sure, (x + 80, y + 74), MUTED)
+    if state["message"]:
+        text(surface, fonts["small"], state["message"][:60], (x, y + 112), MUTED)
+    bars(surface, pygame.Rect(x, y + 132, rect.w, 230), probs, fonts, DIGITS, best)
+
+    y1 = y + 376
+    seen = panel(surface, pygame.Rect(x, y1, 120, rect.bottom - y1), "network input (28x28)", fonts)
+    box = pygame.Rect(seen.topleft, (112, 112))
+    tile(surface, box, np.zeros((GRID, GRID)) if state["seen"] is None else state["seen"], gray)
+    pygame.draw.rect(surface, MUTED, box.inflate(2, 2), 1)
+    inside(surface, pygame.Rect(x + 136, y1, rect.w - 136, rect.bottom - y1), state["inside"], fonts)
+
+
+def inside(surface, rect, view, fonts):
+    """The first hidden layer for the current drawing (draw.analyse's "inside"): unit activations
+    (MLP) with the input weights (W1 rows) of its 4 most active units, or feature maps (CNN)."""
+    if view is None:
+        area = panel(surface, rect, "inside the network", fonts)
+        text(surface, fonts["small"], "(hidden layer lights up as you draw)", area.topleft, MUTED)
+        return
+    a = view["a"]
+    a = a / (a.max() if a.max() > 0 else 1.0)
+    if view["kind"] == "maps":
+        area = panel(surface, rect, f"conv layer 1: {len(a)} feature maps", fonts)
+        tile_grid(surface, area, a, heat)
+        return
+    area = panel(surface, rect, f"hidden layer 1: {a.size} units", fonts)
+    cols = int(np.ceil(np.sqrt(2 * a.size)))                    # a grid twice as wide as tall
+    rows = int(np.ceil(a.size / cols))
+    cell = max(2, min(16, area.w // cols, 112 // rows))
+    grid = np.zeros(rows * cols)
+    grid[:a.size] = a
+    units = pygame.Rect(area.topleft, (cols * cell, rows * cell))
+    tile(surface, units, grid.reshape(rows, cols), heat)
+    if view.get("weights") is not None:
+        below = pygame.Rect(area.x, units.bottom + 8, area.w, area.bottom - units.bottom - 8)
+        tile_grid(surface, panel(surface, below, "what the 4 strongest units look for", fonts),
+                  view["weights"], diverging, cols=4, gap=8)
