@@ -29,12 +29,17 @@ import time
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # keep stdout clean for --image
 
-import numpy as np     # noqa: E402
-import pygame          # noqa: E402
+try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
+    import numpy as np     # noqa: E402
+    import pygame          # noqa: E402
 
-import fnn             # noqa: E402
-from fnn.activations import ACTIVATIONS                         # noqa: E402
-from fnn.preprocess import INK_THRESHOLD, even_out_strokes, mnistify, to_ink    # noqa: E402
+    import fnn             # noqa: E402
+    from fnn import files, image_header                             # noqa: E402
+    from fnn.activations import ACTIVATIONS                         # noqa: E402
+    from fnn.preprocess import INK_THRESHOLD, even_out_strokes, mnistify, to_ink    # noqa: E402
+except KeyboardInterrupt:
+    sys.stderr.write("\ndraw.py: interrupted\n")
+    sys.exit(130)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
@@ -62,6 +67,8 @@ GRID_LINE = (44, 47, 58)
 ACCENT = (255, 176, 64)
 BAR = (84, 132, 214)
 BAR_BG = (40, 43, 54)
+NOT_FINITE = "the model's output is not finite (its weights overflow)"
+SCREENSHOT_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")     # what pygame.image.save writes
 KEYS = "left drag: draw    right drag: erase    S: predict    C / Backspace: clear    " \
        "L: live    Esc: quit"
 
@@ -76,14 +83,16 @@ def load_model(path):
     """fnn.load(path) -> (params, layers, meta), checked to map a 28x28 image to 10 classes.
     Raises AppError (one line naming the file) for a missing, corrupt or unsuitable model."""
     try:
+        files.check_input(path)
         params, layers, meta = fnn.load(path)
-    except fnn.ModelFileError as e:
+    except (files.PathError, fnn.ModelFileError) as e:
         raise AppError(str(e)) from None
     n_in = int(np.prod(layers[0]["shape"]))
     if n_in != GRID * GRID:
         raise AppError(f"{path}: the model takes {n_in} inputs; draw.py feeds it a 28x28 image (784)")
     try:
-        AL, _ = fnn.forward(params, np.zeros((GRID * GRID, 1), np.float32), layers)
+        with np.errstate(over="ignore", invalid="ignore"):   # a huge model: analyse says so
+            AL, _ = fnn.forward(params, np.zeros((GRID * GRID, 1), np.float32), layers)
     except (NotImplementedError, ValueError) as e:
         raise AppError(f"{path}: this fnn cannot run the model ({e})") from None
     if AL.shape != (10, 1):
@@ -98,7 +107,10 @@ def analyse(model, canvas):
       CNN: {"kind": "maps", "a": (F, H, W)} the first convolution's feature maps after relu."""
     params, layers, _ = model
     x = mnistify(canvas)
-    AL, cache = fnn.forward(params, x.reshape(-1, 1), layers)
+    with np.errstate(over="ignore", invalid="ignore"):       # reported once, below
+        AL, cache = fnn.forward(params, x.reshape(-1, 1), layers)
+    if not np.isfinite(AL).all():
+        raise AppError(NOT_FINITE)
     inside = None
     for spec, _, layer_cache, _ in cache["steps"][:-1]:
         if spec["type"] in ACTIVATIONS:
@@ -158,9 +170,14 @@ def is_empty(canvas):
 def read_image(path):
     """An image file (anything pygame loads: PNG, JPG, BMP ...) -> (H, W) ink in [0, 1].
     Dark-on-light and light-on-dark both work (fnn.preprocess.to_ink). In a picture with
-    transparency the opaque pixels are the ink (a pen stroke on a transparent layer)."""
+    transparency the opaque pixels are the ink (a pen stroke on a transparent layer).
+    The size is read from the header first (fnn.image_header): a huge image is never decoded."""
     try:
+        files.check_input(path)
+        image_header.check_size(path)
         surf = pygame.image.load(os.fspath(path))
+    except (files.PathError, image_header.ImageHeaderError) as e:
+        raise AppError(str(e)) from None
     except (pygame.error, OSError) as e:
         raise AppError(f"{path}: cannot read the image ({e})") from None
     if surf.get_width() == 0 or surf.get_height() == 0:
@@ -179,7 +196,10 @@ def classify_image(model, path):
     ink = read_image(path)
     if is_empty(ink):
         raise AppError(f"{path}: no ink found: the image is blank")
-    result = analyse(model, even_out_strokes(ink))
+    try:
+        result = analyse(model, even_out_strokes(ink))
+    except AppError as e:
+        raise AppError(f"{path}: {e}") from None
     probs = result["probs"]
     return int(probs.argmax()), float(probs.max()), result
 
@@ -211,7 +231,10 @@ def update_prediction(state):
     if is_empty(s["canvas"]) or s["model"] is None:
         s.update(probs=None, seen=None, inside=None)
     else:
-        s.update(analyse(s["model"], s["canvas"]))
+        try:
+            s.update(analyse(s["model"], s["canvas"]))
+        except AppError as e:                        # shown in the panel instead of a prediction
+            s.update(probs=None, seen=None, inside=None, message=str(e))
     return s
 
 
@@ -242,7 +265,7 @@ def handle_event(state, event):
         if event.key == pygame.K_ESCAPE:
             return dict(state, running=False)
         if event.key == pygame.K_s:
-            return dict(update_prediction(state), message="")
+            return update_prediction(dict(state, message=""))
         if event.key in (pygame.K_c, pygame.K_BACKSPACE):
             return clear(state)
         if event.key == pygame.K_l:
@@ -606,9 +629,30 @@ def parse_args(argv):
 
 
 def main(argv=None, on_frame=None):
+    try:
+        return _main(argv, on_frame)
+    except KeyboardInterrupt:
+        print("\ndraw.py: interrupted", file=sys.stderr)
+        return 130
+
+
+def check_screenshot(out):
+    """--screenshot names a new image file or an image to replace (fnn.files.check_output)."""
+    try:
+        files.check_output(out, "image")
+    except files.PathError as e:
+        raise AppError(str(e)) from None
+    if os.path.splitext(out)[1].lower() not in SCREENSHOT_TYPES:
+        raise AppError(f"{out}: --screenshot needs an image name ending in "
+                       f"{', '.join(SCREENSHOT_TYPES)}")
+
+
+def _main(argv, on_frame):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     path = args.model or os.path.join(HERE, DEFAULT_MODEL)
     try:
+        if args.screenshot:
+            check_screenshot(args.screenshot)
         model = load_model(path)
         name = os.path.relpath(path) if args.model is None else args.model
         if args.image:
@@ -643,11 +687,14 @@ def screenshot(model, name, out):
         state = new_state(model, name)
         state["canvas"] = draw_strokes(state["canvas"], demo_strokes())
         state = update_prediction(state)
+        if state["probs"] is None:
+            raise AppError(f"{name}: {state['message']}")
         state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
         surface = pygame.Surface((WIDTH, HEIGHT))
         render(surface, state, {})                   # the window's path: cached layers
+        ext = os.path.splitext(out)[1]
         try:
-            pygame.image.save(surface, out)
+            files.atomic_write(out, lambda f: pygame.image.save(surface, f, ext), suffix=ext)
         except (pygame.error, OSError) as e:
             raise AppError(f"{out}: cannot write the screenshot ({e})") from None
     finally:
