@@ -23,15 +23,20 @@ import time
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # keep stdout clean for --image
 
-import numpy as np     # noqa: E402
-import pygame          # noqa: E402
+try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
+    import numpy as np     # noqa: E402
+    import pygame          # noqa: E402
 
-import fnn             # noqa: E402
-from fnn.activations import ACTIVATIONS                         # noqa: E402
-from fnn.preprocess import even_out_strokes, mnistify, to_ink   # noqa: E402
-from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_strokes, is_empty, paint  # noqa: E402
-from ui.pad import CANVAS, CELL, HEIGHT, WIDTH, render, to_cells     # noqa: E402
-from ui.theme import make_fonts                                  # noqa: E402
+    import fnn             # noqa: E402
+    from fnn import files, image_header                             # noqa: E402
+    from fnn.activations import ACTIVATIONS                         # noqa: E402
+    from fnn.preprocess import even_out_strokes, mnistify, to_ink   # noqa: E402
+    from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_strokes, is_empty, paint  # noqa: E402
+    from ui.pad import CANVAS, CELL, HEIGHT, WIDTH, render, to_cells     # noqa: E402
+    from ui.theme import make_fonts                                  # noqa: E402
+except KeyboardInterrupt:
+    sys.stderr.write("\ndraw.py: interrupted\n")
+    sys.exit(130)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
@@ -44,6 +49,8 @@ IDLE_WAKE = 0.25                 # s the loop sleeps at most when nothing happen
 HEADLESS = ("dummy", "offscreen")                  # SDL video drivers that show no window
 NO_DISPLAY = ("no display to open the pad on; python draw.py --image FILE prints the "
               "prediction for an image, --screenshot PNG renders the pad to a file")
+NOT_FINITE = "the model's output is not finite (its weights overflow)"
+SCREENSHOT_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")     # what pygame.image.save writes
 
 
 class AppError(Exception):
@@ -56,14 +63,16 @@ def load_model(path):
     """fnn.load(path) -> (params, layers, meta), checked to map a 28x28 image to 10 classes.
     Raises AppError (one line naming the file) for a missing, corrupt or unsuitable model."""
     try:
+        files.check_input(path)
         params, layers, meta = fnn.load(path)
-    except fnn.ModelFileError as e:
+    except (files.PathError, fnn.ModelFileError) as e:
         raise AppError(str(e)) from None
     n_in = int(np.prod(layers[0]["shape"]))
     if n_in != GRID * GRID:
         raise AppError(f"{path}: the model takes {n_in} inputs; draw.py feeds it a 28x28 image (784)")
     try:
-        AL, _ = fnn.forward(params, np.zeros((GRID * GRID, 1), np.float32), layers)
+        with np.errstate(over="ignore", invalid="ignore"):   # a huge model: analyse says so
+            AL, _ = fnn.forward(params, np.zeros((GRID * GRID, 1), np.float32), layers)
     except (NotImplementedError, ValueError) as e:
         raise AppError(f"{path}: this fnn cannot run the model ({e})") from None
     if AL.shape != (10, 1):
@@ -86,7 +95,10 @@ def analyse(model, canvas):
       CNN: {"kind": "maps", "a": (F, H, W)} the first convolution's feature maps after relu."""
     params, layers, _ = model
     x = mnistify(canvas)
-    AL, cache = fnn.forward(params, x.reshape(-1, 1), layers)
+    with np.errstate(over="ignore", invalid="ignore"):       # reported once, below
+        AL, cache = fnn.forward(params, x.reshape(-1, 1), layers)
+    if not np.isfinite(AL).all():
+        raise AppError(NOT_FINITE)
     A, inside = first_hidden(cache), None
     if A is not None and A.ndim == 2:
         a, W1 = A[:, 0], params["W1"]
@@ -103,9 +115,14 @@ def analyse(model, canvas):
 def read_image(path):
     """An image file (anything pygame loads: PNG, JPG, BMP ...) -> (H, W) ink in [0, 1].
     Dark-on-light and light-on-dark both work (fnn.preprocess.to_ink). In a picture with
-    transparency the opaque pixels are the ink (a pen stroke on a transparent layer)."""
+    transparency the opaque pixels are the ink (a pen stroke on a transparent layer).
+    The size is read from the header first (fnn.image_header): a huge image is never decoded."""
     try:
+        files.check_input(path)
+        image_header.check_size(path)
         surf = pygame.image.load(os.fspath(path))
+    except (files.PathError, image_header.ImageHeaderError) as e:
+        raise AppError(str(e)) from None
     except (pygame.error, OSError) as e:
         raise AppError(f"{path}: cannot read the image ({e})") from None
     if surf.get_width() == 0 or surf.get_height() == 0:
@@ -124,7 +141,10 @@ def classify_image(model, path):
     ink = read_image(path)
     if is_empty(ink):
         raise AppError(f"{path}: no ink found: the image is blank")
-    result = analyse(model, even_out_strokes(ink))
+    try:
+        result = analyse(model, even_out_strokes(ink))
+    except AppError as e:
+        raise AppError(f"{path}: {e}") from None
     probs = result["probs"]
     return int(probs.argmax()), float(probs.max()), result
 
@@ -156,7 +176,10 @@ def update_prediction(state):
     if is_empty(s["canvas"]) or s["model"] is None:
         s.update(probs=None, seen=None, inside=None)
     else:
-        s.update(analyse(s["model"], s["canvas"]))
+        try:
+            s.update(analyse(s["model"], s["canvas"]))
+        except AppError as e:                        # shown in the panel instead of a prediction
+            s.update(probs=None, seen=None, inside=None, message=str(e))
     return s
 
 
@@ -187,7 +210,7 @@ def handle_event(state, event):
         if event.key == pygame.K_ESCAPE:
             return dict(state, running=False)
         if event.key == pygame.K_s:
-            return dict(update_prediction(state), message="")
+            return update_prediction(dict(state, message=""))
         if event.key in (pygame.K_c, pygame.K_BACKSPACE):
             return clear(state)
         if event.key == pygame.K_l:
@@ -318,9 +341,30 @@ def parse_args(argv):
 
 
 def main(argv=None, on_frame=None):
+    try:
+        return _main(argv, on_frame)
+    except KeyboardInterrupt:
+        print("\ndraw.py: interrupted", file=sys.stderr)
+        return 130
+
+
+def check_screenshot(out):
+    """--screenshot names a new image file or an image to replace (fnn.files.check_output)."""
+    try:
+        files.check_output(out, "image")
+    except files.PathError as e:
+        raise AppError(str(e)) from None
+    if os.path.splitext(out)[1].lower() not in SCREENSHOT_TYPES:
+        raise AppError(f"{out}: --screenshot needs an image name ending in "
+                       f"{', '.join(SCREENSHOT_TYPES)}")
+
+
+def _main(argv, on_frame):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     path = args.model or os.path.join(HERE, DEFAULT_MODEL)
     try:
+        if args.screenshot:
+            check_screenshot(args.screenshot)
         model = load_model(path)
         name = os.path.relpath(path) if args.model is None else args.model
         if args.image:
@@ -349,11 +393,14 @@ def screenshot(model, name, out):
         state = new_state(model, name)
         state["canvas"] = draw_strokes(state["canvas"], demo_strokes())
         state = update_prediction(state)
+        if state["probs"] is None:
+            raise AppError(f"{name}: {state['message']}")
         state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
         surface = pygame.Surface((WIDTH, HEIGHT))
         render(surface, state, make_fonts())
+        ext = os.path.splitext(out)[1]
         try:
-            pygame.image.save(surface, out)
+            files.atomic_write(out, lambda f: pygame.image.save(surface, f, ext), suffix=ext)
         except (pygame.error, OSError) as e:
             raise AppError(f"{out}: cannot write the screenshot ({e})") from None
     finally:

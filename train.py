@@ -9,11 +9,13 @@ The loop itself is fnn.training.fit; this file is the command line around it: op
 logging, Ctrl-C, divergence, the report (fnn.report), the model file (fnn.save) and the curve
 (drawn with pygame, saved as a PNG next to the model).
 
-Exit codes: 0 done; 2 bad input (a bad CSV, a bad option value, a diverged run); 130 Ctrl-C
-(the best model so far is saved first). Errors are one line on stderr, never a traceback, and
+Exit codes: 0 done; 2 bad input (a bad CSV, a bad option value, an output path that is not a
+model file, a diverged or failed run); 130 Ctrl-C, 143 SIGTERM (the best model so far is saved
+first). Errors are one line on stderr, never a traceback, and
 never leave a half-written or overwritten model file.
 """
 import argparse
+import contextlib
 import os
 import shlex
 import signal
@@ -29,16 +31,20 @@ if __name__ == "__main__":
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
 
-import numpy as np
+try:                                      # Ctrl-C while NumPy and pandas load: one line, no traceback
+    import numpy as np
 
-import fnn
-import fnn.data
-from fnn import layers as L
-from fnn.activations import HIDDEN_ACTIVATIONS
-from fnn.model_io import atomic_write
-from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
-from fnn.report import confusion_matrix, format_report
-from fnn.training import fit
+    import fnn
+    import fnn.data
+    from fnn import files, memory, progress
+    from fnn import layers as L
+    from fnn.activations import HIDDEN_ACTIVATIONS
+    from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
+    from fnn.report import confusion_matrix, format_report
+    from fnn.training import fit, learning_rate
+except KeyboardInterrupt:
+    sys.stderr.write("\ntrain.py: interrupted while starting; nothing written\n")
+    sys.exit(130)
 
 PROG = "train.py"
 # Defaults live beside this script, shown relative to the current folder ("data/..." from the
@@ -57,6 +63,40 @@ SPLIT_BLOCK = 4096      # rows split() moves at a time: 4096 x 784 float32 = 12.
 
 class UsageError(Exception):
     """A problem with the command line or the input: one line, exit code 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, and handled the same way."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def _exit_code(interrupt):
+    return 143 if isinstance(interrupt, Terminated) else 130
+
+
+@contextlib.contextmanager
+def _exit_at_once_on_signal(doing):
+    """While `doing` (loading data), Ctrl-C or SIGTERM ends the process at once with one line:
+    nothing is written yet, and pandas would turn a KeyboardInterrupt raised inside its parser
+    into a parse error (and the file would be read again to find the bad line)."""
+    def leave(signum, frame):
+        os.write(2, f"\n{PROG}: interrupted while {doing}; nothing written\n".encode())
+        os._exit(128 + signum)
+    old = {s: signal.signal(s, leave) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def _ignore_signals():
+    """From here on, finish writing the files: Ctrl-C and SIGTERM wait until the save is done."""
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_IGN)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -208,8 +248,10 @@ def describe(layers):
 
 
 def check_out(out, inputs=()):
-    """Fail before training, not after, when the model cannot be written to `out`, or when
-    writing it (or its .png curve) would overwrite one of the input CSVs."""
+    """Fail before training, not after, when the model cannot be written to `out`, when writing
+    it (or its .png curve) would overwrite one of the input CSVs, or when either path holds
+    something that is not a file of its kind (fnn.files.check_output). Creates nothing: the
+    folder of `out` is made when the model is saved."""
     if os.path.isdir(out):
         raise UsageError(f"{out}: is a folder; --out needs a file name such as {DEFAULT_OUT['mlp']}")
     if os.path.splitext(out)[1].lower() == ".png":
@@ -219,15 +261,42 @@ def check_out(out, inputs=()):
         for target in (out, png):
             if os.path.exists(path) and os.path.exists(target) and os.path.samefile(path, target):
                 raise UsageError(f"{out}: writing the model would overwrite the input {path}")
-    folder = os.path.dirname(os.path.abspath(out))
     try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{out}: cannot create the folder {folder} ({e.strerror})") from None
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{out}: the folder {folder} is not writable")
-    if os.path.exists(out) and not os.access(out, os.W_OK):
-        raise UsageError(f"{out}: exists and is not writable")
+        files.check_output(out, "model")
+        files.check_output(png, "image")
+    except files.PathError as e:
+        raise UsageError(f"--out: {e}") from None
+
+
+def check_options(args, layers):
+    """Option values that parse but cannot work, refused before any data is read: a schedule
+    whose learning rate overflows (or underflows to 0) during the run, and a network whose
+    training would not fit in memory (fnn.memory.training_bytes)."""
+    for epoch in range(args.epochs):
+        try:
+            alpha = learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
+                                  drop=args.drop, every=args.every)
+        except (OverflowError, ZeroDivisionError):
+            alpha = float("inf")
+        if not (np.isfinite(alpha) and alpha > 0):
+            given = {"step": f" --drop {args.drop:g} --every {args.every}",
+                     "inverse_time": f" --decay {args.decay:g}"}.get(args.schedule, "")
+            raise UsageError(f"--lr {args.lr:g} --schedule {args.schedule}{given}: the learning rate "
+                             f"{'overflows' if alpha else 'underflows to 0'} at epoch {epoch + 1}")
+    need, have = memory.training_bytes(layers, args.batch_size, args.optimizer), memory.available_bytes()
+    if have is not None and need > have:
+        raise UsageError(f"the network {describe(layers)} ({memory.parameter_count(layers):,} "
+                         f"parameters) needs about {memory.human(need)} to train, and this machine "
+                         f"has {memory.human(have)} available; choose smaller --hidden sizes")
+
+
+def check_inputs(args):
+    """--train and --test are regular files this process can read (not a FIFO, not a device)."""
+    for what, path in (("--train", args.train), ("--test", args.test)):
+        try:
+            files.check_input(path)
+        except files.PathError as e:
+            raise UsageError(f"{what}: {e}") from None
 
 
 def load(path, what, max_rows):
@@ -271,6 +340,7 @@ def percent(a):
 
 def main(argv=None):
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C -> KeyboardInterrupt
+    signal.signal(signal.SIGTERM, _terminate)                  # SIGTERM -> Terminated, the same
     args = build_parser().parse_args(argv)
     out = args.out or DEFAULT_OUT[args.arch]
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
@@ -281,9 +351,9 @@ def main(argv=None):
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print(f"\n{PROG}: interrupted before a model was saved; nothing written", file=sys.stderr)
-        return 130
+        return _exit_code(e)
     except BrokenPipeError:                                   # e.g. python train.py | head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
@@ -291,12 +361,15 @@ def main(argv=None):
 
 def run(args, out, command):
     t_start = time.perf_counter()
-    check_out(out, (args.train, args.test))
     layers = network(args)
+    check_options(args, layers)
+    check_out(out, (args.train, args.test))
+    check_inputs(args)
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
 
-    X, y = load(args.train, "--train", args.max_rows)
-    X_test, y_test = load(args.test, "--test", args.max_rows)
+    with _exit_at_once_on_signal("loading the data"):
+        X, y = load(args.train, "--train", args.max_rows)
+        X_test, y_test = load(args.test, "--test", args.max_rows)
     X_train, y_train, X_val, y_val = split(X, y, args.val_split, np.random.default_rng(split_seed))
     del X, y
     print(f"data: {y_train.size} training, {y_val.size} validation rows from {args.train}; "
@@ -314,7 +387,7 @@ def run(args, out, command):
 
     history = {"iteration": [], "loss": [], "acc": [], "val": []}
     best = {"params": None, "val_acc": None, "epoch": 0}
-    last, epochs_done = None, 0
+    last, epochs_done, epoch_start = None, 0, 0
     try:
         for rec in fit(params, X_train, y_train, layers, optimizer=args.optimizer,
                        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -325,8 +398,8 @@ def run(args, out, command):
             if rec["kind"] == "step":
                 t, loss = rec["iteration"], rec["loss"]
                 if not np.isfinite(loss):
-                    raise UsageError(f"training diverged at iteration {t} (loss = {loss}); try a "
-                                     f"lower learning rate, e.g. --lr {args.lr / 10:g}")
+                    raise UsageError(f"training diverged at iteration {t} (loss = {loss}); nothing "
+                                     f"written; {try_instead(args)}")
                 last = rec
                 history["iteration"].append(t)
                 history["loss"].append(loss)
@@ -343,13 +416,19 @@ def run(args, out, command):
                     best = {"params": rec["params"], "val_acc": val_acc, "epoch": e}
                 print(f"epoch {e}/{args.epochs}  validation accuracy {percent(val_acc)}  "
                       f"elapsed {rec['elapsed']:.1f} s", flush=True)
+                check_progress(args, history, epoch_start, e, val_acc, y_val)
+                epoch_start = len(history["loss"])
         params = last["params"]
-        C = confusion_matrix(y_test, fnn.predict(params, X_test, layers))
-    except KeyboardInterrupt:                      # in training or in the test evaluation
+        P = fnn.predict_proba(params, X_test, layers)
+        if not np.isfinite(P).all():
+            raise UsageError(f"training failed: the network's outputs on the test set are not "
+                             f"finite (its weights overflow); nothing written; {try_instead(args)}")
+        C = confusion_matrix(y_test, P.argmax(axis=0))
+    except KeyboardInterrupt as stop:              # in training or in the test evaluation
         return interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val,
-                           time.perf_counter() - t_start)
+                           time.perf_counter() - t_start, _exit_code(stop))
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # from here on, finish writing the files
+    _ignore_signals()                              # from here on, finish writing the files
     test_acc = float(np.trace(C) / C.sum())
     val_acc = history["val"][-1][1] if history["val"] else None
     print(f"test accuracy {percent(test_acc)} on {y_test.size} rows of {args.test}")
@@ -365,13 +444,43 @@ def run(args, out, command):
     return 0
 
 
-def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val, seconds):
-    """Ctrl-C: save the best params so far (by validation accuracy; the current ones count too).
-    about: the meta every model file of this run carries (command, network, recipe, data)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)              # a second Ctrl-C cannot break the save
+def check_progress(args, history, start, epoch, val_acc, y_val):
+    """After an epoch: raise UsageError when the run is failing without a NaN (fnn.progress):
+    the epoch's mean loss far above the first batch's; or validation accuracy no better than
+    chance, with the loss not falling (any epoch) or at the last epoch."""
+    losses, first = history["loss"][max(start, 1):], history["loss"][0]   # after the first update
+    why = None
+    if progress.loss_far_above(losses, first):
+        mean = float(np.mean(losses))
+        why = (f"the loss stayed far above its start in epoch {epoch} (mean {mean:.3g}, "
+               f"{mean / first:.0f}x the first batch's {first:.3g})")
+    elif val_acc is not None:
+        stuck = epoch == args.epochs or (len(losses) > 0 and float(np.mean(losses)) >= first)
+        if stuck and progress.no_better_than_chance(val_acc, y_val):
+            why = (f"validation accuracy {percent(val_acc)} after epoch {epoch} is no better than "
+                   f"chance ({percent(progress.chance_accuracy(y_val))}: always answering the most "
+                   f"frequent digit)")
+    if why is not None:
+        raise UsageError(f"training failed: {why}; nothing written; {try_instead(args)}")
+
+
+def try_instead(args):
+    """What to change after a failed run: a learning rate known to train (fnn.progress)."""
+    lr = progress.suggest_lr(args.optimizer, args.lr)
+    if lr is None:
+        return (f"--lr {args.lr:g} is the rate that trains with --optimizer {args.optimizer}: "
+                f"check the data (--max-rows) and the other options")
+    return f"try --lr {lr:g}, a rate that trains with --optimizer {args.optimizer}"
+
+
+def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val, seconds,
+                code=130):
+    """Ctrl-C (code 130) or SIGTERM (143): save the best params so far (by validation accuracy;
+    the current ones count too). about: the meta every model file of this run carries."""
+    _ignore_signals()                                         # a second one cannot break the save
     if last is None:
         print(f"\n{PROG}: interrupted before the first iteration; nothing written", file=sys.stderr)
-        return 130
+        return code
     print(f"\n{PROG}: interrupted at iteration {last['iteration']}; saving the best model so far "
           f"(Ctrl-C is ignored until that is done)", file=sys.stderr, flush=True)
     current = fnn.accuracy(last["params"], X_val, y_val, layers) if y_val.size else None
@@ -390,7 +499,7 @@ def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_v
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     print(f"{PROG}: saved {how}, validation accuracy {percent(current)}, to {out}", file=sys.stderr)
-    return 130
+    return code
 
 
 def save(out, params, layers, meta):
@@ -419,7 +528,7 @@ def curve(out, history, title, subtitle):
     surf = curve_figure(history, title, subtitle)
     existed = os.path.exists(path)
     try:
-        atomic_write(path, lambda f: pygame.image.save(surf, f, "png"), suffix=".png")
+        files.atomic_write(path, lambda f: pygame.image.save(surf, f, "png"), suffix=".png")
     except (pygame.error, OSError) as e:
         print(f"{PROG}: warning: could not write the training curve {path} ({e})", file=sys.stderr)
         return

@@ -11,12 +11,12 @@ the middle of a save leaves the old model intact. train.py writes its curve PNG 
 """
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from fnn import layers as L
+from fnn.files import atomic_write  # noqa: F401  (fnn.model_io.atomic_write, as before)
 from fnn.layers import as_layers
 
 FORMAT, VERSION = "fnn-model", 1
@@ -42,39 +42,6 @@ def save(path, params, layers=None, meta=None):
     header = json.dumps({"format": FORMAT, "version": VERSION, "layers": net, "meta": meta or {}})
     return atomic_write(path, lambda f: np.savez(f, **{HEADER: np.array(header)}, **params),
                         suffix=".npz")
-
-
-def atomic_write(path, write, suffix=""):
-    """Replace `path` with whatever write(f) writes, so the file is never seen half-written.
-
-    write(f) gets a binary file object: a new temporary file (.fnn-tmp-*<suffix>) in the folder
-    of `path`, which it fills. The file is then flushed to disk (fsync), given the usual mode
-    (0666 minus the umask; mkstemp makes 0600) and renamed over `path` with os.replace, which
-    is atomic. If anything fails or is interrupted before that (any exception, KeyboardInterrupt
-    included), the temporary file is deleted, the exception propagates, and an existing `path`
-    is untouched. Returns path (as a str).
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".fnn-tmp-", suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.chmod(tmp, 0o666 & ~_umask())
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:  # includes KeyboardInterrupt: never leave a half-written file behind
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def load(path):

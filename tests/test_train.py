@@ -187,15 +187,15 @@ def test_bad_input_one_line_exit_2_model_untouched(csvs, tmp_path, case, which):
         path.write_text("")
     elif edit is not None:
         path = _bad(csvs, tmp_path, f"{case}.csv", edit)
-    out = tmp_path / "model.npz"
-    out.write_bytes(b"an existing model, not to be touched")
+    out = existing_model(tmp_path / "model.npz")
+    before = out.read_bytes()
     files = {"--train": csvs["kaggle"], "--test": csvs["test_plain"], which: path}
     r = run("--train", files["--train"], "--test", files["--test"], "--out", out, *FAST)
     assert r.returncode == 2
     expected = f"train.py: error: {which}: {path}: " + message.format(abs=os.path.abspath(path))
     assert r.stderr.splitlines() == [expected]
     assert "Traceback" not in r.stderr + r.stdout
-    assert out.read_bytes() == b"an existing model, not to be touched"
+    assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".npz", ".png")) == ["model.npz"]
 
 
@@ -247,25 +247,33 @@ def test_shipped_model_has_the_stated_accuracy():
     assert os.path.exists(os.path.join(ROOT, "data", "mnist_mlp.png"))
 
 
+def existing_model(path):
+    """A small model file at path, standing for a model --out must not touch."""
+    fnn.save(path, fnn.init_params([784, 8, 10], seed=3))
+    return path
+
+
 def test_diverging_run_exits_2_and_writes_nothing(csvs, tmp_path):
-    out = tmp_path / "model.npz"
-    out.write_bytes(b"keep me")
+    out = existing_model(tmp_path / "model.npz")
+    before = out.read_bytes()
     r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out,
             "--optimizer", "sgd", "--lr", "1e6", "--log-every", "1")
     assert r.returncode == 2
     [line] = r.stderr.splitlines()
     assert line.startswith("train.py: error: training diverged at iteration ")
-    assert line.endswith(" (loss = nan); try a lower learning rate, e.g. --lr 100000")
+    assert line.endswith(" (loss = nan); nothing written; try --lr 0.1, a rate that trains "
+                         "with --optimizer sgd")
     n = int(line.split("iteration ")[1].split()[0])
     assert [l for l in r.stdout.splitlines() if l.startswith("iter ")][-1].split()[1] == str(n - 1)
-    assert out.read_bytes() == b"keep me"
+    assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
-@pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path, presses):
-    """One Ctrl-C after two epochs; or two in quick succession (the second lands while the
-    first is being handled: it must not break the save)."""
+@pytest.mark.parametrize("sig, presses, code", [(signal.SIGINT, 1, 130), (signal.SIGINT, 2, 130),
+                                               (signal.SIGTERM, 1, 143), (signal.SIGTERM, 2, 143)])
+def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path, sig, presses, code):
+    """One Ctrl-C (or SIGTERM, handled the same way) after two epochs; or two in quick
+    succession (the second lands while the first is being handled: it must not break the save)."""
     out = tmp_path / "model.npz"
     p = subprocess.Popen([sys.executable, TRAIN_PY, "--train", str(csvs["kaggle"]), "--test",
                           str(csvs["test_plain"]), "--out", str(out), "--epochs", "1000",
@@ -279,16 +287,16 @@ def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path, presses):
             if not line or sum(l.startswith("epoch ") for l in seen) == 2 and line.startswith("iter "):
                 break
         assert sum(l.startswith("epoch ") for l in seen) == 2, "".join(seen)
-        p.send_signal(signal.SIGINT)
+        p.send_signal(sig)
         if presses == 2:
             time.sleep(0.02)
-            p.send_signal(signal.SIGINT)
+            p.send_signal(sig)
         rest, err = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
             p.kill()
             p.communicate()
-    assert p.returncode == 130, err
+    assert p.returncode == code, err
     assert "Traceback" not in err
     last = err.splitlines()[-1]
     assert last.startswith("train.py: saved the ") and last.endswith(f"to {out}")
