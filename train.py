@@ -194,7 +194,9 @@ def build_parser():
     o.add_argument("--batch-size", type=_positive_int, default=128, metavar="B",
                    help="examples per mini-batch")
     o.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="update rule")
-    o.add_argument("--lr", type=_number(0), default=2e-3, help="initial learning rate alpha_0")
+    o.add_argument("--lr", type=_number(0), default=None,
+                   help="initial learning rate alpha_0 (default: the rate that trains with the "
+                        f"optimizer: {', '.join(f'{k} {v:g}' for k, v in progress.GOOD_LR.items())})")
     o.add_argument("--schedule", choices=tuple(SCHEDULES), default="cosine",
                    help="learning-rate schedule over epochs t: constant; inverse_time alpha_0/(1+decay t); "
                         "step alpha_0 drop^floor(t/every); cosine from alpha_0 down to 0 at the last epoch")
@@ -245,6 +247,22 @@ def describe(layers):
              "dense": lambda s: f"dense{s['units']}", "flatten": None}
     parts = [names.get(s["type"], lambda s: s["type"]) for s in layers[1:-1]]
     return "-".join(f(s) for f, s in zip(parts, layers[1:-1]) if f is not None)
+
+
+def describe_recipe(args):
+    """The training recipe in one line, as every model file's meta records it."""
+    return (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
+            f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
+            + (f", dropout {args.dropout:g}" if args.dropout else "")
+            + (", augment" if args.augment else "") + f", seed {args.seed}")
+
+
+def parse_args(argv=None):
+    """The options, with the defaults that depend on other options filled in (--lr)."""
+    args = build_parser().parse_args(argv)
+    if args.lr is None:
+        args.lr = progress.GOOD_LR[args.optimizer]
+    return args
 
 
 def check_out(out, inputs=()):
@@ -341,7 +359,7 @@ def percent(a):
 def main(argv=None):
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C -> KeyboardInterrupt
     signal.signal(signal.SIGTERM, _terminate)                  # SIGTERM -> Terminated, the same
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     out = args.out or DEFAULT_OUT[args.arch]
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     try:
@@ -377,10 +395,7 @@ def run(args, out, command):
 
     params = fnn.init_params(layers, seed=init_seed)
     name = describe(layers)
-    recipe = (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
-              f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
-              + (f", dropout {args.dropout:g}" if args.dropout else "")
-              + (", augment" if args.augment else "") + f", seed {args.seed}")
+    recipe = describe_recipe(args)
     print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters); {recipe}", flush=True)
     about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
              "train": args.train, "test": args.test}

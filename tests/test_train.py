@@ -62,18 +62,24 @@ def test_help_documents_every_option():
 
 
 def test_defaults_train_the_shipped_recipe_into_models():
-    """The defaults the README's command relies on; the default --out is git-ignored models/."""
+    """`python train.py` with no options trains the network and recipe data/mnist_mlp.npz
+    records (README), from the shipped CSVs, into the git-ignored models/."""
     import train
-    args = train.build_parser().parse_args([])
-    assert (args.train, args.test) == (os.path.join("data", "mnist_train.csv.gz"),
-                                       os.path.join("data", "mnist_test.csv.gz"))
+    args = train.parse_args([])
+    meta = fnn.load(os.path.join(ROOT, "data", "mnist_mlp.npz"))[2]
+    assert meta["command"] == "python train.py --out data/mnist_mlp.npz"
+    assert train.describe(train.network(args)) == meta["network"]
+    assert train.describe_recipe(args) == meta["recipe"]
+    assert (args.train, args.test) == (meta["train"], meta["test"])
     assert args.out is None and train.DEFAULT_OUT["mlp"] == os.path.join("models", "mnist_mlp.npz")
-    assert train.DEFAULT_OUT["cnn"] == os.path.join("models", "mnist_cnn.npz")
-    assert args.log_every == 10 and args.arch == "mlp" and args.seed == 0
-    # the recipe of data/mnist_mlp.npz (README): change it only together with the shipped model
-    assert (args.hidden, args.activation, args.optimizer, args.lr, args.schedule, args.epochs,
-            args.batch_size, args.dropout, args.l2, args.val_split, args.augment) == \
-        ([256, 128], "relu", "adam", 2e-3, "cosine", 15, 128, 0.2, 0.0, 0.1, False)
+
+
+def test_the_default_rate_follows_the_optimizer():
+    """--lr defaults to a rate that trains with the chosen optimizer, not Adam's for all."""
+    import train
+    rates = {opt: train.parse_args(["--optimizer", opt]).lr for opt in ("sgd", "momentum", "adam")}
+    assert rates["adam"] < rates["momentum"] and rates["adam"] < rates["sgd"]
+    assert train.parse_args(["--optimizer", "sgd", "--lr", "0.5"]).lr == 0.5
 
 
 def test_end_to_end_gz_with_header_and_plain_without(csvs, tmp_path):
