@@ -30,7 +30,10 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     import fnn             # noqa: E402
     from fnn import files, image_header                             # noqa: E402
     from fnn.activations import ACTIVATIONS                         # noqa: E402
+    from fnn.data import DataError                                  # noqa: E402
     from fnn.preprocess import even_out_strokes, mnistify, to_ink   # noqa: E402
+    from fnn.report import format_report                            # noqa: E402
+    from fnn.teach import score_digits                              # noqa: E402
     from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_strokes, is_empty, paint  # noqa: E402
     from ui.pad import CANVAS, CELL, HEIGHT, WIDTH, render, to_cells     # noqa: E402
     from ui.theme import make_fonts                                  # noqa: E402
@@ -336,6 +339,9 @@ def parse_args(argv):
     p.add_argument("--image", metavar="FILE", help="print the prediction for an image file and exit")
     p.add_argument("--screenshot", metavar="PNG",
                    help="render the pad with a demo digit drawn on it to PNG and exit (no window)")
+    p.add_argument("--digits", metavar="CSV",
+                   help="print the model's accuracy, per digit, on a labelled CSV of digits "
+                        "(e.g. the handwriting set the pad keeps, models/my_digits.csv) and exit")
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -371,6 +377,8 @@ def _main(argv, on_frame):
             digit, p, _ = classify_image(model, args.image)
             print(f"{args.image}: {digit} ({p:.1%})")
             return 0
+        if args.digits:
+            return report_digits(model, name, args.digits)
         if args.screenshot:
             return screenshot(model, name, args.screenshot)
         screen = open_window()
@@ -381,6 +389,19 @@ def _main(argv, on_frame):
         run(screen, new_state(model, name), args.max_frames, on_frame)
     finally:
         pygame.quit()
+    return 0
+
+
+def report_digits(model, name, path):
+    """--digits: the model's accuracy on a labelled CSV, overall and per digit."""
+    try:
+        files.check_input(path)
+        C = score_digits(model[0], model[1], path)
+    except (files.PathError, DataError) as e:
+        raise AppError(str(e)) from None
+    print(f"{path}: {np.trace(C)}/{C.sum()} correct ({np.trace(C) / C.sum():.1%}) by {name}")
+    for line in format_report(C):
+        print(line)
     return 0
 
 
