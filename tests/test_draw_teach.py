@@ -6,9 +6,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pygame
 import pytest
 
+import draw
 import fnn
+from fnn.data import load_csv
 from fnn.teach import HEADER, digit_row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,33 +19,114 @@ ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
            PYGAME_HIDE_SUPPORT_PROMPT="1")
 
 
-def draw_py(*args):
-    return subprocess.run([sys.executable, str(ROOT / "draw.py"), *map(str, args)], cwd=ROOT,
-                          env=ENV, capture_output=True, text=True, timeout=60)
-
-
-def test_digits_reports_the_models_accuracy_per_digit(tmp_path, mnist_test_slice):
+def test_digits_reports_the_models_accuracy_per_digit(tmp_path, mnist_test_slice, capsys):
     X, y = mnist_test_slice
     path = tmp_path / "mine.csv"
     path.write_text("\n".join([HEADER] + [digit_row(X[:, j], y[j]) for j in range(30)]) + "\n")
     model = ROOT / "data" / "mnist_mlp.npz"
-    r = draw_py("--model", model, "--digits", path)
-    assert r.returncode == 0, r.stderr
+    assert draw.main(["--model", str(model), "--digits", str(path)]) == 0
     params, layers, _ = fnn.load(model)
     right = fnn.predict(params, X[:, :30], layers) == y[:30]
-    lines = r.stdout.splitlines()
+    lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{path}: {right.sum()}/30 correct ({right.mean():.1%}) by {model}"
     for d in range(10):
         n, k = int((y[:30] == d).sum()), int(right[y[:30] == d].sum())
         assert any(line.startswith(f"  {d}: ") and line.endswith(f"({k}/{n})") for line in lines)
 
 
-def test_digits_errors_are_one_line_exit_2(tmp_path):
+def test_digits_errors_are_one_line_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("1,2,3\n")
-    r = draw_py("--digits", bad)
-    assert r.returncode == 2
-    assert r.stderr.splitlines() == [f"draw.py: {bad}: line 1: expected 785 columns (label + 784 "
-                                     f"pixels), found 3"]
-    r = draw_py("--digits", tmp_path / "missing.csv")
-    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "missing.csv" in r.stderr
+    assert draw.main(["--digits", str(bad)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"draw.py: {bad}: line 1: expected 785 columns (label + 784 pixels), found 3"]
+    assert draw.main(["--digits", str(tmp_path / "missing.csv")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "missing.csv" in err[0]
+    r = subprocess.run([sys.executable, str(ROOT / "draw.py"), "--digits", str(bad)], cwd=ROOT,
+                       env=ENV, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1    # no traceback
+
+
+# ---- the pad, driven by real posted events ---------------------------------------------------
+
+MODELS = {name: ROOT / "data" / f"mnist_{name}.npz" for name in ("cnn", "mlp")}
+
+
+def cell_px(x, y):
+    return int(draw.CANVAS.x + x * draw.CELL), int(draw.CANVAS.y + y * draw.CELL)
+
+
+def drag(points):
+    """Real mouse events for one stroke through `points` (cells): down, motions, up."""
+    ev = pygame.event.Event
+    return ([ev(pygame.MOUSEBUTTONDOWN, pos=cell_px(*points[0]), button=1)]
+            + [ev(pygame.MOUSEMOTION, pos=cell_px(*p), rel=(0, 0), buttons=(1, 0, 0)) for p in points[1:]]
+            + [ev(pygame.MOUSEBUTTONUP, pos=cell_px(*points[-1]), button=1)])
+
+
+def key(k, mod=0):
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="", scancode=0)
+
+
+def slashed_zero():
+    """A slanted zero with a slash through it, as some people write it: both shipped models
+    read it as an 8."""
+    t = np.deg2rad(np.linspace(-80, 290, 24))
+    oval = np.stack([14 + 4.5 * np.cos(t), 14 + 8.5 * np.sin(t)], axis=1)
+    slash = np.array([(19.5, 6), (14, 14), (8.5, 22)])
+    slant = lambda p: np.stack([p[:, 0] - 0.3 * (p[:, 1] - 14), p[:, 1]], axis=1)   # noqa: E731
+    return drag([tuple(p) for p in slant(oval)]) + drag([tuple(p) for p in slant(slash)])
+
+
+def run_app(argv, script, max_frames):
+    """draw.main(argv) with script[frame] posted before that frame -> the states of each frame."""
+    seen = []
+
+    def on_frame(frame, state):
+        seen.append(state)
+        for ev in script.get(frame, []):
+            pygame.event.post(ev)
+
+    assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
+    return seen
+
+
+@pytest.mark.parametrize("name", ["cnn", "mlp"])
+def test_a_digit_key_teaches_and_ctrl_z_restores_the_params_exactly(name, tmp_path):
+    script = {1: slashed_zero(), 2: [key(pygame.K_0)], 3: [key(pygame.K_z, pygame.KMOD_LCTRL)]}
+    states = run_app(["--model", MODELS[name], "--keep", tmp_path / "mine.csv"], script, 5)
+    wrong, taught, undone = states[2], states[3], states[4]
+    assert wrong["probs"].argmax() != 0, "the slashed zero is misread before teaching"
+    assert taught["probs"][0] > wrong["probs"][0] + 0.2 and taught["label"] == 0
+    np.testing.assert_array_equal(taught["before"], wrong["probs"])
+    assert "taught 0: p(0)" in taught["message"]
+    assert any(not np.array_equal(taught["model"][0][k], wrong["model"][0][k]) for k in wrong["model"][0])
+    assert undone["model"] is wrong["model"]                       # the very same params dict
+    assert all(np.array_equal(undone["model"][0][k], v) for k, v in fnn.load(MODELS[name])[0].items())
+    np.testing.assert_array_equal(undone["probs"], wrong["probs"])
+
+
+def test_k_keeps_one_valid_row_per_labelled_drawing(tmp_path):
+    csv = tmp_path / "mine.csv"
+    script = {1: slashed_zero(), 2: [key(pygame.K_k)], 3: [key(pygame.K_0)], 4: [key(pygame.K_k)],
+              5: [key(pygame.K_c)], 6: slashed_zero(), 7: [key(pygame.K_7)], 8: [key(pygame.K_k)]}
+    states = run_app(["--model", MODELS["mlp"], "--keep", csv], script, 10)
+    assert "press the digit" in states[3]["message"]          # no label yet: nothing kept (below)
+    assert states[5]["message"] == f"kept as 0: 1 digit(s) in {csv}"
+    X, y = load_csv(csv)
+    assert y.tolist() == [0, 7] and X.shape == (784, 2)
+    np.testing.assert_array_equal(X[:, 0], np.rint(states[5]["seen"].reshape(-1) * 255) / np.float32(255))
+
+
+def test_ctrl_s_saves_the_taught_model_to_a_new_file_under_models(tmp_path, monkeypatch):
+    monkeypatch.setattr(draw, "MODELS", str(tmp_path / "models"))
+    ctrl_s = key(pygame.K_s, pygame.KMOD_LCTRL)
+    script = {1: [ctrl_s], 2: slashed_zero(), 3: [key(pygame.K_0)], 4: [ctrl_s], 5: [ctrl_s]}
+    states = run_app(["--model", MODELS["mlp"]], script, 7)
+    assert states[2]["message"] == "nothing taught yet: nothing to save"
+    first, second = (Path(os.path.relpath(tmp_path / "models" / f"mnist_mlp-taught-{k}.npz")) for k in (1, 2))
+    assert states[5]["message"] == f"saved {first}" and states[6]["message"] == f"saved {second}"
+    params, layers, meta = fnn.load(first)
+    assert all(np.array_equal(params[k], v) for k, v in states[4]["model"][0].items())
+    assert meta["teachings"] == 1 and (ROOT / "data" / "mnist_mlp.npz").read_bytes() == MODELS["mlp"].read_bytes()
