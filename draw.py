@@ -324,6 +324,8 @@ def handle_event(state, event):
             return undo(state)
         if ctrl and event.key == pygame.K_s:
             return save_taught(state)
+        if pygame.K_0 <= event.key <= pygame.K_9 and state["view"] == "xray":
+            return explain(dict(state, label=event.key - pygame.K_0))    # the X-ray's label only
         if pygame.K_0 <= event.key <= pygame.K_9:
             return teach_digit(state, event.key - pygame.K_0)
         if event.key == pygame.K_g:
@@ -439,12 +441,17 @@ def run(screen, state, max_frames=None, on_frame=None):
     return state
 
 
-def demo_strokes():
-    """A hand-drawn-looking 3: two arcs (polylines of (x, y) in cells), a little left of centre."""
-    def arc(cx, cy, r, a0, a1, k=16):
+def demo_strokes(digit=3):
+    """Polylines of (x, y) in cells: a hand-drawn-looking 3 (two arcs, a little left of centre),
+    or (digit=0) a slanted zero with a slash through it, which both shipped models misread."""
+    def arc(cx, cy, rx, ry, a0, a1, k=16):
         a = np.deg2rad(np.linspace(a0, a1, k))
-        return np.stack([cx + r * np.cos(a), cy + r * np.sin(a)], axis=1)
-    return [arc(11.0, 9.2, 4.2, -160, 92), arc(11.4, 17.4, 4.6, -92, 160)]
+        return np.stack([cx + rx * np.cos(a), cy + ry * np.sin(a)], axis=1)
+    if digit == 3:
+        return [arc(11.0, 9.2, 4.2, 4.2, -160, 92), arc(11.4, 17.4, 4.6, 4.6, -92, 160)]
+    slant = np.array([[1.0, 0.0], [-0.3, 1.0]])                  # x -= 0.3 (y - 14)
+    strokes = [arc(14, 14, 4.5, 8.5, -80, 290, 24), np.array([(19.5, 6), (14, 14), (8.5, 22)])]
+    return [(s - 14) @ slant + 14 for s in strokes]
 
 
 class _Parser(argparse.ArgumentParser):

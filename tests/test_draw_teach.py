@@ -70,13 +70,9 @@ def key(k, mod=0):
 
 
 def slashed_zero():
-    """A slanted zero with a slash through it, as some people write it: both shipped models
-    read it as an 8."""
-    t = np.deg2rad(np.linspace(-80, 290, 24))
-    oval = np.stack([14 + 4.5 * np.cos(t), 14 + 8.5 * np.sin(t)], axis=1)
-    slash = np.array([(19.5, 6), (14, 14), (8.5, 22)])
-    slant = lambda p: np.stack([p[:, 0] - 0.3 * (p[:, 1] - 14), p[:, 1]], axis=1)   # noqa: E731
-    return drag([tuple(p) for p in slant(oval)]) + drag([tuple(p) for p in slant(slash)])
+    """draw.demo_strokes(0), drawn with the mouse: a slanted zero with a slash through it, as
+    some people write it, which both shipped models read as an 8."""
+    return [ev for stroke in draw.demo_strokes(0) for ev in drag([tuple(p) for p in stroke])]
 
 
 def run_app(argv, script, max_frames):
