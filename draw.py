@@ -4,9 +4,15 @@
     python draw.py --model data/mnist_cnn.npz
     python draw.py --image digit.png        print the prediction for an image file, no window
     python draw.py --screenshot out.png     render the pad with a demo digit to a PNG, no window
+    python draw.py --screenshot docs/xray.png --demo 0 --press b0    ... with keys pressed first
+    python draw.py --digits models/my_digits.csv    the model's accuracy, per digit, on your set
 
 Mouse: left drag paints, right drag erases. Keys: S predict, C or Backspace clear, L live
 prediction on/off, Esc quit. Dropping an image file on the window loads and classifies it.
+Backprop on the drawing (fnn.explain, fnn.teach): G shows d log p / d pixel of the answer, B the
+X-ray of every layer (0-9 there set its label), a digit key teaches the drawing's true class,
+Ctrl-Z undoes that, K keeps the labelled drawing in the handwriting CSV (--keep), Ctrl-S saves
+the taught model under models/.
 
 What the network sees is what it was trained on: the pad's 28x28 ink goes through
 fnn.preprocess.mnistify (crop to the ink, scale the longer side to 20 px, centre of mass at
@@ -467,6 +473,10 @@ def parse_args(argv):
     p.add_argument("--image", metavar="FILE", help="print the prediction for an image file and exit")
     p.add_argument("--screenshot", metavar="PNG",
                    help="render the pad with a demo digit drawn on it to PNG and exit (no window)")
+    p.add_argument("--demo", type=int, choices=(3, 0), default=3,
+                   help="--screenshot's digit: 3, or 0 (a slanted, slashed zero the shipped models misread)")
+    p.add_argument("--press", metavar="KEYS", default="",
+                   help="--screenshot: keys pressed after drawing, e.g. g (why) or b0 (X-ray, label 0)")
     p.add_argument("--digits", metavar="CSV",
                    help="print the model's accuracy, per digit, on a labelled CSV of digits "
                         "(e.g. the handwriting set the pad keeps, models/my_digits.csv) and exit")
@@ -511,7 +521,7 @@ def _main(argv, on_frame):
         if args.digits:
             return report_digits(model, name, args.digits)
         if args.screenshot:
-            return screenshot(model, name, args.screenshot)
+            return screenshot(model, name, args.screenshot, args.demo, args.press)
         screen = open_window()
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
@@ -537,18 +547,23 @@ def report_digits(model, name, path):
     return 0
 
 
-def screenshot(model, name, out):
-    """Render a frame with the demo digit painted by paint() strokes and save it as PNG."""
+def screenshot(model, name, out, digit=3, press=""):
+    """Render a frame with a demo digit (demo_strokes(digit)) painted by paint() strokes and
+    save it as PNG; `press`: keys pressed first, one a character, as KEYDOWN events through
+    handle_event (e.g. "g" for the gradient view, "b0" for the X-ray with the label 0)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     pygame.display.init()
     pygame.font.init()
     try:
         state = new_state(model, name)
-        state["canvas"] = draw_strokes(state["canvas"], demo_strokes())
+        state["canvas"] = draw_strokes(state["canvas"], demo_strokes(digit))
         state = update_prediction(state)
         if state["probs"] is None:
             raise AppError(f"{name}: {state['message']}")
         state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
+        for ch in press.lower():                     # pygame's key codes are the characters' codes
+            state = handle_event(state, pygame.event.Event(pygame.KEYDOWN, key=ord(ch), mod=0,
+                                                           unicode=ch, scancode=0))
         surface = pygame.Surface((WIDTH, HEIGHT))
         render(surface, state, make_fonts())
         ext = os.path.splitext(out)[1]

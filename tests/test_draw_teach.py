@@ -126,3 +126,52 @@ def test_ctrl_s_saves_the_taught_model_to_a_new_file_under_models(tmp_path, monk
     params, layers, meta = fnn.load(first)
     assert all(np.array_equal(params[k], v) for k, v in states[4]["model"][0].items())
     assert meta["teachings"] == 1 and (ROOT / "data" / "mnist_mlp.npz").read_bytes() == MODELS["mlp"].read_bytes()
+
+
+def run_app_frames(argv, script, max_frames):
+    """As run_app, also returning a copy of the window at the start of each frame (the frame
+    the previous turn drew)."""
+    seen, shots = [], []
+
+    def on_frame(frame, state):
+        seen.append(state)
+        shots.append(pygame.surfarray.array3d(pygame.display.get_surface()).copy())
+        for ev in script.get(frame, []):
+            pygame.event.post(ev)
+
+    assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
+    return seen, shots
+
+
+def region(shot, rect):
+    return shot[rect.left:rect.right, rect.top:rect.bottom]      # surfarray is (x, y)
+
+
+@pytest.mark.parametrize("name", ["cnn", "mlp"])
+def test_g_and_b_views_render_for_the_shipped_models(name):
+    from fnn.explain import log_prob_gradient
+    from ui.pad import CANVAS, PANEL
+    script = {1: slashed_zero(), 2: [key(pygame.K_g)], 3: [key(pygame.K_b)], 4: [key(pygame.K_0)],
+              5: [key(pygame.K_ESCAPE)], 6: [key(pygame.K_g)]}
+    states, shots = run_app_frames(["--model", MODELS[name]], script, 8)
+    params, layers, _ = states[2]["model"]
+    pad, grad, xray, labelled, closed = shots[2], shots[3], shots[4], shots[5], shots[7]
+    # G: the gradient of the answer's log-probability, drawn in the panel, the canvas untouched
+    g = states[3]
+    c, G = log_prob_gradient(params, g["seen"].reshape(-1), layers)
+    assert g["view"] == "grad" and g["explain"]["c"] == c == 8
+    np.testing.assert_array_equal(g["explain"]["G"], G.reshape(28, 28))
+    assert np.array_equal(region(grad, CANVAS), region(pad, CANVAS))
+    below_bars = pygame.Rect(PANEL.x, PANEL.y + 376, PANEL.w, CANVAS.bottom - PANEL.y - 376)
+    assert not np.array_equal(region(grad, below_bars), region(pad, below_bars))
+    # B: the X-ray replaces the window; a digit inside it sets the label, teaching nothing
+    b = states[4]
+    assert b["view"] == "xray" and b["explain"]["label"] == 8 and len(b["explain"]["steps"]) == len(layers) - 1
+    assert not np.array_equal(region(xray, CANVAS), region(pad, CANVAS))
+    lab = states[5]
+    assert lab["explain"]["label"] == 0 and lab["model"] is b["model"] and lab["undo"] == []
+    np.testing.assert_allclose(lab["explain"]["dZL"], lab["probs"] - np.eye(10)[0], atol=1e-6)
+    assert not np.array_equal(labelled, xray)                        # BP1's numbers changed
+    # Esc closes the X-ray (the pad keeps running); G opens the gradient view again
+    assert states[6]["view"] is None and states[6]["running"] and states[7]["view"] == "grad"
+    assert np.array_equal(region(closed, CANVAS), region(pad, CANVAS))
