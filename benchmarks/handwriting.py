@@ -153,7 +153,7 @@ def main(argv=None):
     print(before, after, sep="\n")
     (kb, n), (ka, _), (km, nm) = accuracy_line(before), accuracy_line(after), accuracy_line(before_mine)
     m = machine(None)
-    print(f"machine: {m['cpu']}, BLAS {m['blas']} running {m['openblas_runtime']}")
+    print(f"machine: {m['cpu']}; BLAS {m['blas']}; numpy {m['numpy']}")
     print(f"| model | held-out set in this style ({n}) | MNIST test ({args.max_rows} rows) |\n|---|---|---|\n"
           f"| {args.model} | {kb}/{n} = {100 * kb / n:.1f}% | {mnist_before:.2f}% |\n"
           f"| fine-tuned with --train mine.csv:{args.repeat} ({nm} digits, {nm - round(0.1 * nm)} "
