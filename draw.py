@@ -221,11 +221,10 @@ def explain(state):
 
 
 def toggle_view(state, view):
-    """G or B: open that view, or close it if it is open."""
-    s = dict(state, view=None if state["view"] == view else view)
-    if s["view"] is not None and s["seen"] is None:
-        s["message"] = "draw a digit first"
-    return explain(s)
+    """G or B: open that view, or close it if it is open (a view needs a drawing to show)."""
+    if state["view"] != view and state["seen"] is None:
+        return dict(state, message="draw a digit first")
+    return explain(dict(state, view=None if state["view"] == view else view))
 
 
 def replay_digits(state):
@@ -348,6 +347,8 @@ def handle_event(state, event):
             s = dict(state, live=not state["live"])
             return update_prediction(s) if s["live"] else s
         return state
+    if state["view"] == "xray" and t in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION):
+        return state                                  # the X-ray covers the canvas: no painting
     if t == pygame.MOUSEBUTTONDOWN and event.button in (1, 3):
         mode = "draw" if event.button == 1 else "erase"
         return _stroke_to(dict(state, stroke=mode, last=None, mouse=event.pos), event.pos)

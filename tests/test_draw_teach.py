@@ -175,3 +175,12 @@ def test_g_and_b_views_render_for_the_shipped_models(name):
     # Esc closes the X-ray (the pad keeps running); G opens the gradient view again
     assert states[6]["view"] is None and states[6]["running"] and states[7]["view"] == "grad"
     assert np.array_equal(region(closed, CANVAS), region(pad, CANVAS))
+
+
+def test_views_need_a_drawing_and_the_xray_does_not_paint():
+    stroke = drag([(6.5, 14.5), (21.5, 14.5)])
+    script = {1: [key(pygame.K_b)], 2: slashed_zero(), 3: [key(pygame.K_b)], 4: stroke}
+    states = run_app(["--model", MODELS["mlp"]], script, 6)
+    assert states[2]["view"] is None and states[2]["message"] == "draw a digit first"
+    assert states[4]["view"] == "xray"
+    np.testing.assert_array_equal(states[5]["canvas"], states[4]["canvas"])   # hidden: untouched
