@@ -4,9 +4,15 @@
     python draw.py --model data/mnist_cnn.npz
     python draw.py --image digit.png        print the prediction for an image file, no window
     python draw.py --screenshot out.png     render the pad with a demo digit to a PNG, no window
+    python draw.py --screenshot docs/xray.png --demo 0 --press b0    ... with keys pressed first
+    python draw.py --digits models/my_digits.csv    the model's accuracy, per digit, on your set
 
 Mouse: left drag paints, right drag erases. Keys: S predict, C or Backspace clear, L live
 prediction on/off, Esc quit. Dropping an image file on the window loads and classifies it.
+Backprop on the drawing (fnn.explain, fnn.teach): G shows d log p / d pixel of the answer, B the
+X-ray of every layer (0-9 there set its label), a digit key teaches the drawing's true class,
+Ctrl-Z undoes that, K keeps the labelled drawing in the handwriting CSV (--keep), Ctrl-S saves
+the taught model under models/.
 
 What the network sees is what it was trained on: the pad's 28x28 ink goes through
 fnn.preprocess.mnistify (crop to the ink, scale the longer side to 20 px, centre of mass at
@@ -30,7 +36,11 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     import fnn             # noqa: E402
     from fnn import files, image_header                             # noqa: E402
     from fnn.activations import ACTIVATIONS                         # noqa: E402
+    from fnn.data import DataError, load_csv                        # noqa: E402
     from fnn.preprocess import even_out_strokes, mnistify, to_ink   # noqa: E402
+    from fnn.report import format_report                            # noqa: E402
+    from fnn.explain import log_prob_gradient, xray                 # noqa: E402
+    from fnn.teach import append_digit, score_digits, teach         # noqa: E402
     from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_strokes, is_empty, paint  # noqa: E402
     from ui.pad import CANVAS, CELL, HEIGHT, WIDTH, render, to_cells     # noqa: E402
     from ui.theme import make_fonts                                  # noqa: E402
@@ -44,6 +54,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 
 FPS = 60                         # at most this many frames a second
+MODELS = os.path.join(HERE, "models")   # where Ctrl-S saves a taught model (never data/)
+DEFAULT_DIGITS = os.path.join(MODELS, "my_digits.csv")       # the handwriting set K appends to
+REPLAY_ROWS = 2000               # MNIST training digits a teaching draws its replay batches from
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
 IDLE_WAKE = 0.25                 # s the loop sleeps at most when nothing happens
 HEADLESS = ("dummy", "offscreen")                  # SDL video drivers that show no window
@@ -167,6 +180,14 @@ def new_state(model=None, model_name=""):
         "next_live": 0.0,        # time of the next live prediction during a stroke
         "message": "",           # one line shown under the prediction
         "running": True,
+        # backprop on the drawing (keys G, B, 0-9, Ctrl-Z, K, Ctrl-S; see teach_digit)
+        "view": None,            # None, "grad" (G: d log p / d pixel) or "xray" (B: every layer)
+        "explain": None,         # what the view shows: fnn.explain's results for this drawing
+        "label": None,           # the digit the user said this drawing is
+        "before": None,          # (10,) probabilities before the last teaching
+        "undo": [],              # the models before each teaching, last one last (Ctrl-Z)
+        "replay": None,          # (X, y) MNIST training digits mixed into every teaching
+        "digits": os.path.relpath(DEFAULT_DIGITS),   # the handwriting CSV that K appends to
     }
 
 
@@ -180,12 +201,104 @@ def update_prediction(state):
             s.update(analyse(s["model"], s["canvas"]))
         except AppError as e:                        # shown in the panel instead of a prediction
             s.update(probs=None, seen=None, inside=None, message=str(e))
+    return explain(s)
+
+
+# ---- backprop on the drawing: why (G), the X-ray (B), teaching (0-9, Ctrl-Z), keeping (K) --
+
+def explain(state):
+    """The open view's numbers for the current drawing (None when no view or no drawing):
+    "grad": (c, G (28, 28)), G = d log p_c / d pixel of the network's input (fnn.explain);
+    "xray": fnn.explain.xray with the user's label (or the predicted class)."""
+    if state["view"] is None or state["seen"] is None:
+        return dict(state, explain=None)
+    params, layers, _ = state["model"]
+    x = state["seen"].reshape(-1)
+    if state["view"] == "grad":
+        c, G = log_prob_gradient(params, x, layers)
+        return dict(state, explain={"c": c, "G": G.reshape(GRID, GRID)})
+    return dict(state, explain=xray(params, x, layers, state["label"]))
+
+
+def toggle_view(state, view):
+    """G or B: open that view, or close it if it is open (a view needs a drawing to show)."""
+    if state["view"] != view and state["seen"] is None:
+        return dict(state, message="draw a digit first")
+    return explain(dict(state, view=None if state["view"] == view else view))
+
+
+def replay_digits(state):
+    """The state with its replay set loaded (once): the first REPLAY_ROWS training digits."""
+    if state["replay"] is not None:
+        return state
+    path = os.path.join(HERE, "data", "mnist_train.csv.gz")
+    try:
+        return dict(state, replay=load_csv(path, max_rows=REPLAY_ROWS, labels=True))
+    except DataError as e:
+        return dict(state, message=f"cannot teach without replay digits: {e}")
+
+
+def teach_digit(state, digit):
+    """Digit key d after a prediction: "this drawing is a d". A few gradient steps on it, mixed
+    with replayed MNIST digits (fnn.teach.teach); the old model goes on the undo list."""
+    if state["seen"] is None:
+        return dict(state, message="draw a digit first, then press the digit it is")
+    s = replay_digits(state)
+    if s["replay"] is None:
+        return s
+    params, layers, meta = s["model"]
+    rng = np.random.default_rng(len(s["undo"]))          # the same teachings, the same params
+    new = teach(params, layers, s["seen"].reshape(-1), digit, *s["replay"], rng)
+    before = s["probs"]
+    s = update_prediction(dict(s, model=(new, layers, meta), undo=s["undo"] + [s["model"]],
+                               label=digit, before=before))
+    s["message"] = (f"taught {digit}: p({digit}) {before[digit]:.0%} -> {s['probs'][digit]:.0%}"
+                    f"   Ctrl-Z undo, K keep, Ctrl-S save")
     return s
+
+
+def undo(state):
+    """Ctrl-Z: back to the model before the last teaching, exactly (the same dict)."""
+    if not state["undo"]:
+        return dict(state, message="nothing to undo")
+    s = update_prediction(dict(state, model=state["undo"][-1], undo=state["undo"][:-1],
+                               before=None))
+    return dict(s, message=f"undone: {len(s['undo'])} teaching(s) left")
+
+
+def keep_digit(state):
+    """K: append the drawing, as the network saw it, with its label to the handwriting CSV."""
+    if state["seen"] is None or state["label"] is None:
+        return dict(state, message="press the digit this is (0-9) first, then K to keep it")
+    try:
+        n = append_digit(state["digits"], state["seen"], state["label"])
+    except DataError as e:
+        return dict(state, message=str(e))
+    return dict(state, message=f"kept as {state['label']}: {n} digit(s) in {state['digits']}")
+
+
+def save_taught(state):
+    """Ctrl-S: the taught model to a new file models/<name>-taught-<k>.npz (never over one)."""
+    if not state["undo"]:
+        return dict(state, message="nothing taught yet: nothing to save")
+    params, layers, meta = state["model"]
+    stem = os.path.splitext(os.path.basename(state["model_name"]))[0] or "model"
+    k = 1
+    while os.path.exists(path := os.path.relpath(os.path.join(MODELS, f"{stem}-taught-{k}.npz"))):
+        k += 1
+    try:
+        os.makedirs(MODELS, exist_ok=True)
+        fnn.save(path, params, layers, meta={**meta, "taught_from": state["model_name"],
+                                               "teachings": len(state["undo"])})
+    except (OSError, ValueError) as e:
+        return dict(state, message=f"{path}: cannot save ({e})")
+    return dict(state, message=f"saved {path}")
 
 
 def clear(state):
     return dict(state, canvas=np.zeros((GRID, GRID), np.float32), probs=None, seen=None,
-                inside=None, stroke=None, last=None, dirty=False, message="")
+                inside=None, stroke=None, last=None, dirty=False, message="", label=None,
+                before=None, explain=None)
 
 
 def load_dropped(state, path):
@@ -207,8 +320,25 @@ def handle_event(state, event):
     if t == pygame.QUIT:
         return dict(state, running=False)
     if t == pygame.KEYDOWN:
+        ctrl = getattr(event, "mod", 0) & pygame.KMOD_CTRL
+        if event.key == pygame.K_ESCAPE and state["view"] is not None:
+            return toggle_view(state, state["view"])            # Esc closes a view first
         if event.key == pygame.K_ESCAPE:
             return dict(state, running=False)
+        if ctrl and event.key == pygame.K_z:
+            return undo(state)
+        if ctrl and event.key == pygame.K_s:
+            return save_taught(state)
+        if pygame.K_0 <= event.key <= pygame.K_9 and state["view"] == "xray":
+            return explain(dict(state, label=event.key - pygame.K_0))    # the X-ray's label only
+        if pygame.K_0 <= event.key <= pygame.K_9:
+            return teach_digit(state, event.key - pygame.K_0)
+        if event.key == pygame.K_g:
+            return toggle_view(state, "grad")
+        if event.key == pygame.K_b:
+            return toggle_view(state, "xray")
+        if event.key == pygame.K_k:
+            return keep_digit(state)
         if event.key == pygame.K_s:
             return update_prediction(dict(state, message=""))
         if event.key in (pygame.K_c, pygame.K_BACKSPACE):
@@ -217,6 +347,8 @@ def handle_event(state, event):
             s = dict(state, live=not state["live"])
             return update_prediction(s) if s["live"] else s
         return state
+    if state["view"] == "xray" and t in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION):
+        return state                                  # the X-ray covers the canvas: no painting
     if t == pygame.MOUSEBUTTONDOWN and event.button in (1, 3):
         mode = "draw" if event.button == 1 else "erase"
         return _stroke_to(dict(state, stroke=mode, last=None, mouse=event.pos), event.pos)
@@ -244,7 +376,8 @@ def _stroke_to(state, pos):
     canvas = paint(state["canvas"], x, y, ERASER_RADIUS if erase else BRUSH_RADIUS,
                    erase=erase, prev=state["last"])
     changed = not np.array_equal(canvas, state["canvas"])
-    return dict(state, canvas=canvas, last=(x, y), dirty=state["dirty"] or changed)
+    return dict(state, canvas=canvas, last=(x, y), dirty=state["dirty"] or changed,
+                label=None if changed else state["label"])     # a new drawing has no label yet
 
 
 def refresh(state, now):
@@ -315,12 +448,17 @@ def run(screen, state, max_frames=None, on_frame=None):
     return state
 
 
-def demo_strokes():
-    """A hand-drawn-looking 3: two arcs (polylines of (x, y) in cells), a little left of centre."""
-    def arc(cx, cy, r, a0, a1, k=16):
+def demo_strokes(digit=3):
+    """Polylines of (x, y) in cells: a hand-drawn-looking 3 (two arcs, a little left of centre),
+    or (digit=0) a slanted zero with a slash through it, which both shipped models misread."""
+    def arc(cx, cy, rx, ry, a0, a1, k=16):
         a = np.deg2rad(np.linspace(a0, a1, k))
-        return np.stack([cx + r * np.cos(a), cy + r * np.sin(a)], axis=1)
-    return [arc(11.0, 9.2, 4.2, -160, 92), arc(11.4, 17.4, 4.6, -92, 160)]
+        return np.stack([cx + rx * np.cos(a), cy + ry * np.sin(a)], axis=1)
+    if digit == 3:
+        return [arc(11.0, 9.2, 4.2, 4.2, -160, 92), arc(11.4, 17.4, 4.6, 4.6, -92, 160)]
+    slant = np.array([[1.0, 0.0], [-0.3, 1.0]])                  # x -= 0.3 (y - 14)
+    strokes = [arc(14, 14, 4.5, 8.5, -80, 290, 24), np.array([(19.5, 6), (14, 14), (8.5, 22)])]
+    return [(s - 14) @ slant + 14 for s in strokes]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -336,6 +474,16 @@ def parse_args(argv):
     p.add_argument("--image", metavar="FILE", help="print the prediction for an image file and exit")
     p.add_argument("--screenshot", metavar="PNG",
                    help="render the pad with a demo digit drawn on it to PNG and exit (no window)")
+    p.add_argument("--demo", type=int, choices=(3, 0), default=3,
+                   help="--screenshot's digit: 3, or 0 (a slanted, slashed zero the shipped models misread)")
+    p.add_argument("--press", metavar="KEYS", default="",
+                   help="--screenshot: keys pressed after drawing, e.g. g (why) or b0 (X-ray, label 0)")
+    p.add_argument("--digits", metavar="CSV",
+                   help="print the model's accuracy, per digit, on a labelled CSV of digits "
+                        "(e.g. the handwriting set the pad keeps, models/my_digits.csv) and exit")
+    p.add_argument("--keep", metavar="CSV", default=None,
+                   help="the handwriting CSV that K appends the labelled drawing to "
+                        f"(default: {os.path.relpath(DEFAULT_DIGITS)})")
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -371,31 +519,52 @@ def _main(argv, on_frame):
             digit, p, _ = classify_image(model, args.image)
             print(f"{args.image}: {digit} ({p:.1%})")
             return 0
+        if args.digits:
+            return report_digits(model, name, args.digits)
         if args.screenshot:
-            return screenshot(model, name, args.screenshot)
+            return screenshot(model, name, args.screenshot, args.demo, args.press)
         screen = open_window()
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
         return 2
     try:
-        run(screen, new_state(model, name), args.max_frames, on_frame)
+        state = dict(new_state(model, name), **({"digits": args.keep} if args.keep else {}))
+        run(screen, state, args.max_frames, on_frame)
     finally:
         pygame.quit()
     return 0
 
 
-def screenshot(model, name, out):
-    """Render a frame with the demo digit painted by paint() strokes and save it as PNG."""
+def report_digits(model, name, path):
+    """--digits: the model's accuracy on a labelled CSV, overall and per digit."""
+    try:
+        files.check_input(path)
+        C = score_digits(model[0], model[1], path)
+    except (files.PathError, DataError) as e:
+        raise AppError(str(e)) from None
+    print(f"{path}: {np.trace(C)}/{C.sum()} correct ({np.trace(C) / C.sum():.1%}) by {name}")
+    for line in format_report(C):
+        print(line)
+    return 0
+
+
+def screenshot(model, name, out, digit=3, press=""):
+    """Render a frame with a demo digit (demo_strokes(digit)) painted by paint() strokes and
+    save it as PNG; `press`: keys pressed first, one a character, as KEYDOWN events through
+    handle_event (e.g. "g" for the gradient view, "b0" for the X-ray with the label 0)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     pygame.display.init()
     pygame.font.init()
     try:
         state = new_state(model, name)
-        state["canvas"] = draw_strokes(state["canvas"], demo_strokes())
+        state["canvas"] = draw_strokes(state["canvas"], demo_strokes(digit))
         state = update_prediction(state)
         if state["probs"] is None:
             raise AppError(f"{name}: {state['message']}")
         state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
+        for ch in press.lower():                     # pygame's key codes are the characters' codes
+            state = handle_event(state, pygame.event.Event(pygame.KEYDOWN, key=ord(ch), mod=0,
+                                                           unicode=ch, scancode=0))
         surface = pygame.Surface((WIDTH, HEIGHT))
         render(surface, state, make_fonts())
         ext = os.path.splitext(out)[1]

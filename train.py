@@ -4,6 +4,9 @@
     python train.py                                  # the default MLP: ~98.5% test accuracy in < 1 minute
     python train.py --arch cnn --out models/cnn.npz  # the CNN (fnn.conv)
     python train.py --help                           # every option
+    python train.py --init data/mnist_cnn.npz --train data/mnist_train.csv.gz \
+        --train models/my_digits.csv:20 --epochs 1 --lr 2e-4 --out models/my_cnn.npz
+                                                     # fine-tune on MNIST plus your digits x20
 
 The loop itself is fnn.training.fit; this file is the command line around it: options, loading,
 logging, Ctrl-C, divergence, the report (fnn.report), the model file (fnn.save) and the curve
@@ -58,6 +61,7 @@ def _beside_script(*parts):
 
 DEFAULT_OUT = {"mlp": _beside_script("models", "mnist_mlp.npz"),
                "cnn": _beside_script("models", "mnist_cnn.npz")}
+DEFAULT_TRAIN = _beside_script("data", "mnist_train.csv.gz")
 SPLIT_BLOCK = 4096      # rows split() moves at a time: 4096 x 784 float32 = 12.8 MB of temporary
 
 
@@ -108,7 +112,7 @@ class _Parser(argparse.ArgumentParser):
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows "(default: ...)" only for options that have a real default value."""
     def _get_help_string(self, action):
-        if action.default in (None, False):
+        if action.default in (None, False) or isinstance(action.default, list):   # --train says its own
             return action.help
         return super()._get_help_string(action)
 
@@ -145,6 +149,23 @@ def _number(low, high=None, low_ok=False):
     return parse
 
 
+def _train_source(text):
+    """--train FILE or FILE:K -> (FILE, K): every training row of FILE counts K times."""
+    path, sep, k = text.rpartition(":")
+    if not (sep and path and k.isdigit()):
+        return text, 1
+    if int(k) < 1:
+        raise argparse.ArgumentTypeError(f"the repeat count K of FILE:K must be >= 1, got {text!r}")
+    return path, int(k)
+
+
+class _Sources(argparse.Action):
+    """--train given again adds a file; the first --train replaces the default."""
+    def __call__(self, parser, namespace, value, option_string=None):
+        have = getattr(namespace, self.dest)
+        setattr(namespace, self.dest, (have if have is not self.default else []) + [value])
+
+
 def _hidden(text):
     try:
         sizes = [int(s) for s in text.split(",")]
@@ -169,8 +190,13 @@ def build_parser():
                        "unless OPENBLAS_NUM_THREADS is set. "
                        "The shipped model: python train.py --out data/mnist_mlp.npz")
     d = p.add_argument_group("data")
-    d.add_argument("--train", default=_beside_script("data", "mnist_train.csv.gz"),
-                   help="training CSV (label + 784 pixels per row)")
+    d.add_argument("--train", type=_train_source, action=_Sources, default=[(DEFAULT_TRAIN, 1)],
+                   metavar="FILE[:K]",
+                   help="training CSV (label + 784 pixels per row); give --train several times to "
+                        "train on the files together; FILE:K counts each training row of FILE K "
+                        "times an epoch, so 30 of your own digits weigh like 600, e.g. --train "
+                        f"{DEFAULT_TRAIN} --train models/my_digits.csv:20 (--val-split holds out "
+                        f"the same fraction of each file, before the repeat) (default: {DEFAULT_TRAIN})")
     d.add_argument("--test", default=_beside_script("data", "mnist_test.csv.gz"),
                    help="test CSV, reported on once at the end (never used for training)")
     d.add_argument("--val-split", type=_number(0, 1, low_ok=True), default=0.1, metavar="FRAC",
@@ -182,6 +208,10 @@ def build_parser():
                    help="augment every batch with random shifts (<= 2 px), rotations "
                         "(<= 12 degrees) and scaling (0.9-1.1), NumPy only (fnn.augment)")
     n = p.add_argument_group("network")
+    n.add_argument("--init", metavar="MODEL",
+                   help="start from a saved model's weights and layer list (fine-tuning) instead "
+                        "of a fresh init; --arch, --hidden and --activation are then ignored, the "
+                        "other options apply; default --out models/<MODEL's name>-tuned.npz")
     n.add_argument("--arch", choices=("mlp", "cnn"), default="mlp",
                    help="mlp: dense layers of --hidden sizes; cnn: conv16-relu-pool-conv32-relu-"
                         "pool-dense128-relu-dense10 (ignores --hidden and --activation)")
@@ -310,7 +340,7 @@ def check_options(args, layers):
 
 def check_inputs(args):
     """--train and --test are regular files this process can read (not a FIFO, not a device)."""
-    for what, path in (("--train", args.train), ("--test", args.test)):
+    for what, path in [("--train", path) for path, _ in args.train] + [("--test", args.test)]:
         try:
             files.check_input(path)
         except files.PathError as e:
@@ -323,6 +353,40 @@ def load(path, what, max_rows):
         return fnn.data.load_csv(path, max_rows=max_rows, labels=True)
     except fnn.data.DataError as e:
         raise UsageError(f"{what}: {e}") from None
+
+
+def load_init(args):
+    """--init MODEL: (params as float32, layers) of the saved model, checked to map 784 pixels
+    to 10 digits."""
+    try:
+        files.check_input(args.init)
+        params, layers, _ = fnn.load(args.init)
+    except (files.PathError, fnn.ModelFileError) as e:
+        raise UsageError(f"--init: {e}") from None
+    n_in = int(np.prod(layers[0]["shape"]))
+    n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
+    if (n_in, n_out) != (fnn.data.NUM_PIXELS, fnn.data.NUM_CLASSES):
+        raise UsageError(f"--init: {args.init}: the model maps {n_in} inputs to {n_out} classes; "
+                         f"training needs {fnn.data.NUM_PIXELS} pixels to {fnn.data.NUM_CLASSES} digits")
+    return {k: v.astype(np.float32) for k, v in params.items()}, layers
+
+
+def describe_sources(sources):
+    """--train FILE[:K] ... as text: "data/mnist_train.csv.gz + models/my_digits.csv x20"."""
+    return " + ".join(path if k == 1 else f"{path} x{k}" for path, k in sources)
+
+
+def load_training(sources, max_rows, frac, rng):
+    """The training and validation sets of --train FILE[:K] ...: (X_train, y_train, X_val, y_val).
+    Each file is split by `split` (the same fraction held out of each), then the training rows
+    of FILE:K are repeated K times. One file without a repeat is split in place, no copy."""
+    parts = [split(*load(path, "--train", max_rows), frac, rng) + (k,) for path, k in sources]
+    if len(parts) == 1 and parts[0][4] == 1:
+        return parts[0][:4]
+    rows = [X.T for X, _, _, _, k in parts for _ in range(k)]          # one example a row
+    X_train, y_train = np.concatenate(rows).T, np.concatenate([y for _, y, _, _, k in parts for _ in range(k)])
+    return (X_train, y_train, np.concatenate([X for _, _, X, _, _ in parts], axis=1),
+            np.concatenate([y for _, _, _, y, _ in parts]))
 
 
 def split(X, y, frac, rng):
@@ -360,7 +424,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C -> KeyboardInterrupt
     signal.signal(signal.SIGTERM, _terminate)                  # SIGTERM -> Terminated, the same
     args = parse_args(argv)
-    out = args.out or DEFAULT_OUT[args.arch]
+    out = args.out or (DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
+        "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz"))
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     try:
         # Overflow in a diverging run is reported once, as "training diverged", not as warnings.
@@ -379,26 +444,28 @@ def main(argv=None):
 
 def run(args, out, command):
     t_start = time.perf_counter()
-    layers = network(args)
+    init, layers = load_init(args) if args.init is not None else (None, network(args))
     check_options(args, layers)
-    check_out(out, (args.train, args.test))
+    check_out(out, [path for path, _ in args.train] + [args.test] + [args.init] * (args.init is not None))
     check_inputs(args)
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
 
     with _exit_at_once_on_signal("loading the data"):
-        X, y = load(args.train, "--train", args.max_rows)
+        X_train, y_train, X_val, y_val = load_training(args.train, args.max_rows, args.val_split,
+                                                       np.random.default_rng(split_seed))
         X_test, y_test = load(args.test, "--test", args.max_rows)
-    X_train, y_train, X_val, y_val = split(X, y, args.val_split, np.random.default_rng(split_seed))
-    del X, y
-    print(f"data: {y_train.size} training, {y_val.size} validation rows from {args.train}; "
+    sources = describe_sources(args.train)
+    print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
-    params = fnn.init_params(layers, seed=init_seed)
+    params = init if init is not None else fnn.init_params(layers, seed=init_seed)
     name = describe(layers)
     recipe = describe_recipe(args)
-    print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters); {recipe}", flush=True)
+    start = f", starting from {args.init}" if args.init else ""
+    print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
+          flush=True)
     about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
-             "train": args.train, "test": args.test}
+             "train": sources, "test": args.test, "init": args.init}
 
     history = {"iteration": [], "loss": [], "acc": [], "val": []}
     best = {"params": None, "val_acc": None, "epoch": 0}
@@ -464,6 +531,8 @@ def check_progress(args, history, start, epoch, val_acc, y_val):
     the epoch's mean loss far above the first batch's; or validation accuracy no better than
     chance, with the loss not falling (any epoch) or at the last epoch."""
     losses, first = history["loss"][max(start, 1):], history["loss"][0]   # after the first update
+    if args.init is not None:      # a trained start's first loss is far below a fresh one's ln 10
+        first = max(first, float(np.log(fnn.data.NUM_CLASSES)))
     why = None
     if progress.loss_far_above(losses, first):
         mean = float(np.mean(losses))

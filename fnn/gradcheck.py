@@ -55,3 +55,12 @@ def check_gradients(params, X, Y, layers=None, loss="cross_entropy", l2=0.0, dro
     numeric = numerical_gradients(J, params, eps)
     errors = {k: relative_error(analytic[k], numeric[k]) for k in numeric}
     return max(errors.values()), errors
+
+
+def check_input_gradient(params, X, Y, layers=None, loss="cross_entropy", eps=1e-6):
+    """Relative error between backward(..., input_grad=True)["dX"] and the central differences
+    of J with respect to every entry of X (n0, m). Use float64 params and X."""
+    J = lambda x: compute_loss(forward(params, x["X"], layers)[1], Y, loss)     # noqa: E731
+    _, cache = forward(params, X, layers)
+    analytic = backward(params, cache, Y, loss, input_grad=True)["dX"]
+    return relative_error(analytic, numerical_gradients(J, {"X": X}, eps)["dX"])

@@ -100,7 +100,7 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
     return A, {"layers": net, "steps": steps, "AL": A}
 
 
-def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
+def backward(params, cache, Y, loss="cross_entropy", l2=0.0, input_grad=False):
     """Backpropagation: the gradient of the mean loss J over the batch.
 
     Y: labels (m,) or targets (n[L], m).
@@ -113,6 +113,10 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
         db[l]   = (1/m) sum over examples of dZ[l] BP3
         dA[l-1] = W[l].T @ dZ[l]
     Returns {"dW1": ..., "db1": ..., ...}, each shaped like its parameter.
+    input_grad: also return "dX" = dJ/dX, shaped like X (n0, m): the chain run one step
+        further, dA[0] = W[1].T @ dZ[1] (col2im of W_mat.T @ dZ for a first conv), over m
+        because J is the mean loss (column j is the gradient of example j's loss, over m).
+        The gradient of the answer with respect to the pixels (fnn.explain).
     """
     steps, AL = cache["steps"], cache["AL"]
     Y = losses.targets(Y, AL)
@@ -124,21 +128,25 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0):
         d = AL - Y                       # dA[L] for J = (1/2m) sum ||A[L] - Y||^2
     else:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
-    # No layer before the first one with weights needs a gradient: skip W1.T @ dZ1.
-    first_param = next(i for i, s in enumerate(steps) if s.p is not None)
+    # No layer before the first one with weights needs a gradient: skip W1.T @ dZ1,
+    # unless the gradient with respect to X itself is asked for.
+    first_param = 0 if input_grad else next(i for i, s in enumerate(steps) if s.p is not None)
     grads = {}
     l = sum(1 for s in steps if s.p is not None)
     for i in range(len(steps) - 1, first_param - 1, -1):
         step = steps[i]
         if step.mask is not None:
             d = d * step.mask            # dropout: the same mask, the same 1/(1-p) scale
-        d, g = L.KINDS[step.spec["type"]].backward(step.spec, step.p, d, step.cache, i > first_param)
+        d, g = L.KINDS[step.spec["type"]].backward(step.spec, step.p, d, step.cache,
+                                                   i > first_param or input_grad)
         if g is not None:
             dW, db = g
             if l2:
                 dW = dW + losses.l2_gradient(step.p[0], l2, m)
             grads[f"dW{l}"], grads[f"db{l}"] = dW, db
             l -= 1
+    if input_grad:
+        grads["dX"] = d.reshape(-1, m) / m       # dA[0], (C, H, W, m) -> (n0, m), averaged like dW
     return grads
 
 

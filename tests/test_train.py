@@ -70,7 +70,7 @@ def test_defaults_train_the_shipped_recipe_into_models():
     assert meta["command"] == "python train.py --out data/mnist_mlp.npz"
     assert train.describe(train.network(args)) == meta["network"]
     assert train.describe_recipe(args) == meta["recipe"]
-    assert (args.train, args.test) == (meta["train"], meta["test"])
+    assert (train.describe_sources(args.train), args.test) == (meta["train"], meta["test"])
     assert args.out is None and train.DEFAULT_OUT["mlp"] == os.path.join("models", "mnist_mlp.npz")
 
 

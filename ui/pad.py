@@ -11,12 +11,14 @@ from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_canvas, is_empty
 from ui.panels import bars, panel
 from ui.theme import ACCENT, BG, FG, MUTED, text
 from ui.tiles import diverging, gray, heat, tile, tile_grid
+from ui.xray import grad_panel, xray_view
 
 CELL = 20                                                          # pixels per canvas cell
 MARGIN, TOP = 20, 60
 CANVAS = pygame.Rect(MARGIN, TOP, GRID * CELL, GRID * CELL)        # 560 x 560
 PANEL = pygame.Rect(CANVAS.right + 36, TOP, 420, CANVAS.h + 30)
 WIDTH, HEIGHT = PANEL.right + MARGIN, CANVAS.bottom + 44
+BACKPROP_KEYS = "G: why    B: X-ray    0-9: teach it    Ctrl-Z: undo    K: keep    Ctrl-S: save"
 KEYS = "left drag: draw    right drag: erase    S: predict    C / Backspace: clear    " \
        "L: live    Esc: quit"
 DIGITS = [str(d) for d in range(10)]
@@ -39,8 +41,13 @@ def headline(state):
 
 
 def render(surface, state, fonts):
-    """Draw one frame of the pad for `state` on surface (WIDTH x HEIGHT)."""
+    """Draw one frame of the pad for `state` on surface (WIDTH x HEIGHT); with the X-ray open
+    (key B), the X-ray instead (ui.xray)."""
     surface.fill(BG)
+    if state.get("view") == "xray" and state.get("explain") is not None:
+        xray_view(surface, pygame.Rect(MARGIN, 16, WIDTH - 2 * MARGIN, HEIGHT - 28),
+                  state["explain"], state["seen"], fonts)
+        return
     text(surface, fonts["big"], "fnn digit pad", (MARGIN, 16))
     text(surface, fonts["text"], f"model: {state['model_name'] or 'no model'}", (CANVAS.right, 24),
          MUTED, "topright")
@@ -51,6 +58,7 @@ def render(surface, state, fonts):
         radius = ERASER_RADIUS if state["stroke"] == "erase" else BRUSH_RADIUS
         pygame.draw.circle(surface, ACCENT, mouse, int(radius * CELL), 1)     # the brush's reach
     text(surface, fonts["text"], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)
+    text(surface, fonts["small"], BACKPROP_KEYS, (PANEL.right, 28), MUTED, "topright")
     prediction(surface, PANEL, state, fonts)
 
 
@@ -75,6 +83,10 @@ def prediction(surface, rect, state, fonts):
     bars(surface, pygame.Rect(x, y + 132, rect.w, 230), probs, fonts, DIGITS, best)
 
     y1 = y + 376
+    if state.get("view") == "grad" and state.get("explain") is not None:     # key G
+        grad_panel(surface, pygame.Rect(x, y1, rect.w, CANVAS.bottom - y1), state["seen"],
+                   state["explain"], fonts)
+        return
     seen = panel(surface, pygame.Rect(x, y1, 120, rect.bottom - y1), "network input (28x28)", fonts)
     box = pygame.Rect(seen.topleft, (112, 112))
     tile(surface, box, np.zeros((GRID, GRID)) if state["seen"] is None else state["seen"], gray)

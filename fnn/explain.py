@@ -1,0 +1,93 @@
+"""Backpropagation run on one example, kept step by step: why the network answered what it did.
+
+    c, G = log_prob_gradient(params, x, layers)     # G = d log p_c / dx, shaped like x (n0,)
+    ray = xray(params, x, layers, label=3)          # every layer's A, dZ, ||dW|| for this example
+
+Both are the derivation of docs/math.md (section 8) on a single column x (n0,), m = 1. With a
+softmax output and cross-entropy, the loss of label c is J = -log p_c, so the gradient of the
+answer's log-probability with respect to the pixels is minus backward's dX for label c:
+
+    d log p_c / dX = -dJ/dX = -(W[1].T @ dZ[1])       (col2im of W_mat.T @ dZ for a first conv)
+
+xray walks the layer list itself, forward and backward, with the layer functions of
+fnn.layers.KINDS, and keeps what fnn.forward and fnn.backward throw away (every layer's output
+and every layer's incoming gradient); tests/test_explain.py holds it to their results.
+"""
+import numpy as np
+
+from fnn import layers as L
+from fnn.activations import ACTIVATIONS
+from fnn.network import backward, forward
+
+# The line of docs/math.md that computes each step's gradient, by layer type.
+MATH = {
+    "output": "dZ[L] = A[L] - Y",
+    "dense": "dW[l] = (1/m) dZ[l] @ A[l-1].T",
+    "conv": "dW[l]  = (1/m) dZ_mat @ X_col.T",
+    "activation": "dZ[l-1] = dA[l-1] * g'(Z[l-1])",
+    "maxpool": "A_out[c, i, j, n] = max_{u, v < k} A[c, s·i + u, s·j + v, n]",
+    "flatten": "A_flat[(c, h, w), n] = A[c, h, w, n]",
+    "input": "dX = dA[0] = W[1].T @ dZ[1]",
+}
+
+
+def _column(params, x):
+    """x (n0,) or (n0, 1) -> (n0, 1) in the params' dtype."""
+    return np.asarray(x, dtype=params["W1"].dtype).reshape(-1, 1)
+
+
+def log_prob_gradient(params, x, layers=None, c=None):
+    """(c, G): c the predicted class (argmax of A[L]) unless given, and G = d log p_c / dx,
+    shaped like x's n0 pixels (n0,). Positive G[i]: more ink at pixel i raises p_c.
+    Needs a softmax output (J = -log p_c is then the cross-entropy of label c)."""
+    net = L.as_layers(layers, params)
+    if net[-1]["type"] != "softmax":
+        raise ValueError("log_prob_gradient needs a softmax output")
+    X = _column(params, x)
+    AL, cache = forward(params, X, net)
+    c = int(AL[:, 0].argmax()) if c is None else int(c)
+    dX = backward(params, cache, np.array([c]), input_grad=True)["dX"]
+    return c, -dX[:, 0]
+
+
+def xray(params, x, layers=None, label=None):
+    """The forward and backward pass of one example x (n0,), everything kept.
+
+    label: the class the user says x is; None uses the predicted class (the gradient then
+    shows what would make the network surer of its own answer).
+    Returns {"probs": A[L] (n[L],), "label": y, "Y": one-hot (n[L],), "dZL": A[L] - Y (BP1),
+    "dX": dJ/dX (n0,), "steps": [...]}, one step per layer of the list after Input, in order:
+    {"spec": the layer, "l": its weight index or None, "out": its output for x (shape of one
+    example, e.g. (16, 28, 28) or (128,)), "grad": dJ/d(out), same shape (dZ[l] for a dense or
+    conv layer, dA for an activation), "dW_norm", "db_norm": ||dW[l]||, ||db[l]|| (weight layers,
+    else None), "math": the line of docs/math.md for its backward}.
+    """
+    net = L.as_layers(layers, params)
+    X = _column(params, x)
+    A = X.reshape(*net[0]["shape"], 1)
+    weighted = [L.KINDS[spec["type"]].param_shapes is not None for spec in net[1:]]
+    steps = []
+    for spec, w, l in zip(net[1:], weighted, np.cumsum(weighted)):
+        p = (params[f"W{l}"], params[f"b{l}"]) if w else None
+        A, cache = L.KINDS[spec["type"]].forward(spec, p, A)      # A[l] = g(W[l] A[l-1] + b[l])
+        steps.append({"spec": spec, "l": int(l) if w else None, "p": p, "cache": cache, "out": A})
+    AL = A[:, 0]
+    y = int(AL.argmax()) if label is None else int(label)
+    Y = np.zeros_like(AL)
+    Y[y] = 1
+    d = (AL - Y).reshape(-1, 1)                           # BP1: dZ[L] = A[L] - Y (softmax + CE)
+    steps[-1]["grad"] = d
+    for s in reversed(steps[:-1]):                         # the output activation is fused into BP1
+        s["grad"] = d                                      # dJ/d(this step's output)
+        d, g = L.KINDS[s["spec"]["type"]].backward(s["spec"], s.pop("p"), d, s.pop("cache"), True)
+        s["dW_norm"], s["db_norm"] = (None, None) if g is None else (
+            float(np.linalg.norm(g[0])), float(np.linalg.norm(g[1])))
+    out = []
+    for s in steps:
+        t = s["spec"]["type"]
+        kind = "output" if s is steps[-1] else "activation" if t in ACTIVATIONS else t
+        out.append({"spec": s["spec"], "l": s["l"], "out": s["out"][..., 0],
+                    "grad": s["grad"][..., 0], "dW_norm": s.get("dW_norm"),
+                    "db_norm": s.get("db_norm"), "math": MATH[kind]})
+    return {"probs": AL, "label": y, "Y": Y, "dZL": AL - Y, "dX": d.reshape(-1),
+            "steps": out}
