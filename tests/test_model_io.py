@@ -8,6 +8,7 @@ import pytest
 
 import fnn
 from fnn.model_io import ModelFileError, atomic_write
+from peak_rss import peak_growth
 
 TANH = fnn.layers.dense_layers([784, 32, 10], "tanh")
 
@@ -332,40 +333,6 @@ def test_deflated_and_fortran_order_members_load_as_written(tmp_path, model):
     np.testing.assert_array_equal(params["b1"], B + 3)
 
 
-MEASURE_PEAK = r"""
-import resource, sys
-import fnn
-fnn.load(sys.argv[1])                                  # the normal working set: a valid model
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-try:   # an address-space cap, so that a regression fails here instead of taking the machine
-    with open("/proc/self/status") as f:
-        vm = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmSize:"))
-    resource.setrlimit(resource.RLIMIT_AS, (vm + 2 ** 30, resource.getrlimit(resource.RLIMIT_AS)[1]))
-except (OSError, StopIteration, ValueError):
-    pass
-for path in sys.argv[2:]:
-    try:
-        fnn.load(path)
-        outcome = "loaded"
-    except fnn.ModelFileError:
-        outcome = "ModelFileError"
-    except BaseException as e:
-        outcome = type(e).__name__
-    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024
-    print(path, outcome, grown)
-"""
-
-
-def peak_rss_of_loads(tmp_path, good, paths, script=MEASURE_PEAK):
-    """[(path, outcome, MB the peak RSS grew by)] for loading each path in a fresh process."""
-    import subprocess
-    import sys
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, "-c", script, str(good), *map(str, paths)], check=True,
-                         capture_output=True, text=True, timeout=120, cwd=root).stdout
-    return [(p, outcome, int(mb)) for p, outcome, mb in (line.rsplit(" ", 2) for line in out.splitlines())]
-
-
 def test_files_that_inflate_to_gigabytes_take_no_memory(tmp_path, model):
     """The nastiest: members whose deflate streams inflate to 128 MiB (128 KB of file each) or
     whose headers declare gigabytes. Peak RSS must stay within 64 MB of loading a valid model."""
@@ -387,7 +354,9 @@ def test_files_that_inflate_to_gigabytes_take_no_memory(tmp_path, model):
         paths.append(tmp_path / f"{name}.npz")
         paths[-1].write_bytes(zip_bytes(members))
         assert paths[-1].stat().st_size < 200_000
-    for path, outcome, grown in peak_rss_of_loads(tmp_path, good, paths):
+    results = peak_growth("fnn", "load", "ModelFileError", good, paths)
+    assert len(results) == len(paths)
+    for path, outcome, grown in results:
         assert outcome == "ModelFileError" and grown < 64, (path, outcome, grown)
 
 
