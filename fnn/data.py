@@ -31,6 +31,7 @@ import os
 import signal
 import stat
 import threading
+import warnings
 import zlib
 
 import numpy as np
@@ -52,7 +53,8 @@ _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _OPENERS = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open, None: open}
 # What reading a file that is not (compressed) CSV text raises, from pandas or the stdlib.
 _READ_ERRORS = (OSError, EOFError, UnicodeError, csv.Error, zlib.error, lzma.LZMAError)
-_PANDAS_ERRORS = (ValueError, OverflowError) + _READ_ERRORS   # ParserError is a ValueError
+# ParserError is a ValueError; ParserWarning is raised as an error by _strict
+_PANDAS_ERRORS = (ValueError, OverflowError, pd.errors.ParserWarning) + _READ_ERRORS
 _CHUNK_ROWS = 8192                               # rows pandas parses and we check at a time
 
 # An MNIST row is at most 785 fields of 3 digits and a comma (3,140 bytes), Kaggle's header
@@ -99,10 +101,12 @@ def load_csv(path, max_rows=None, labels="auto"):
     blocks, problem, interrupted = [], None, []
     source = _open_bounded(name, compression)
     try:
-        with _signal_exceptions(interrupted), source, pd.read_csv(source, header=0 if header else None, names=range(n),
-                                 index_col=False, nrows=max_rows, dtype=np.float32,
-                                 na_filter=False, engine="c", encoding="utf-8",
-                                 chunksize=_CHUNK_ROWS) as chunks:
+        with _strict(interrupted), source, pd.read_csv(source, header=0 if header else None,
+                                                       names=range(n), index_col=False,
+                                                       nrows=max_rows, dtype=np.float32,
+                                                       na_filter=False, engine="c",
+                                                       encoding="utf-8",
+                                                       chunksize=_CHUNK_ROWS) as chunks:
             for frame in chunks:
                 A = frame.to_numpy(dtype=np.float32).T       # (n, rows): one example per column
                 if A.shape[1] == 0 or not _all_valid(A, labelled):
@@ -129,6 +133,18 @@ def load_csv(path, max_rows=None, labels="auto"):
               checked=sum(A.shape[1] for A in blocks))
     detail = _describe(problem) if problem is not None else "values outside the expected range"
     raise DataError(f"{name}: cannot read as CSV ({detail})")
+
+
+@contextlib.contextmanager
+def _strict(caught):
+    """While pandas parses: its ParserWarning is an error (rows with one field more than the
+    first line: with index_col=False pandas would drop the last one and load the rest);
+    a value too large for float32 overflows quietly (the range check refuses it); and what a
+    signal handler raises is kept in `caught` (_signal_exceptions)."""
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"), \
+            _signal_exceptions(caught):
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        yield
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ import csv
 import gzip
 import itertools
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -591,3 +592,17 @@ def test_a_fifo_is_refused_not_read(tmp_path):
     fifo = tmp_path / "train.csv"
     os.mkfifo(fifo)
     assert error_of(str(fifo)).startswith("is not a regular file (a device, FIFO or socket)")
+
+
+def test_a_header_one_field_short_of_its_rows_is_not_a_pixels_only_file(tmp_path):
+    """784 header fields over rows of 785: pandas (index_col=False) would drop every row's last
+    pixel, read the label as a pixel and warn; the rows do not match the header."""
+    path = write(tmp_path / "short_header.csv", csv_text(sample(3), SHIPPED_HEADER[:-1]))
+    assert error_of(path) == "line 2: expected 784 columns (784 pixels, no label), found 785"
+
+
+def test_a_value_too_large_for_float32_is_out_of_range_without_a_warning(tmp_path):
+    path = write(tmp_path / "huge.csv", edited(sample(3), {(3, 5): "1e39"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert error_of(path) == 'line 3, column "1x5": pixel value "1e39" is outside 0-255'
