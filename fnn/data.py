@@ -14,13 +14,24 @@ Files ending in .gz, .bz2 or .xz are decompressed on the fly. A clean file is pa
 pass by pandas' C engine and checked with whole-array NumPy reductions; only when that finds a
 problem is the file read again, row by row, to say which line and column is wrong. Every file
 or format problem raises DataError with one line naming the file, the place and the problem.
+
+Every reader sees the file through `_Bounded`, which refuses a line longer than MAX_LINE_BYTES
+and a compressed file that inflates beyond INFLATE_RATIO times its size (plus 32 MiB), so a
+small hostile file cannot take unbounded memory or time: a few hundred KB of .csv.gz can
+otherwise hold one line of hundreds of MB, which a CSV parser buffers whole.
 """
 import bz2
+import contextlib
 import csv
 import gzip
+import io
 import lzma
 import operator
 import os
+import signal
+import stat
+import threading
+import warnings
 import zlib
 
 import numpy as np
@@ -42,8 +53,19 @@ _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _OPENERS = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open, None: open}
 # What reading a file that is not (compressed) CSV text raises, from pandas or the stdlib.
 _READ_ERRORS = (OSError, EOFError, UnicodeError, csv.Error, zlib.error, lzma.LZMAError)
-_PANDAS_ERRORS = (ValueError, OverflowError) + _READ_ERRORS   # ParserError is a ValueError
+# ParserError is a ValueError; ParserWarning is raised as an error by _strict
+_PANDAS_ERRORS = (ValueError, OverflowError, pd.errors.ParserWarning) + _READ_ERRORS
 _CHUNK_ROWS = 8192                               # rows pandas parses and we check at a time
+
+# An MNIST row is at most 785 fields of 3 digits and a comma (3,140 bytes), Kaggle's header
+# line 6,900; 64 KiB leaves room for every field written as a 17-digit float, and is a line
+# no parser has to buffer much of before refusing it.
+MAX_LINE_BYTES = 2 ** 16
+# The shipped .csv.gz files inflate 8.6 times; an image of only background, ~1000 times. A
+# compressed file may inflate to INFLATE_RATIO times its size plus INFLATE_FLOOR bytes, so X
+# (at most twice the CSV text: a row is >= 1,570 bytes of text, 3,136 of float32) stays
+# within a bounded multiple of what is on disk. An uncompressed file is its own bound.
+INFLATE_RATIO, INFLATE_FLOOR = 64, 2 ** 25
 
 
 def load_csv(path, max_rows=None, labels="auto"):
@@ -76,12 +98,15 @@ def load_csv(path, max_rows=None, labels="auto"):
 
     # Fast path: pandas' C engine parses straight to float32, a chunk of rows at a time, and
     # whole-array reductions check each chunk. No Python loop over rows.
-    blocks, problem = [], None
+    blocks, problem, interrupted = [], None, []
+    source = _open_bounded(name, compression)
     try:
-        with pd.read_csv(name, compression=compression, header=0 if header else None,
-                         names=range(n), index_col=False, nrows=max_rows, dtype=np.float32,
-                         na_filter=False, engine="c", encoding="utf-8",
-                         chunksize=_CHUNK_ROWS) as chunks:
+        with _strict(interrupted), source, pd.read_csv(source, header=0 if header else None,
+                                                       names=range(n), index_col=False,
+                                                       nrows=max_rows, dtype=np.float32,
+                                                       na_filter=False, engine="c",
+                                                       encoding="utf-8",
+                                                       chunksize=_CHUNK_ROWS) as chunks:
             for frame in chunks:
                 A = frame.to_numpy(dtype=np.float32).T       # (n, rows): one example per column
                 if A.shape[1] == 0 or not _all_valid(A, labelled):
@@ -90,7 +115,15 @@ def load_csv(path, max_rows=None, labels="auto"):
             else:
                 if blocks:
                     return _split(blocks, labelled)
+    except DataError:
+        raise
     except _PANDAS_ERRORS as err:                            # ragged rows, "abc", corrupt gzip ...
+        # pandas' C parser can turn what is raised while it runs (Ctrl-C, a too long line)
+        # into a ParserError: raise those as they were, not as a problem of the file
+        if interrupted:
+            raise interrupted[0] from None
+        if source.error is not None and not isinstance(source.error, _READ_ERRORS):
+            raise source.error from None
         problem = err
 
     # Slow path: the rows of the clean chunks are fine; from the first chunk that is not, read
@@ -100,6 +133,44 @@ def load_csv(path, max_rows=None, labels="auto"):
               checked=sum(A.shape[1] for A in blocks))
     detail = _describe(problem) if problem is not None else "values outside the expected range"
     raise DataError(f"{name}: cannot read as CSV ({detail})")
+
+
+@contextlib.contextmanager
+def _strict(caught):
+    """While pandas parses: its ParserWarning is an error (rows with one field more than the
+    first line: with index_col=False pandas would drop the last one and load the rest);
+    a value too large for float32 overflows quietly (the range check refuses it); and what a
+    signal handler raises is kept in `caught` (_signal_exceptions)."""
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"), \
+            _signal_exceptions(caught):
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        yield
+
+
+@contextlib.contextmanager
+def _signal_exceptions(caught):
+    """Within it, whatever the Python handler of SIGINT or SIGTERM raises (KeyboardInterrupt
+    for Ctrl-C) is also appended to `caught`. pandas' C parser can lose such an exception and
+    report "Calling read(nbytes) on source failed" instead; load_csv then raises caught[0].
+    Handlers are only set from the main thread; elsewhere this does nothing."""
+    wrapped = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(number)
+            if callable(handler):
+                def recorded(signum, frame, handler=handler):
+                    try:
+                        handler(signum, frame)
+                    except BaseException as err:
+                        caught.append(err)
+                        raise
+                wrapped[number] = handler
+                signal.signal(number, recorded)
+    try:
+        yield
+    finally:
+        for number, handler in wrapped.items():
+            signal.signal(number, handler)
 
 
 def _all_valid(A, labelled):
@@ -141,7 +212,7 @@ def _split(blocks, labelled):
 # The first line: is the file there, is it text, is the line a header, how many columns?
 
 def _check_file(name):
-    """Raise DataError when name is not a readable, non-empty regular file."""
+    """Raise DataError when name is not a non-empty regular file."""
     if not os.path.exists(name):
         hint = "check the path"
         if os.path.exists(name + ".gz"):
@@ -150,14 +221,89 @@ def _check_file(name):
     if os.path.isdir(name):
         raise DataError(f"{name}: is a directory, not a CSV file; give the path of a .csv or"
                         f" .csv.gz file")
+    if not stat.S_ISREG(os.stat(name).st_mode):
+        raise DataError(f"{name}: is not a regular file (a device, FIFO or socket); give the path"
+                        f" of a .csv or .csv.gz file")
     if os.path.getsize(name) == 0:
         raise DataError(f"{name}: is empty (0 bytes); expected a header line and one image a row")
 
 
 def _open_text(name, compression):
-    """Text handle on the (decompressed) file: UTF-8, a leading byte-order mark dropped,
-    newline="" as the csv module wants."""
-    return _OPENERS[compression](name, "rt", encoding="utf-8-sig", newline="")
+    """Text handle on the (decompressed, bounded) file: UTF-8, a leading byte-order mark
+    dropped, newline="" as the csv module wants."""
+    return io.TextIOWrapper(io.BufferedReader(_open_bounded(name, compression)),
+                            encoding="utf-8-sig", newline="")
+
+
+def _open_bounded(name, compression):
+    """The decompressed bytes of the file, through _Bounded: a compressed file may inflate to
+    INFLATE_RATIO times its size plus INFLATE_FLOOR bytes, a plain one is read as it is."""
+    limit = None
+    if compression is not None:
+        limit = INFLATE_RATIO * os.path.getsize(name) + INFLATE_FLOOR
+    return _Bounded(_OPENERS[compression](name, "rb"), name, limit)
+
+
+class _Bounded(io.RawIOBase):
+    """A binary file that raises DataError as soon as a line of it passes MAX_LINE_BYTES, or
+    its bytes pass `limit` (None: no limit). A line ends at \\n, \\r or \\r\\n, as for csv.
+
+    self.error keeps what read raised, so that load_csv can raise it even where pandas' C
+    parser reports only "ParserError: Calling read(nbytes) on source failed"."""
+
+    def __init__(self, raw, name, limit):
+        self._raw, self._name, self._limit = raw, name, limit
+        self._total = 0              # bytes read so far
+        self._open = 0               # bytes of the line not yet ended
+        self._lines = 0              # line ends so far
+        self._cr = False             # the last chunk ended in \\r (its \\n may start the next)
+        self.error = None
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        try:
+            data = self._raw.read(len(b))
+            self._check(data)
+        except BaseException as err:             # KeyboardInterrupt too
+            self.error = err
+            raise
+        b[:len(data)] = data
+        return len(data)
+
+    def close(self):
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+    def _check(self, data):
+        """Raise DataError when `data`, read after what came before, passes a bound."""
+        self._total += len(data)
+        if self._limit is not None and self._total > self._limit:
+            raise DataError(f"{self._name}: decompresses to more than {self._limit:,} bytes"
+                            f" ({INFLATE_RATIO} times its size + {INFLATE_FLOOR >> 20} MiB);"
+                            f" a hostile or broken file (decompress it to load it anyway)")
+        # Jump from line end to line end: each must lie within MAX_LINE_BYTES of the previous.
+        pos, line = 0, self._open
+        while line + len(data) - pos > MAX_LINE_BYTES:
+            end = pos + MAX_LINE_BYTES - line + 1
+            j = max(data.rfind(b"\n", pos, end), data.rfind(b"\r", pos, end))
+            if j < 0:
+                number = self._lines + _line_ends(data[:pos], self._cr) + 1
+                raise DataError(f"{self._name}: line {number}: longer than {MAX_LINE_BYTES:,}"
+                                f" bytes (a row of MNIST is at most 3,140); not an MNIST CSV file")
+            pos, line = j + 1, 0
+        j = max(data.rfind(b"\n", pos), data.rfind(b"\r", pos))
+        self._open = len(data) - j - 1 if j >= 0 else line + len(data) - pos
+        self._lines += _line_ends(data, self._cr)
+        self._cr = data.endswith(b"\r") or (self._cr and not data)
+
+
+def _line_ends(data, after_cr):
+    """How many line ends (\\n, \\r, \\r\\n) data holds; after_cr: the byte before it was \\r."""
+    n = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return n - 1 if after_cr and data.startswith(b"\n") else n
 
 
 def _is_blank(record):

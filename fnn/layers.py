@@ -160,6 +160,7 @@ def dense_layers(layer_dims, activation="relu", output="softmax"):
 
 def normalize(layers):
     """Check a layer list and return it in canonical form (a new list of new dicts)."""
+    check_layers(layers)
     if not layers:
         raise ValueError("empty layer list")
     out = []
@@ -252,3 +253,56 @@ def param_shapes(layers):
         if min(shape) < 1:
             raise ValueError(f"layer {i} ({spec['type']}) leaves nothing: output shape {shape}")
     return shapes
+
+
+# ---- checking the fields of a layer list -------------------------------------------------
+
+FIELDS = {"input": ("shape",), "dense": ("units",), "conv": ("filters", "size", "stride", "pad"),
+          "maxpool": ("size", "stride")}          # every other kind has only its "type"
+
+
+def check_layers(layers):
+    """Raise ValueError naming the layer and the field for a layer list that is not plain,
+    well-typed data: a list whose specs are activation names or dicts with a known "type" and
+    exactly that kind's FIELDS; "shape" a non-empty list of positive ints, "units", "filters",
+    "size" and "stride" positive ints, "pad" a non-negative int (a bool is not an int).
+    A model file's list (parsed JSON) and one built in Python both pass through here, via
+    normalize, so a bad field is one clear message, not a KeyError or TypeError from inside
+    forward. The ranges of the conv and max-pool fields are checked with their input, where
+    fnn.conv computes the window (a window larger than the input is refused there too)."""
+    if not isinstance(layers, (list, tuple)):
+        raise ValueError(f"a layer list is a list of layers, got {_shown(layers)}")
+    for i, spec in enumerate(layers):
+        spec = {"type": spec} if isinstance(spec, str) else spec
+        if not isinstance(spec, dict):
+            raise ValueError(f"layer {i}: a layer is a dict or an activation name, got {_shown(spec)}")
+        kind = spec.get("type")
+        if not isinstance(kind, str) or (kind not in KINDS and kind != "input"):
+            raise ValueError(f"layer {i}: unknown type {_shown(kind)}; choose from input, {', '.join(KINDS)}")
+        fields, where = FIELDS.get(kind, ()), f"layer {i} ({kind})"
+        for key in spec:
+            if key != "type" and key not in fields:
+                has = f"has only {', '.join(map(repr, fields))}" if fields else "has no fields"
+                raise ValueError(f"{where}: unknown field {_shown(key)} (a {kind} layer {has})")
+        for key in fields:
+            value = spec.get(key)
+            if key not in spec:
+                raise ValueError(f"{where}: missing field {key!r}")
+            if key == "shape":
+                if not (isinstance(value, (list, tuple)) and value and all(_is_count(s, 1) for s in value)):
+                    raise ValueError(f"{where}: 'shape' must be a non-empty list of positive ints, "
+                                     f"got {_shown(value)}")
+            elif not _is_count(value, 1 if kind == "dense" else None):
+                kind_of_int = "a non-negative" if key == "pad" else "a positive"
+                raise ValueError(f"{where}: {key!r} must be {kind_of_int} int, got {_shown(value)}")
+
+
+def _is_count(value, least):
+    """An int (not a bool), and >= least unless least is None."""
+    return isinstance(value, int) and not isinstance(value, bool) and (least is None or value >= least)
+
+
+def _shown(value, width=40):
+    """repr(value) for a one-line message, cut to width characters."""
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."

@@ -5,6 +5,7 @@ import csv
 import gzip
 import itertools
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 import fnn.data as fnn_data
 from fnn.data import NUM_PIXELS, DataError, load_csv
+from peak_rss import peak_growth
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_GZ = ROOT / "data" / "mnist_test.csv.gz"
@@ -452,3 +454,155 @@ def test_larger_file_with_one_bad_value_near_the_end(tmp_path):
     rows = sample(1000, seed=3)
     path = write(tmp_path / "big.csv.gz", edited(rows, {(999, 512): "2.5e3"}))
     assert error_of(path) == 'line 999, column "19x8": pixel value "2.5e3" is outside 0-255'
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile files: lines and inflation are bounded, so a small file cannot take unbounded memory
+
+def gzip_of_repeats(head, unit, mib):
+    """A .gz of head then `unit` repeated to mib MiB (unit divides 1 MiB's worth into whole
+    units), built from one deflate block repeated: ~1 KB of file for each MiB it inflates to."""
+    import struct
+    import zlib
+    block_text = unit * ((1 << 20) // len(unit))
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw = c.compress(head) + c.flush(zlib.Z_FULL_FLUSH)
+    block = c.compress(block_text) + c.flush(zlib.Z_FULL_FLUSH)       # the same bytes each time
+    raw += block * mib + c.flush()
+    crc = zlib.crc32(head)
+    for _ in range(mib):
+        crc = zlib.crc32(block_text, crc)
+    size = len(head) + mib * len(block_text)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + raw + struct.pack("<2L", crc, size & 0xFFFFFFFF)
+
+
+HEADER_LINE = (",".join(SHIPPED_HEADER) + "\n").encode()
+ZERO_ROW = ("0," * NUM_PIXELS + "0\n").encode()
+
+def test_small_gz_files_that_inflate_to_huge_lines_or_rows_take_bounded_memory(tmp_path):
+    """Each file is under 300 KB and inflates to 128 MiB: one line, a header then one line, a
+    header of one line, or 85,000 rows of zeros. Peak RSS must stay within 32 MB of loading a
+    valid file for the lines (they stop at MAX_LINE_BYTES), and within 200 MB for the rows:
+    inflation stops at 64 times the file + 32 MiB, 49 MB of text here, whose 31,000 rows
+    load to 98 MB of float32 before the bound is reached."""
+    good = write(tmp_path / "good.csv.gz", csv_text(sample(20)))
+    cases = {"one_line": (b"", b"0,"), "header_then_one_line": (HEADER_LINE, b"0,"),
+             "header_line": (b"label,", b"1x1,"), "zero_rows": (HEADER_LINE, ZERO_ROW)}
+    paths = []
+    for name, (head, unit) in cases.items():
+        paths.append(tmp_path / f"{name}.csv.gz")
+        paths[-1].write_bytes(gzip_of_repeats(head, unit, 128))
+        assert paths[-1].stat().st_size < 300_000
+    results = peak_growth("fnn.data", "load_csv", "DataError", good, paths)
+    assert len(results) == len(paths)
+    for path, outcome, grown in results:
+        assert outcome == "DataError" and grown < (200 if "zero_rows" in path else 32), (path, outcome, grown)
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("long.csv", HEADER_LINE + ZERO_ROW + b"1," * 40000 + b"1\n" + ZERO_ROW,
+     "line 3: longer than 65,536 bytes (a row of MNIST is at most 3,140); not an MNIST CSV file"),
+    ("long_header.csv", b"label," * 20000 + b"\n" + ZERO_ROW, "line 1: longer than 65,536 bytes"),
+    ("long_gz.csv.gz", HEADER_LINE + b"\n\r\n" + ZERO_ROW * 3 + b"7" * 70000, "line 7: longer than 65,536 bytes"),
+    ("one_line_mac.csv", (HEADER_LINE + ZERO_ROW * 50).replace(b"\n", b" "), "line 1: longer than 65,536 bytes"),
+])
+def test_a_line_longer_than_any_mnist_row_is_refused_with_its_line_number(tmp_path, name, text, message):
+    path = write(tmp_path / name, text)
+    assert error_of(path).startswith(message)
+
+
+def test_old_mac_line_ends_still_load(tmp_path):
+    rows = sample(40, seed=7)
+    path = write(tmp_path / "mac.csv", csv_text(rows, newline="\r"))
+    X, Y = load_csv(path)
+    np.testing.assert_array_equal(Y, rows[:, 0])
+    np.testing.assert_array_equal(X, expected_xy(rows)[0])
+
+
+def test_a_compressed_file_that_inflates_beyond_its_bound_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(fnn_data, "INFLATE_FLOOR", 20_000)    # 32 MiB, scaled down
+    fine = write(tmp_path / "fine.csv.gz", csv_text(sample(30)))   # inflates ~2.5 times
+    assert load_csv(fine)[0].shape == (NUM_PIXELS, 30)
+    zeros = write(tmp_path / "zeros.csv.gz", HEADER_LINE + ZERO_ROW * 400)   # ~600 times
+    message = error_of(zeros)
+    assert message.startswith("decompresses to more than ") and "(64 times its size + 0 MiB)" in message
+    assert load_csv(zeros, max_rows=5)[0].shape == (NUM_PIXELS, 5)   # the rows before the bound load
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_line_bound_finds_the_first_long_line_across_any_read_sizes(monkeypatch, seed):
+    """The line check runs on whatever pieces a reader asks for; with random line lengths,
+    line ends (\\n, \\r, \\r\\n) and read sizes, it names the first line longer than the bound."""
+    import io
+    monkeypatch.setattr(fnn_data, "MAX_LINE_BYTES", 50)
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 45, 300)
+    lengths[rng.integers(100, 300)] = 51 + rng.integers(0, 100)
+    ends = rng.choice([b"\n", b"\r", b"\r\n"], size=300)
+    data = b"".join(b"x" * n + e for n, e in zip(lengths, ends))
+    source = fnn_data._Bounded(io.BytesIO(data), "f.csv", None)
+    with pytest.raises(DataError) as err:
+        while source.read(int(rng.integers(1, 120))):
+            pass
+    first = next(i for i, line in enumerate(data.splitlines(), 1) if len(line) > 50)   # "\r" "\n" is one end
+    assert str(err.value).startswith(f"f.csv: line {first}: longer than 50 bytes")
+
+
+CTRL_C_AT = r"""
+import os, signal, sys, threading, time
+from fnn.data import load_csv
+path, trials = sys.argv[1], int(sys.argv[2])
+start = time.perf_counter()
+load_csv(path)
+took = time.perf_counter() - start
+for k in range(trials):
+    timer = threading.Timer(took * (k + 0.5) / trials, os.kill, (os.getpid(), signal.SIGINT))
+    try:
+        try:
+            timer.start()
+            load_csv(path)
+            outcome = "loaded"
+        except KeyboardInterrupt:
+            outcome = "KeyboardInterrupt"
+        except Exception as e:
+            outcome = type(e).__name__ + ": " + str(e)
+        timer.cancel()
+        timer.join()
+        time.sleep(0.01)                               # a Ctrl-C that came after the load lands here
+    except KeyboardInterrupt:
+        pass
+    print(outcome)
+"""
+
+
+def test_ctrl_c_while_loading_is_a_keyboard_interrupt_never_a_parse_error(tmp_path):
+    """A real SIGINT at 12 moments of a load. pandas' C parser sometimes loses the KeyboardInterrupt
+    and raises "ParserError: ... Calling read(nbytes) on source failed", which load_csv used to
+    report as a broken CSV after re-reading the whole file."""
+    import subprocess
+    import sys
+    path = write(tmp_path / "rows.csv.gz", csv_text(sample(3000, seed=9)))
+    out = subprocess.run([sys.executable, "-c", CTRL_C_AT, str(path), "12"], check=True,
+                         capture_output=True, text=True, timeout=300, cwd=ROOT).stdout.splitlines()
+    assert len(out) == 12 and set(out) <= {"KeyboardInterrupt", "loaded"}, out
+    assert out.count("KeyboardInterrupt") >= 4, out
+
+
+def test_a_fifo_is_refused_not_read(tmp_path):
+    fifo = tmp_path / "train.csv"
+    os.mkfifo(fifo)
+    assert error_of(str(fifo)).startswith("is not a regular file (a device, FIFO or socket)")
+
+
+def test_a_header_one_field_short_of_its_rows_is_not_a_pixels_only_file(tmp_path):
+    """784 header fields over rows of 785: pandas (index_col=False) would drop every row's last
+    pixel, read the label as a pixel and warn; the rows do not match the header."""
+    path = write(tmp_path / "short_header.csv", csv_text(sample(3), SHIPPED_HEADER[:-1]))
+    assert error_of(path) == "line 2: expected 784 columns (784 pixels, no label), found 785"
+
+
+def test_a_value_too_large_for_float32_is_out_of_range_without_a_warning(tmp_path):
+    path = write(tmp_path / "huge.csv", edited(sample(3), {(3, 5): "1e39"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert error_of(path) == 'line 3, column "1x5": pixel value "1e39" is outside 0-255'
