@@ -30,7 +30,7 @@ if __name__ == "__main__":
     # thread gains nothing for the MLP (docs/benchmarks.md, from benchmarks/bench.py, times an
     # epoch with the threads as found and with 1 thread each), the CNN uses both cores through
     # fit's workers instead, and one thread gives the same weights for a --seed whatever the
-    # core count.
+    # core count (on one kind of CPU and BLAS build: another BLAS kernel rounds differently).
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
 
@@ -186,7 +186,7 @@ def build_parser():
                             "Ctrl-C stops early and saves the best model so far.",
                 epilog="Exit codes: 0 done, 2 bad input or diverged run (one line on stderr, "
                        "nothing written), 130 interrupted (best model so far saved). "
-                       "BLAS runs on one thread (same weights for a seed on any core count) "
+                       "BLAS runs on one thread (same weights for a seed on any core count of one kind of CPU) "
                        "unless OPENBLAS_NUM_THREADS is set. "
                        "The shipped model: python train.py --out data/mnist_mlp.npz")
     d = p.add_argument_group("data")
@@ -242,7 +242,7 @@ def build_parser():
                    help="probability of dropping each hidden activation while training")
     o.add_argument("--seed", type=_count, default=0,
                    help="seed of every random choice (init, split, shuffling, dropout, augmentation): "
-                        "the same seed gives the same weights bit for bit")
+                        "the same seed gives the same weights bit for bit on the same kind of CPU and NumPy build")
     r = p.add_argument_group("output")
     r.add_argument("--out", default=None, metavar="PATH",
                    help="model file to write (an existing one is replaced, and the run says so); "

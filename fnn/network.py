@@ -31,7 +31,8 @@ def init_params(layers, *, seed=None, dtype=np.float32):
     """Random weights for a network, zero biases.
 
     layers: a layer list (fnn.layers) or dense sizes [n0, n1, ..., nL] (relu, softmax).
-    seed: an int or an np.random.Generator; the same seed gives the same params, bit for bit.
+    seed: an int or an np.random.Generator; the same seed gives the same params, bit for bit,
+        with the same NumPy version (the BLAS kernel plays no part here).
     W[l] ~ N(0, 2 / fan_in)             He, when the layer feeds relu or leaky_relu
     W[l] ~ N(0, 2 / (fan_in + fan_out)) Glorot, when it feeds sigmoid, tanh or the output
     with fan_in = n[l-1] for dense layers and C*kh*kw for convolutions.

@@ -18,7 +18,9 @@ BLAS multiplies without a copy. Everything stays float32; the batch accuracy com
 the forward pass already computed.
 
 Randomness: `fit` derives independent streams (shuffling, dropout, augmentation) from one seed
-with np.random.SeedSequence, so the same seed gives the same weights bit for bit.
+with np.random.SeedSequence, so the same seed gives the same weights bit for bit on the same
+kind of machine: the same NumPy and BLAS build, BLAS kernel (OpenBLAS picks one per CPU) and
+thread counts. Another kernel sums in another order and rounds differently.
 """
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -82,7 +84,8 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, loss="cross_entrop
 
     rng is then a list of K generators, one per shard (dropout); a single generator is split
     into K children with rng.spawn(K). The result depends on K
-    (float sums in another order) but is the same bit for bit for the same K.
+    (float sums in another order) but is the same bit for bit for the same K
+    (on the same kind of machine: see the module docstring).
     """
     b = Xb.shape[-1]
     K = max(1, min(shards, b))
@@ -131,7 +134,7 @@ def default_workers(params, layers, batch_size):
     batches of at least 32 (shards of 16 or more), else 1. Why: a CNN's step is long enough
     for a second thread to pay off, a dense network's is not (`python benchmarks/micro.py
     workers` times both). It does not look at the machine, so the same command and seed give
-    the same weights everywhere; on one core the two shards simply run in turn."""
+    the same weights on any core count; on one core the two shards simply run in turn."""
     net = as_layers(layers, params)
     has_conv = any(spec["type"] == "conv" for spec in net)
     return 2 if has_conv and batch_size >= 32 else 1
@@ -173,7 +176,8 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
     `workers` shards whose forward and backward passes run at once in a thread pool that
     lives as long as the generator. None picks default_workers (2 for
     convolutional networks, 1 for dense ones). The same seed and
-    the same workers give the same weights bit for bit; another worker count gives other
+    the same workers give the same weights bit for bit on the same kind of machine (module
+    docstring); another worker count gives other
     rounding (and, with dropout, other masks). Keep BLAS at one thread (train.py does) so the
     workers do not oversubscribe the cores.
     A loss that is not finite is still yielded (the caller decides to stop: see train.py).
