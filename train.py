@@ -267,6 +267,15 @@ def build_parser():
                    help="model file to write (an existing one is replaced, and the run says so); "
                         "the curve goes to the same path with .png; default "
                         f"{DEFAULT_OUT['mlp']} ({DEFAULT_OUT['cnn']} with --arch cnn)")
+    w = p.add_argument_group("watching it learn")
+    w.add_argument("--watch", action="store_true",
+                   help="train in a pygame window that shows the curves, the first layer's "
+                        "weights, each layer's health and a strip of test digits as training "
+                        "runs (the same weights as without it); Space pauses, N steps, Up/Down "
+                        "double/halve the learning rate, S saves a snapshot, Esc stops as Ctrl-C "
+                        "does; at the end the confusion matrix stays until the window is closed")
+    w.add_argument("--compare", default=None, metavar="OTHER.npz",
+                   help="with --watch: overlay the curves of another run (its .csv beside it)")
     e = p.add_argument_group("evaluating a saved model (trains nothing, writes no model)")
     e.add_argument("--evaluate", default=None, metavar="MODEL",
                    help="report on --test with the model file MODEL: test accuracy, per-class "
@@ -456,9 +465,10 @@ def main(argv=None):
     out = args.out or (DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
         "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz"))
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-    if args.predictions and not args.evaluate:
-        print(f"{PROG}: error: --predictions needs --evaluate MODEL (see --help)", file=sys.stderr)
-        return 2
+    for option, needs in (("predictions", "evaluate"), ("compare", "watch")):
+        if getattr(args, option) and not getattr(args, needs):
+            print(f"{PROG}: error: --{option} needs --{needs} (see --help)", file=sys.stderr)
+            return 2
     try:
         if args.evaluate:
             return evaluate(args)
@@ -493,7 +503,6 @@ def run(args, out, command):
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
     params = init if init is not None else fnn.init_params(layers, seed=init_seed)
-    watch = None
     name = describe(layers)
     recipe = describe_recipe(args)
     start = f", starting from {args.init}" if args.init else ""
@@ -504,6 +513,8 @@ def run(args, out, command):
              "lr_changes": []}
 
     history = {"iteration": [], "epoch": [], "loss": [], "acc": [], "lr": [], "val": []}
+    watch = open_watch(args, out, layers, history, about, y_train.size, X_test, y_test) \
+        if args.watch else None
     best = {"params": None, "val_acc": None, "epoch": 0}
     last, epochs_done, epoch_start = None, 0, 0
     gen = fit(params, X_train, y_train, layers, optimizer=args.optimizer, epochs=args.epochs,
@@ -547,11 +558,11 @@ def run(args, out, command):
                 epoch_start = len(history["loss"])
             reply = watch.see(rec) if watch is not None else None
         params = last["params"]
-        P = fnn.predict_proba(params, X_test, layers)
-        if not np.isfinite(P).all():
+        probs = fnn.predict_proba(params, X_test, layers)
+        if not np.isfinite(probs).all():
             raise UsageError(f"training failed: the network's outputs on the test set are not "
                              f"finite (its weights overflow); nothing written; {try_instead(args)}")
-        C = confusion_matrix(y_test, P.argmax(axis=0))
+        C = confusion_matrix(y_test, probs.argmax(axis=0))
     except KeyboardInterrupt as stop:              # in training or in the test evaluation
         return interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val,
                            time.perf_counter() - t_start, _exit_code(stop))
@@ -570,6 +581,13 @@ def run(args, out, command):
     write_curves(out, history)
     print(f"total time {seconds:.1f} s (data loading included)")
     print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
+    if watch is not None:                          # the files are written: Ctrl-C closes the view
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _terminate)
+        try:
+            watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
+        except KeyboardInterrupt:
+            pass
     return 0
 
 
@@ -602,6 +620,31 @@ def try_instead(args):
         return (f"--lr {args.lr:g} is the rate that trains with --optimizer {args.optimizer}: "
                 f"check the data (--max-rows) and the other options")
     return f"try --lr {lr:g}, a rate that trains with --optimizer {args.optimizer}"
+
+
+def open_watch(args, out, layers, history, about, m, X_test, y_test):
+    """The --watch window (ui.lab.Watch), with --compare's curves; pygame loads only here."""
+    compare = None
+    if args.compare:
+        try:
+            compare = (os.path.basename(args.compare), fnn.curves.read(fnn.curves.path_for(args.compare)))
+        except ValueError as e:
+            raise UsageError(f"--compare: {e}") from None
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+    from ui.lab import Watch
+
+    def snapshot(params, t):
+        path = f"{os.path.splitext(out)[0]}_snapshot_{t}.npz"
+        save(path, params, layers, {**about, "iterations": t, "snapshot": True})
+        return path
+
+    total = args.epochs * -(-m // args.batch_size)
+    try:
+        return Watch(layers, history, total, args.epochs, f"fnn {about['network']}: {about['recipe']}",
+                     X_test[:, :16], y_test[:16], snapshot, compare)
+    except pygame.error as e:
+        raise UsageError(f"--watch: cannot open a window ({e})") from None
 
 
 def errors_png_for(model):

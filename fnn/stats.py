@@ -66,4 +66,5 @@ def layer_stats(params, grads, cache, new_params):
     "dead" None for a layer without a relu after it. params: before the step; grads and cache:
     the step's backward and forward; new_params: after the step."""
     norms, ratios, dead = grad_norms(grads), update_ratios(params, new_params), dead_fractions(cache)
-    return {k: {"grad_norm": norms[k], "update_ratio": ratios[k], "dead": dead.get(k)} for k in norms}
+    return {k: {"grad_norm": norms[k], "update_ratio": ratios[k], "dead": dead.get(k)}
+            for k in sorted(norms, key=lambda k: int(k[1:]))}            # W1, W2, ... W10

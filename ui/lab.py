@@ -25,6 +25,7 @@ from ui.tiles import diverging, gray, heat, tile, tile_grid
 RIGHT, WRONG = (70, 200, 110), (235, 80, 70)
 LAYER_COLORS = [(84, 132, 214), (255, 176, 64), (70, 200, 110), (220, 110, 200), (200, 200, 90)]
 COMPARE = (170, 120, 230)
+FPS = 4.0                     # redraws a second at most while training runs
 GUIDE = 1e-3                  # the update/weight ratio rule of thumb (CS231n)
 MAX_POINTS = 1500             # points a curve draws: more only costs time, not detail
 CONTROLS = ("Space pause/resume   N one step (paused)   Up/Down lr x2 / x0.5   "
@@ -125,3 +126,240 @@ def errors_figure(C, X, y, probs, title, file=None, size=(1280, 760)):
     if file is not None:
         pygame.image.save(surface, file, "png")
     return surface
+
+
+# ---- the live window ------------------------------------------------------------------------
+
+def _clock(seconds):
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class Watch:
+    """train.py --watch. see(rec) after each of fit's records returns what to send into fit.
+
+    layers: the network; history: train.py's curve data (read, never written here);
+    total, epochs: iterations and epochs of the run; title: the network and recipe;
+    X_show, y_show: fixed test digits for the strip (the first is the CNN's feature-map digit);
+    snapshot(params, iteration) -> path: train.py saves the weights next to --out;
+    compare: (name, curve DataFrame) of another run or None; fps: redraws a second at most.
+    The state here is the window's only (paused, selected cell, samples of fnn.stats)."""
+
+    def __init__(self, layers, history, total, epochs, title, X_show, y_show, snapshot,
+                 compare=None, fps=None, size=(1280, 820)):
+        pygame.display.init()
+        self.screen = pygame.display.set_mode(size)
+        pygame.display.set_caption("fnn training lab")
+        self.fonts = make_fonts()
+        self.layers, self.history, self.total, self.epochs = layers, history, total, epochs
+        self.title, self.X_show, self.y_show = title, X_show, y_show
+        self.snapshot, self.compare, self.period = snapshot, compare, 1.0 / (fps or FPS)
+        self.paused, self.step_once, self.frames = False, False, 0
+        self.rec, self.stats, self.epoch_ends, self.notes = None, [], [], []
+        self.start, self.paused_for, self.last_draw = time.perf_counter(), 0.0, -np.inf
+        self.selected, self.shown, self.cells = None, None, {}
+
+    # -- what fit is told --
+    def see(self, rec):
+        """Look at one record; redraw when due (every `period` seconds, each epoch's end, while
+        paused); -> None, or {"stats": True, "lr_factor": f} for fit (gen.send)."""
+        if rec["kind"] == "epoch":
+            self.epoch_ends.append(rec["iteration"])
+        else:
+            self.rec = rec
+            if "stats" in rec:
+                self.stats.append((rec["iteration"], rec["stats"]))
+        now = time.perf_counter()
+        if not (self.paused or rec["kind"] == "epoch" or now - self.last_draw >= self.period):
+            return None
+        factor = self._events(1.0)
+        self.draw()
+        while self.paused and not self.step_once:
+            t0 = time.perf_counter()
+            factor = self._events(factor)
+            self.draw()
+            pygame.time.wait(30)
+            self.paused_for += time.perf_counter() - t0
+        self.step_once = False
+        self.last_draw = time.perf_counter()
+        reply = {"stats": True}
+        if factor != 1.0:
+            reply["lr_factor"] = factor
+        return reply
+
+    def _events(self, factor):
+        """Handle the keys; -> the rate factor so far (Up doubles, Down halves). Esc or closing
+        the window raises KeyboardInterrupt: train.py stops as on Ctrl-C."""
+        for e in pygame.event.get():
+            if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key == pygame.K_ESCAPE):
+                raise KeyboardInterrupt
+            if e.type != pygame.KEYDOWN:
+                continue
+            if e.key == pygame.K_SPACE:
+                self.paused = not self.paused
+            elif e.key == pygame.K_n and self.paused:
+                self.step_once = True
+            elif e.key in (pygame.K_UP, pygame.K_DOWN):
+                factor *= 2.0 if e.key == pygame.K_UP else 0.5
+                self.notes.append(f"lr x {factor:g} from iteration {self._t() + 1}")
+            elif e.key == pygame.K_s and self.rec is not None:
+                path = self.snapshot(self.rec["params"], self._t())
+                self.notes.append(f"snapshot {path}")
+        return factor
+
+    def _t(self):
+        return self.rec["iteration"] if self.rec else 0
+
+    # -- one frame --
+    def draw(self):
+        """Redraw the whole live view and flip it to the window."""
+        s, f = self.screen, self.fonts
+        W, H = s.get_size()
+        s.fill(BG)
+        t = self._t()
+        text(s, fit_font(self.title, W - 20), self.title, (W // 2, 6), FG, "midtop")
+        spent = time.perf_counter() - self.start - self.paused_for
+        eta = _clock(spent / t * (self.total - t)) if t else "-"
+        lr = self.rec["lr"] if self.rec else float("nan")
+        epoch = self.rec["epoch"] if self.rec else 0
+        status = (f"iteration {t:,} / {self.total:,}    epoch {epoch} / {self.epochs}    "
+                  f"lr {lr:.2e}    elapsed {_clock(spent)}    ETA {eta}"
+                  + ("    PAUSED" if self.paused else ""))
+        text(s, f["text"], status, (W // 2, 34), ACCENT if self.paused else FG, "midtop")
+        if self.rec is not None:
+            self._curves(pygame.Rect(8, 62, 760, 560))
+            self._learning(pygame.Rect(790, 62, W - 800, 330))
+            self._health(pygame.Rect(790, 400, W - 800, 222))
+            self._strip(pygame.Rect(8, 636, W - 16, 110))
+        for k, note in enumerate(self.notes[-2:]):
+            text(s, f["small"], note, (W - 10, H - 44 + 18 * k), MUTED, "topright")
+        text(s, f["small"], CONTROLS, (10, H - 26), MUTED)
+        pygame.display.flip()
+        self.frames += 1
+
+    def _curves(self, rect):
+        """Loss (log) and accuracy over the whole run's iterations: batch values, running
+        means, validation points, epoch boundaries, and the --compare run in violet."""
+        h = self.history
+        it = np.asarray(h["iteration"], np.float64)
+        k = max(1, min(50, it.size // 20))
+        loss, acc = np.asarray(h["loss"]), np.asarray(h["acc"])
+        x, loss, acc, loss_s, acc_s = _thin(it, loss, acc, smooth(loss, k), smooth(acc, k))
+        val = h["val"]
+        loss_series = [Series(x, loss, LIGHT_BLUE, 1, "batch loss"),
+                       Series(x, loss_s, BLUE, 2, f"running mean of {k}")]
+        acc_series = [Series(x, acc, LIGHT_ORANGE, 1, "batch accuracy"),
+                      Series(x, acc_s, ORANGE, 2, f"running mean of {k}"),
+                      Series([i for i, _ in val], [v for _, v in val], GREEN, 1,
+                             "validation (each epoch)", dots=True)]
+        if self.compare is not None:
+            name, other = self.compare
+            ox = other["iteration"].to_numpy(np.float64)
+            kk = max(1, min(50, ox.size // 20))
+            ox, ol, oa = _thin(ox, smooth(other["loss"], kk), smooth(other["acc"], kk))
+            loss_series.append(Series(ox, ol, COMPARE, 2, f"{name} (mean)"))
+            ov = other.dropna(subset=["val_acc"])
+            acc_series += [Series(ox, oa, COMPARE, 2, f"{name} (mean)"),
+                           Series(ov["iteration"], ov["val_acc"], COMPARE, 1, dots=True)]
+        xlim = (0.0, float(self.total))
+        top = pygame.Rect(rect.x, rect.y, rect.w, rect.h // 2 - 6)
+        bottom = pygame.Rect(rect.x, rect.y + rect.h // 2 + 6, rect.w, rect.h - rect.h // 2 - 6)
+        seen = np.concatenate([acc_s[acc_s.size // 10:], [v for _, v in val]])
+        alo = max(0.0, np.floor(20 * float(np.min(seen)) - 1e-9) / 20) if seen.size else 0.0
+        for r, series, kw in ((top, loss_series, {"log": True, "ylabel": "loss (log scale)"}),
+                              (bottom, acc_series, {"ylim": (alo, 1.0), "ylabel": "accuracy",
+                                                    "xlabel": "iteration", "legend": "bottomright"})):
+            plot = chart(self.screen, r, series, self.fonts, xlim, palette=DARK, **kw)
+            for e in self.epoch_ends:                            # epoch boundaries
+                px = plot.x + e / max(self.total, 1) * plot.w
+                pygame.draw.line(self.screen, MUTED, (px, plot.y + 1), (px, plot.bottom - 2))
+        if self.compare is not None:
+            text(self.screen, self.fonts["small"], f"violet: {self.compare[0]}. {FAIR}",
+                 (rect.x + 60, rect.bottom - 2), COMPARE)
+
+    def _learning(self, rect):
+        """What the first layer learns: a dense W1's rows as 28x28 tiles (diverging colours),
+        or a CNN's conv-1 filters and their feature maps of one test digit."""
+        p, s, f = self.rec["params"], self.screen, self.fonts
+        W1 = p["W1"]
+        if W1.ndim == 2 and W1.shape[1] == 784:
+            n = min(W1.shape[0], 48)
+            area = pygame.Rect(rect.x, rect.y + 22, rect.w, rect.h - 22)
+            text(s, f["small"], f"first layer: {n} of {W1.shape[0]} units' weights "
+                 f"(orange +, blue -)", rect.topleft, MUTED)
+            tile_grid(s, area, [diverging(w) for w in W1[:n].reshape(n, 28, 28)], cmap=lambda v: v,
+                      cols=8, gap=3, largest=48)
+        elif W1.ndim == 4:
+            n = W1.shape[0]
+            text(s, f["small"], f"conv 1: {n} filters (orange +, blue -)", rect.topleft, MUTED)
+            tile_grid(s, pygame.Rect(rect.x, rect.y + 22, rect.w, 92),
+                      [diverging(w[0]) for w in W1], cmap=lambda v: v, cols=8, gap=4, largest=44)
+            _, cache = fnn.forward(p, self.X_show[:, :1], self.layers)
+            maps = next(step[2] for step in cache["steps"] if step[0]["type"] == "relu")[..., 0]
+            text(s, f["small"], "their feature maps of this digit (after relu)",
+                 (rect.x, rect.y + 124), MUTED)
+            tile(s, pygame.Rect(rect.x, rect.y + 148, 64, 64), self.X_show[:, 0].reshape(28, 28))
+            tile_grid(s, pygame.Rect(rect.x + 76, rect.y + 148, rect.w - 76, rect.h - 148),
+                      list(maps / max(float(maps.max()), 1e-12)), cmap=heat, cols=8, gap=3, largest=56)
+
+    def _health(self, rect):
+        """Per layer: the update/weight ratio over time on a log axis with the 1e-3 guide, and
+        the latest gradient norm, ratio and dead-ReLU fraction as text."""
+        s, f = self.screen, self.fonts
+        text(s, f["small"], "layer health: update / weight ratio per step (log; guide 1e-3)",
+             rect.topleft, MUTED)
+        if not self.stats:
+            return
+        names = list(self.stats[-1][1])
+        its = np.array([i for i, _ in self.stats], np.float64)
+        series = [Series(its, [st[k]["update_ratio"] if k in st else np.nan for _, st in self.stats],
+                         LAYER_COLORS[n % len(LAYER_COLORS)], 2) for n, k in enumerate(names)]
+        series.append(Series([0, self.total], [GUIDE, GUIDE], MUTED, 1))
+        ratios = np.array([sr.y for sr in series[:-1]], np.float64)
+        ok = ratios[np.isfinite(ratios) & (ratios > 0)]
+        lo = min(GUIDE / 10, float(ok.min()) if ok.size else GUIDE)
+        hi = max(GUIDE * 10, float(ok.max()) if ok.size else GUIDE)
+        ylim = (10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
+        chart(s, pygame.Rect(rect.x, rect.y + 20, rect.w - 190, rect.h - 20), series, f,
+              (0.0, float(self.total)), ylim, log=True, legend=None, palette=DARK)
+        x, y = rect.right - 180, rect.y + 24
+        latest = self.stats[-1][1]
+        for n, k in enumerate(names):
+            st = latest[k]
+            color = LAYER_COLORS[n % len(LAYER_COLORS)]
+            dead = "" if st["dead"] is None else f"   dead {st['dead']:.0%}"
+            text(s, f["small"], f"{k}  |dW| {st['grad_norm']:.3g}", (x, y), color)
+            text(s, f["small"], f"    ratio {st['update_ratio']:.1e}{dead}", (x, y + 16), color)
+            y += 38
+
+    def _strip(self, rect):
+        """The fixed test digits with the current prediction of each: green right, red wrong."""
+        s, f = self.screen, self.fonts
+        pred = fnn.predict(self.rec["params"], self.X_show, self.layers)
+        right = int(np.sum(pred == self.y_show))
+        text(s, f["small"], f"fixed test digits: {right} of {pred.size} right now", rect.topleft, MUTED)
+        rects = tile_grid(s, pygame.Rect(rect.x, rect.y + 20, rect.w, 60),
+                          list(self.X_show.T.reshape(-1, 28, 28)), cols=pred.size, gap=18, largest=56)
+        for r, p_, t_ in zip(rects, pred, self.y_show):
+            pygame.draw.rect(s, RIGHT if p_ == t_ else WRONG, r.inflate(4, 4), 2)
+            text(s, f["text"], str(p_), (r.centerx, r.bottom + 4), RIGHT if p_ == t_ else WRONG, "midtop")
+
+    # -- after training --
+    def results(self, C, X, y, probs, title):
+        """The confusion matrix and gallery until the window is closed (or Esc); a click on a
+        cell shows its images, most confident first; a click elsewhere, all mistakes."""
+        self._show_results(C, X, y, probs, title)
+        while True:
+            e = pygame.event.wait()
+            if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key == pygame.K_ESCAPE):
+                break
+            if e.type == pygame.MOUSEBUTTONDOWN and e.button == 1:
+                self.selected = next((ij for ij, r in self.cells.items() if r.collidepoint(e.pos)), None)
+                self._show_results(C, X, y, probs, title)
+        pygame.display.quit()
+
+    def _show_results(self, C, X, y, probs, title):
+        """One frame of the results: self.cells (for clicks) and self.shown (the gallery's indices)."""
+        self.cells, self.shown = errors_view(self.screen, C, X, y, probs, self.fonts, title,
+                                             self.selected)
+        pygame.display.flip()
