@@ -130,6 +130,12 @@ def errors_figure(C, X, y, probs, title, file=None, size=(1280, 760)):
 
 # ---- the live window ------------------------------------------------------------------------
 
+def _each_diverging(w):
+    """ui.tiles.diverging of each w[i] scaled by its own max |w[i]|: (k, h, w) -> (k, h, w, 3)."""
+    w = np.asarray(w, np.float32)
+    return diverging(w / (np.abs(w).max(axis=(1, 2), keepdims=True) + 1e-12))
+
+
 def _clock(seconds):
     s = int(round(seconds))
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
@@ -158,6 +164,8 @@ class Watch:
         self.rec, self.stats, self.epoch_ends, self.notes = None, [], [], []
         self.start, self.paused_for, self.last_draw = time.perf_counter(), 0.0, -np.inf
         self.selected, self.shown, self.cells = None, None, {}
+        self.title_font = fit_font(title, size[0] - 20)
+        self.digits = None            # the strip's tiles, drawn once: (Surface, tile Rects)
 
     # -- what fit is told --
     def see(self, rec):
@@ -217,7 +225,7 @@ class Watch:
         W, H = s.get_size()
         s.fill(BG)
         t = self._t()
-        text(s, fit_font(self.title, W - 20), self.title, (W // 2, 6), FG, "midtop")
+        text(s, self.title_font, self.title, (W // 2, 6), FG, "midtop")
         spent = time.perf_counter() - self.start - self.paused_for
         eta = _clock(spent / t * (self.total - t)) if t else "-"
         lr = self.rec["lr"] if self.rec else float("nan")
@@ -287,13 +295,13 @@ class Watch:
             area = pygame.Rect(rect.x, rect.y + 22, rect.w, rect.h - 22)
             text(s, f["small"], f"first layer: {n} of {W1.shape[0]} units' weights "
                  f"(orange +, blue -)", rect.topleft, MUTED)
-            tile_grid(s, area, [diverging(w) for w in W1[:n].reshape(n, 28, 28)], cmap=lambda v: v,
+            tile_grid(s, area, _each_diverging(W1[:n].reshape(n, 28, 28)), cmap=lambda v: v,
                       cols=8, gap=3, largest=48)
         elif W1.ndim == 4:
             n = W1.shape[0]
             text(s, f["small"], f"conv 1: {n} filters (orange +, blue -)", rect.topleft, MUTED)
             tile_grid(s, pygame.Rect(rect.x, rect.y + 22, rect.w, 92),
-                      [diverging(w[0]) for w in W1], cmap=lambda v: v, cols=8, gap=4, largest=44)
+                      _each_diverging(W1[:, 0]), cmap=lambda v: v, cols=8, gap=4, largest=44)
             _, cache = fnn.forward(p, self.X_show[:, :1], self.layers)
             maps = next(step[2] for step in cache["steps"] if step[0]["type"] == "relu")[..., 0]
             text(s, f["small"], "their feature maps of this digit (after relu)",
@@ -338,8 +346,15 @@ class Watch:
         pred = fnn.predict(self.rec["params"], self.X_show, self.layers)
         right = int(np.sum(pred == self.y_show))
         text(s, f["small"], f"fixed test digits: {right} of {pred.size} right now", rect.topleft, MUTED)
-        rects = tile_grid(s, pygame.Rect(rect.x, rect.y + 20, rect.w, 60),
-                          list(self.X_show.T.reshape(-1, 28, 28)), cols=pred.size, gap=18, largest=56)
+        area = pygame.Rect(rect.x, rect.y + 20, rect.w, 60)
+        if self.digits is None:                  # the digits never change: draw them once
+            tiles = pygame.Surface(area.size)
+            tiles.fill(BG)
+            rects = tile_grid(tiles, tiles.get_rect(), list(self.X_show.T.reshape(-1, 28, 28)),
+                              cols=pred.size, gap=18, largest=56)
+            self.digits = tiles, [r.move(area.topleft) for r in rects]
+        s.blit(self.digits[0], area)
+        rects = self.digits[1]
         for r, p_, t_ in zip(rects, pred, self.y_show):
             pygame.draw.rect(s, RIGHT if p_ == t_ else WRONG, r.inflate(4, 4), 2)
             text(s, f["text"], str(p_), (r.centerx, r.bottom + 4), RIGHT if p_ == t_ else WRONG, "midtop")
