@@ -3,6 +3,8 @@
 
     python train.py                                  # the default MLP: ~98.5% test accuracy in < 1 minute
     python train.py --arch cnn --out models/cnn.npz  # the CNN (fnn.conv)
+    python train.py --watch                          # the same run in a window (ui/lab.py)
+    python train.py --evaluate data/mnist_mlp.npz    # a saved model's report and mistakes
     python train.py --help                           # every option
     python train.py --init data/mnist_cnn.npz --train data/mnist_train.csv.gz \
         --train models/my_digits.csv:20 --epochs 1 --lr 2e-4 --out models/my_cnn.npz
@@ -273,7 +275,8 @@ def build_parser():
                         "weights, each layer's health and a strip of test digits as training "
                         "runs (the same weights as without it); Space pauses, N steps, Up/Down "
                         "double/halve the learning rate, S saves a snapshot, Esc stops as Ctrl-C "
-                        "does; at the end the confusion matrix stays until the window is closed")
+                        "does; at the end the confusion matrix stays until the window is closed "
+                        "(with --evaluate: that view of a saved model)")
     w.add_argument("--compare", default=None, metavar="OTHER.npz",
                    help="with --watch: overlay the curves of another run (its .csv beside it)")
     e = p.add_argument_group("evaluating a saved model (trains nothing, writes no model)")
@@ -524,7 +527,7 @@ def run(args, out, command):
               seed=fit_seed, lr_changes=args.lr_change)
     reply = None                     # what the watch window sends into fit (fit's docstring)
     try:
-        for _ in iter(int, 1):
+        while True:
             try:
                 rec = gen.send(reply)
             except StopIteration:
@@ -661,7 +664,7 @@ def evaluate(args):
     png = args.errors_png or errors_png_for(args.evaluate)
     for target in filter(None, (args.predictions, png)):
         for path in (args.evaluate, args.test):
-            if os.path.exists(target) and os.path.samefile(path, target):
+            if os.path.exists(target) and os.path.exists(path) and os.path.samefile(path, target):
                 raise UsageError(f"{target}: writing it would overwrite the input {path}")
         if os.path.isdir(target):
             raise UsageError(f"{target}: is a folder; expected a file name")
@@ -688,10 +691,11 @@ def evaluate(args):
     print(f"test accuracy {percent(float(np.trace(C) / C.sum()))} on {y.size} rows of {args.test}")
     for line in format_report(C):
         print(line)
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")       # a picture, no window
+    if not args.watch:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # a picture, no window
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
-    from ui.lab import errors_figure
+    from ui.lab import Results, errors_figure
     existed = os.path.exists(png)
     title = f"fnn {meta.get('network', describe(layers))} ({os.path.basename(args.evaluate)}) on {args.test}"
     try:
@@ -699,6 +703,13 @@ def evaluate(args):
     except (OSError, pygame.error) as e:
         raise UsageError(f"{png}: cannot write the picture ({e.strerror or e})") from None
     print(f"{'replaced' if existed else 'saved'} confusion matrix and mistakes {png}", flush=True)
+    if args.watch:                                   # the same picture, clickable, until closed
+        try:
+            Results().run(C, X, y, probs, title)
+        except KeyboardInterrupt:                    # Ctrl-C closes the view; nothing to save
+            pass
+        except pygame.error as e:
+            raise UsageError(f"--watch: cannot open a window ({e})") from None
     return 0
 
 

@@ -25,11 +25,12 @@ def drive(monkeypatch):
     """drive(argv, at={iteration: [events]}, paused=[[events], ...], results=fn) -> (exit code,
     the Watch, the iterations of the frames drawn while paused)."""
     monkeypatch.setattr(lab, "FPS", 1e9)                  # a frame after every step
+    monkeypatch.setattr(lab, "BUDGET", 1e9)
     got = {}
 
     def run(argv, at=(), paused=(), results=None):
         at, paused, paused_at = dict(at), list(paused), []
-        see, draw, show = lab.Watch.see, lab.Watch.draw, lab.Watch._show_results
+        see, draw, show = lab.Watch.see, lab.Watch.draw, lab.Results._show
 
         def see_(self, rec):
             got["watch"] = self
@@ -52,7 +53,7 @@ def drive(monkeypatch):
 
         monkeypatch.setattr(lab.Watch, "see", see_)
         monkeypatch.setattr(lab.Watch, "draw", draw_)
-        monkeypatch.setattr(lab.Watch, "_show_results", show_)
+        monkeypatch.setattr(lab.Results, "_show", show_)
         code = train.main(TINY + ["--watch"] + [str(a) for a in argv])
         return code, got.get("watch"), paused_at
     return run
@@ -99,21 +100,22 @@ def test_clicking_a_confusion_cell_shows_its_images(drive, tmp_path):
     images of that cell, most confident first (as many as the gallery holds)."""
     clicks = []
 
-    def results(watch):
+    def results(view):
         if not clicks:
-            clicks.append(watch.cells[(4, 9)].center)
+            clicks.append(view.cells[(4, 9)].center)
             return [pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=clicks[0])]
         return [pygame.event.Event(pygame.QUIT)]
 
     code, watch, _ = drive(["--out", tmp_path / "m.npz", "--max-rows", "1000"], results=results)
-    assert code == 0 and watch.selected == (4, 9)
+    view = watch.last_results
+    assert code == 0 and view.selected == (4, 9)
     params, layers, _ = fnn.load(tmp_path / "m.npz")
     X, y = fnn.data.load_csv("data/mnist_test.csv.gz", max_rows=1000)
     probs = fnn.predict_proba(params, X, layers)
     cell = np.flatnonzero((y == 4) & (probs.argmax(axis=0) == 9))
     ranked = cell[np.argsort(-probs[9, cell], kind="stable")]
-    assert 0 < watch.shown.size <= cell.size
-    assert watch.shown.tolist() == ranked[:watch.shown.size].tolist()
+    assert 0 < view.shown.size <= cell.size
+    assert view.shown.tolist() == ranked[:view.shown.size].tolist()
 
 
 def test_compare_overlays_another_run_or_says_why_not(drive, tmp_path, capsys):
@@ -123,3 +125,20 @@ def test_compare_overlays_another_run_or_says_why_not(drive, tmp_path, capsys):
     code, _, _ = drive(["--out", tmp_path / "c.npz", "--compare", tmp_path / "none.npz"])
     err = capsys.readouterr().err
     assert code == 2 and "--compare" in err and "none.csv" in err
+
+
+def test_evaluate_with_watch_opens_the_clickable_results(monkeypatch, tmp_path):
+    """--evaluate MODEL --watch: the same view for a saved model; a click on the diagonal cell
+    of 1s shows correctly classified 1s."""
+    show, seen = lab.Results._show, []
+
+    def show_(self, *a):
+        show(self, *a)
+        seen.append(self.selected)
+        e = (pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=self.cells[(1, 1)].center)
+             if len(seen) == 1 else pygame.event.Event(pygame.QUIT))
+        pygame.event.post(e)
+    monkeypatch.setattr(lab.Results, "_show", show_)
+    code = train.main(["--evaluate", "data/mnist_mlp.npz", "--watch", "--max-rows", "300",
+                       "--errors-png", str(tmp_path / "e.png")])
+    assert code == 0 and seen == [None, (1, 1)] and (tmp_path / "e.png").exists()

@@ -26,6 +26,7 @@ RIGHT, WRONG = (70, 200, 110), (235, 80, 70)
 LAYER_COLORS = [(84, 132, 214), (255, 176, 64), (70, 200, 110), (220, 110, 200), (200, 200, 90)]
 COMPARE = (170, 120, 230)
 FPS = 4.0                     # redraws a second at most while training runs
+BUDGET = 0.04                 # and at most this share of the time spent on frames
 GUIDE = 1e-3                  # the update/weight ratio rule of thumb (CS231n)
 MAX_POINTS = 1500             # points a curve draws: more only costs time, not detail
 CONTROLS = ("Space pause/resume   N one step (paused)   Up/Down lr x2 / x0.5   "
@@ -163,14 +164,17 @@ class Watch:
         self.paused, self.step_once, self.frames = False, False, 0
         self.rec, self.stats, self.epoch_ends, self.notes = None, [], [], []
         self.start, self.paused_for, self.last_draw = time.perf_counter(), 0.0, -np.inf
-        self.selected, self.shown, self.cells = None, None, {}
+        self.cost = 0.0               # seconds the last frame took (events and drawing)
+        self.last_results = None
         self.title_font = fit_font(title, size[0] - 20)
         self.digits = None            # the strip's tiles, drawn once: (Surface, tile Rects)
 
     # -- what fit is told --
     def see(self, rec):
-        """Look at one record; redraw when due (every `period` seconds, each epoch's end, while
-        paused); -> None, or {"stats": True, "lr_factor": f} for fit (gen.send)."""
+        """Look at one record; redraw when due: each epoch's end, while paused, and otherwise
+        when `period` seconds and 1/BUDGET times the last frame's cost have passed since the
+        last frame, so frames take at most BUDGET of the run whatever the machine's speed.
+        -> None, or {"stats": True, "lr_factor": f} for fit (gen.send)."""
         if rec["kind"] == "epoch":
             self.epoch_ends.append(rec["iteration"])
         else:
@@ -178,10 +182,12 @@ class Watch:
             if "stats" in rec:
                 self.stats.append((rec["iteration"], rec["stats"]))
         now = time.perf_counter()
-        if not (self.paused or rec["kind"] == "epoch" or now - self.last_draw >= self.period):
+        due = now - self.last_draw >= max(self.period, self.cost / BUDGET)
+        if not (self.paused or rec["kind"] == "epoch" or due):
             return None
         factor = self._events(1.0)
         self.draw()
+        self.cost = time.perf_counter() - now
         while self.paused and not self.step_once:
             t0 = time.perf_counter()
             factor = self._events(factor)
@@ -361,20 +367,37 @@ class Watch:
 
     # -- after training --
     def results(self, C, X, y, probs, title):
-        """The confusion matrix and gallery until the window is closed (or Esc); a click on a
-        cell shows its images, most confident first; a click elsewhere, all mistakes."""
-        self._show_results(C, X, y, probs, title)
+        """The results view in this window until it is closed (see Results)."""
+        self.last_results = Results(self.screen, self.fonts)
+        self.last_results.run(C, X, y, probs, title)
+
+
+class Results:
+    """The confusion matrix and gallery in a window until it is closed (or Esc); a click on a
+    cell shows its images, most confident first; a click elsewhere, all mistakes.
+    selected, cells and shown describe the frame on screen (the cell, the cells' Rects, the
+    gallery's image indices)."""
+
+    def __init__(self, screen=None, fonts=None, size=(1280, 760)):
+        if screen is None:
+            pygame.display.init()
+            screen = pygame.display.set_mode(size)
+            pygame.display.set_caption("fnn: confusion matrix and mistakes")
+        self.screen, self.fonts = screen, fonts or make_fonts()
+        self.selected, self.cells, self.shown = None, {}, None
+
+    def run(self, C, X, y, probs, title):
+        self._show(C, X, y, probs, title)
         while True:
             e = pygame.event.wait()
             if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key == pygame.K_ESCAPE):
                 break
             if e.type == pygame.MOUSEBUTTONDOWN and e.button == 1:
                 self.selected = next((ij for ij, r in self.cells.items() if r.collidepoint(e.pos)), None)
-                self._show_results(C, X, y, probs, title)
+                self._show(C, X, y, probs, title)
         pygame.display.quit()
 
-    def _show_results(self, C, X, y, probs, title):
-        """One frame of the results: self.cells (for clicks) and self.shown (the gallery's indices)."""
+    def _show(self, C, X, y, probs, title):
         self.cells, self.shown = errors_view(self.screen, C, X, y, probs, self.fonts, title,
                                              self.selected)
         pygame.display.flip()
