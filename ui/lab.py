@@ -17,6 +17,7 @@ import pygame
 import fnn
 from fnn.report import cell_examples, mistakes, per_class_accuracy, top_k
 from ui.chart import Series, chart
+from ui.panels import panel
 from ui.curves import smooth
 from ui.theme import (ACCENT, BG, BLUE, DARK, FG, GREEN, LIGHT_BLUE, LIGHT_ORANGE, MUTED, ORANGE,
                       fit_font, make_fonts, text)
@@ -298,30 +299,27 @@ class Watch:
         W1 = p["W1"]
         if W1.ndim == 2 and W1.shape[1] == 784:
             n = min(W1.shape[0], 48)
-            area = pygame.Rect(rect.x, rect.y + 22, rect.w, rect.h - 22)
-            text(s, f["small"], f"first layer: {n} of {W1.shape[0]} units' weights "
-                 f"(orange +, blue -)", rect.topleft, MUTED)
+            area = panel(s, rect, f"first layer: {n} of {W1.shape[0]} units' weights "
+                         f"(orange +, blue -)", f)
             tile_grid(s, area, _each_diverging(W1[:n].reshape(n, 28, 28)), cmap=lambda v: v,
                       cols=8, gap=3, largest=48)
         elif W1.ndim == 4:
-            n = W1.shape[0]
-            text(s, f["small"], f"conv 1: {n} filters (orange +, blue -)", rect.topleft, MUTED)
-            tile_grid(s, pygame.Rect(rect.x, rect.y + 22, rect.w, 92),
+            area = panel(s, rect, f"conv 1: {W1.shape[0]} filters (orange +, blue -)", f)
+            tile_grid(s, pygame.Rect(area.x, area.y, area.w, 92),
                       _each_diverging(W1[:, 0]), cmap=lambda v: v, cols=8, gap=4, largest=44)
             _, cache = fnn.forward(p, self.X_show[:, :1], self.layers)
-            maps = next(step[2] for step in cache["steps"] if step[0]["type"] == "relu")[..., 0]
-            text(s, f["small"], "their feature maps of this digit (after relu)",
-                 (rect.x, rect.y + 124), MUTED)
-            tile(s, pygame.Rect(rect.x, rect.y + 148, 64, 64), self.X_show[:, 0].reshape(28, 28))
-            tile_grid(s, pygame.Rect(rect.x + 76, rect.y + 148, rect.w - 76, rect.h - 148),
+            maps = next(st.cache for st in cache["steps"] if st.spec["type"] == "relu")[..., 0]
+            area = panel(s, pygame.Rect(area.x, area.y + 100, area.w, area.h - 100),
+                         "their feature maps of this digit (after relu)", f)
+            tile(s, pygame.Rect(area.x, area.y, 64, 64), self.X_show[:, 0].reshape(28, 28))
+            tile_grid(s, pygame.Rect(area.x + 76, area.y, area.w - 76, area.h),
                       list(maps / max(float(maps.max()), 1e-12)), cmap=heat, cols=8, gap=3, largest=56)
 
     def _health(self, rect):
         """Per layer: the update/weight ratio over time on a log axis with the 1e-3 guide, and
         the latest gradient norm, ratio and dead-ReLU fraction as text."""
         s, f = self.screen, self.fonts
-        text(s, f["small"], "layer health: update / weight ratio per step (log; guide 1e-3)",
-             rect.topleft, MUTED)
+        area = panel(s, rect, "layer health: update / weight ratio per step (log; guide 1e-3)", f)
         if not self.stats:
             return
         names = list(self.stats[-1][1])
@@ -334,9 +332,9 @@ class Watch:
         lo = min(GUIDE / 10, float(ok.min()) if ok.size else GUIDE)
         hi = max(GUIDE * 10, float(ok.max()) if ok.size else GUIDE)
         ylim = (10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
-        chart(s, pygame.Rect(rect.x, rect.y + 20, rect.w - 190, rect.h - 20), series, f,
+        chart(s, pygame.Rect(area.x, area.y, area.w - 190, area.h), series, f,
               (0.0, float(self.total)), ylim, log=True, legend=None, palette=DARK)
-        x, y = rect.right - 180, rect.y + 24
+        x, y = area.right - 180, area.y + 4
         latest = self.stats[-1][1]
         for n, k in enumerate(names):
             st = latest[k]
@@ -351,8 +349,8 @@ class Watch:
         s, f = self.screen, self.fonts
         pred = fnn.predict(self.rec["params"], self.X_show, self.layers)
         right = int(np.sum(pred == self.y_show))
-        text(s, f["small"], f"fixed test digits: {right} of {pred.size} right now", rect.topleft, MUTED)
-        area = pygame.Rect(rect.x, rect.y + 20, rect.w, 60)
+        area = panel(s, rect, f"fixed test digits: {right} of {pred.size} right now", f)
+        area.h = 60
         if self.digits is None:                  # the digits never change: draw them once
             tiles = pygame.Surface(area.size)
             tiles.fill(BG)
