@@ -16,7 +16,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from fnn.model_io import atomic_write
+from fnn.files import atomic_write
 
 COLUMNS = ("iteration", "epoch", "loss", "acc", "lr", "val_acc")
 
