@@ -97,7 +97,7 @@ def main():
     scratch = os.path.join(ROOT, "runs")
     os.makedirs(scratch, exist_ok=True)
     for r in range(args.repeats):
-        for mode in ("plain", "watch"):
+        for mode in (("plain", "watch") if r % 2 == 0 else ("watch", "plain")):   # either first
             argv = base + ["--out", os.path.join(scratch, f"overhead_{mode}.npz")] + \
                 (["--watch"] if mode == "watch" else [])
             res = subprocess.run([sys.executable, __file__, "--child", *argv], cwd=ROOT, env=env,
@@ -119,7 +119,8 @@ def main():
         f"# What watching costs: `train.py --arch {args.arch}` with and without `--watch`", "",
         f"Written by `{command}`: full MNIST (54,000 training rows, 6,000 validation), "
         f"the default recipe for {args.epochs} epoch(s), {args.repeats} run(s) of each, "
-        "plain and watched in turn, each a fresh process; the window on SDL's dummy driver "
+        "plain and watched in turn (each first in every other round), each a fresh process; "
+        "the window on SDL's dummy driver "
         "(every frame drawn, none shown). Time: fit's training time, first step to the last "
         "epoch's record, validation passes and the window's frames included.", "",
         f"Machine: {cpu}, {os.cpu_count()} cores; OpenBLAS kernel {kernel}, {threads} thread(s); "
