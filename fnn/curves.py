@@ -16,9 +16,10 @@ import os
 import numpy as np
 import pandas as pd
 
-from fnn.files import atomic_write
+from fnn.files import PathError, atomic_write, check_input
 
 COLUMNS = ("iteration", "epoch", "loss", "acc", "lr", "val_acc")
+MAX_BYTES = 256 << 20         # a curve CSV read back: ~5 million iterations' rows at most
 
 
 def path_for(model):
@@ -46,10 +47,16 @@ def write(path, history):
 
 
 def read(path):
-    """The DataFrame of a curve CSV; ValueError (one line, naming the file) when it is not one."""
+    """The DataFrame of a curve CSV; ValueError (one line, naming the file) when it is not one,
+    is not a regular file, or is larger than MAX_BYTES (read whole, so its size is bounded)."""
     try:
+        check_input(path)
+        if os.path.getsize(path) > MAX_BYTES:
+            raise ValueError(f"{path}: larger than {MAX_BYTES >> 20} MiB, not a curve CSV")
         frame = pd.read_csv(path)
-    except (OSError, ValueError, UnicodeError) as e:
+    except PathError as e:
+        raise ValueError(str(e)) from None
+    except (OSError, UnicodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         raise ValueError(f"{path}: cannot read the curve CSV ({e})") from None
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing or not len(frame):

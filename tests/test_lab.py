@@ -55,6 +55,17 @@ def test_curves_read_refuses_what_is_not_a_curve_csv(tmp_path):
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="not a curve CSV"):
         fnn.curves.read(bad)
+    with pytest.raises(ValueError, match="cannot read"):
+        fnn.curves.read(tmp_path / "missing.csv")
+
+
+def test_curves_read_bounds_the_size(tmp_path, monkeypatch):
+    big = tmp_path / "big.csv"
+    big.write_text(",".join(fnn.curves.COLUMNS) + "\n" + "1,1,2.3,0.1,0.002,\n" * 100)
+    assert len(fnn.curves.read(big)) == 100
+    monkeypatch.setattr(fnn.curves, "MAX_BYTES", 1000)
+    with pytest.raises(ValueError, match="larger than"):
+        fnn.curves.read(big)
 
 
 def test_lr_change_option_is_checked():
