@@ -3,6 +3,8 @@
 
     python train.py                                  # the default MLP: ~98.5% test accuracy in < 1 minute
     python train.py --arch cnn --out models/cnn.npz  # the CNN (fnn.conv)
+    python train.py --watch                          # the same run in a window (ui/lab.py)
+    python train.py --evaluate data/mnist_mlp.npz    # a saved model's report and mistakes
     python train.py --help                           # every option
     python train.py --init data/mnist_cnn.npz --train data/mnist_train.csv.gz \
         --train models/my_digits.csv:20 --epochs 1 --lr 2e-4 --out models/my_cnn.npz
@@ -38,6 +40,7 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     import numpy as np
 
     import fnn
+    import fnn.curves
     import fnn.data
     from fnn import files, memory, progress
     from fnn import layers as L
@@ -177,6 +180,19 @@ def _hidden(text):
     return sizes
 
 
+def _lr_change(text):
+    """An argparse type: ITER:FACTOR -> (iteration >= 1, factor > 0)."""
+    it, _, factor = text.partition(":")
+    try:
+        change = (int(it), float(factor))
+    except ValueError:
+        change = None
+    if change is None or change[0] < 1 or not (np.isfinite(change[1]) and change[1] > 0):
+        raise argparse.ArgumentTypeError(f"expected ITER:FACTOR such as 500:0.5 (iteration >= 1, "
+                                         f"factor > 0), got {text!r}")
+    return change
+
+
 def build_parser():
     p = _Parser(prog=PROG, formatter_class=_Help,
                 description="Train an fnn network on an MNIST CSV (label + 784 pixels a row, "
@@ -240,6 +256,11 @@ def build_parser():
                    help="L2 penalty lambda: J + (lambda/2m) sum ||W||^2")
     o.add_argument("--dropout", type=_number(0, 1, low_ok=True), default=0.2, metavar="P",
                    help="probability of dropping each hidden activation while training")
+    o.add_argument("--lr-change", type=_lr_change, action="append", default=[],
+                   metavar="ITER:FACTOR",
+                   help="multiply the learning rate by FACTOR from iteration ITER on (repeatable); "
+                        "--watch's Up/Down keys record theirs in the model file's meta as "
+                        "lr_changes, so the same run can be repeated with these options")
     o.add_argument("--seed", type=_count, default=0,
                    help="seed of every random choice (init, split, shuffling, dropout, augmentation): "
                         "the same seed gives the same weights bit for bit on the same kind of CPU and NumPy build")
@@ -248,6 +269,26 @@ def build_parser():
                    help="model file to write (an existing one is replaced, and the run says so); "
                         "the curve goes to the same path with .png; default "
                         f"{DEFAULT_OUT['mlp']} ({DEFAULT_OUT['cnn']} with --arch cnn)")
+    w = p.add_argument_group("watching it learn")
+    w.add_argument("--watch", action="store_true",
+                   help="train in a pygame window that shows the curves, the first layer's "
+                        "weights, each layer's health and a strip of test digits as training "
+                        "runs (the same weights as without it); Space pauses, N steps, Up/Down "
+                        "double/halve the learning rate, S saves a snapshot, Esc stops as Ctrl-C "
+                        "does; at the end the confusion matrix stays until the window is closed "
+                        "(with --evaluate: that view of a saved model)")
+    w.add_argument("--compare", default=None, metavar="OTHER.npz",
+                   help="with --watch: overlay the curves of another run (its .csv beside it)")
+    e = p.add_argument_group("evaluating a saved model (trains nothing, writes no model)")
+    e.add_argument("--evaluate", default=None, metavar="MODEL",
+                   help="report on --test with the model file MODEL: test accuracy, per-class "
+                        "accuracy and the confusion matrix, printed and drawn with the most "
+                        "confident mistakes into a PNG (see --errors-png)")
+    e.add_argument("--errors-png", default=None, metavar="PNG",
+                   help="where --evaluate draws its PNG; default MODEL's name with _errors.png")
+    e.add_argument("--predictions", default=None, metavar="OUT.csv",
+                   help="with --evaluate: write ImageId,Label for every row of --test (labelled "
+                        "or not, e.g. Kaggle's test.csv), ImageId counted from 1")
     r.add_argument("--log-every", type=_count, default=10, metavar="K",
                    help="print iteration, loss and batch accuracy every K iterations (0: epochs only)")
     return p
@@ -306,7 +347,7 @@ def check_out(out, inputs=()):
         raise UsageError(f"{out}: --out names the model file (.npz); its curve goes next to it as .png")
     png = os.path.splitext(out)[0] + ".png"
     for path in inputs:
-        for target in (out, png):
+        for target in (out, png, fnn.curves.path_for(out)):
             if os.path.exists(path) and os.path.exists(target) and os.path.samefile(path, target):
                 raise UsageError(f"{out}: writing the model would overwrite the input {path}")
     try:
@@ -427,7 +468,13 @@ def main(argv=None):
     out = args.out or (DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
         "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz"))
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    for option, needs in (("predictions", "evaluate"), ("compare", "watch")):
+        if getattr(args, option) and not getattr(args, needs):
+            print(f"{PROG}: error: --{option} needs --{needs} (see --help)", file=sys.stderr)
+            return 2
     try:
+        if args.evaluate:
+            return evaluate(args)
         # Overflow in a diverging run is reported once, as "training diverged", not as warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return run(args, out, command)
@@ -465,27 +512,39 @@ def run(args, out, command):
     print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
           flush=True)
     about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
-             "train": sources, "test": args.test, "init": args.init}
+             "train": sources, "test": args.test, "init": args.init,
+             "lr_changes": []}
 
-    history = {"iteration": [], "loss": [], "acc": [], "val": []}
+    history = {"iteration": [], "epoch": [], "loss": [], "acc": [], "lr": [], "val": []}
+    watch = open_watch(args, out, layers, history, about, y_train.size, X_test, y_test) \
+        if args.watch else None
     best = {"params": None, "val_acc": None, "epoch": 0}
     last, epochs_done, epoch_start = None, 0, 0
+    gen = fit(params, X_train, y_train, layers, optimizer=args.optimizer, epochs=args.epochs,
+              batch_size=args.batch_size, lr=args.lr, schedule=args.schedule,
+              schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
+              l2=args.l2, dropout=args.dropout, augment=args.augment, X_val=X_val, y_val=y_val,
+              seed=fit_seed, lr_changes=args.lr_change)
+    reply = None                     # what the watch window sends into fit (fit's docstring)
     try:
-        for rec in fit(params, X_train, y_train, layers, optimizer=args.optimizer,
-                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                       schedule=args.schedule,
-                       schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
-                       l2=args.l2, dropout=args.dropout, augment=args.augment,
-                       X_val=X_val, y_val=y_val, seed=fit_seed):
+        while True:
+            try:
+                rec = gen.send(reply)
+            except StopIteration:
+                break
+            if len(rec["lr_changes"]) > len(about["lr_changes"]):
+                i, f = rec["lr_changes"][-1]
+                print(f"learning rate x {f:g} from iteration {i} on (recorded in the model's "
+                      f"meta as lr_changes)", flush=True)
+            about["lr_changes"] = [list(c) for c in rec["lr_changes"]]
             if rec["kind"] == "step":
                 t, loss = rec["iteration"], rec["loss"]
                 if not np.isfinite(loss):
                     raise UsageError(f"training diverged at iteration {t} (loss = {loss}); nothing "
                                      f"written; {try_instead(args)}")
                 last = rec
-                history["iteration"].append(t)
-                history["loss"].append(loss)
-                history["acc"].append(rec["acc"])
+                for key in ("iteration", "epoch", "loss", "acc", "lr"):
+                    history[key].append(rec[key])
                 if args.log_every and t % args.log_every == 0:
                     print(f"iter {t:6d}  epoch {rec['epoch']:3d}  loss {loss:.4f}  "
                           f"batch acc {100 * rec['acc']:6.2f}%  lr {rec['lr']:.2e}", flush=True)
@@ -500,12 +559,13 @@ def run(args, out, command):
                       f"elapsed {rec['elapsed']:.1f} s", flush=True)
                 check_progress(args, history, epoch_start, e, val_acc, y_val)
                 epoch_start = len(history["loss"])
+            reply = watch.see(rec) if watch is not None else None
         params = last["params"]
-        P = fnn.predict_proba(params, X_test, layers)
-        if not np.isfinite(P).all():
+        probs = fnn.predict_proba(params, X_test, layers)
+        if not np.isfinite(probs).all():
             raise UsageError(f"training failed: the network's outputs on the test set are not "
                              f"finite (its weights overflow); nothing written; {try_instead(args)}")
-        C = confusion_matrix(y_test, P.argmax(axis=0))
+        C = confusion_matrix(y_test, probs.argmax(axis=0))
     except KeyboardInterrupt as stop:              # in training or in the test evaluation
         return interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val,
                            time.perf_counter() - t_start, _exit_code(stop))
@@ -521,8 +581,16 @@ def run(args, out, command):
             "iterations": last["iteration"], "seconds": round(seconds, 1), "interrupted": False}
     save(out, params, layers, meta)
     curve(out, history, f"fnn {name}: {recipe}", f"test accuracy {percent(test_acc)}")
+    write_curves(out, history)
     print(f"total time {seconds:.1f} s (data loading included)")
     print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
+    if watch is not None:                          # the files are written: Ctrl-C closes the view
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _terminate)
+        try:
+            watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
+        except KeyboardInterrupt:
+            pass
     return 0
 
 
@@ -557,6 +625,105 @@ def try_instead(args):
     return f"try --lr {lr:g}, a rate that trains with --optimizer {args.optimizer}"
 
 
+def open_watch(args, out, layers, history, about, m, X_test, y_test):
+    """The --watch window (ui.lab.Watch), with --compare's curves; pygame loads only here."""
+    compare = None
+    if args.compare:
+        try:
+            compare = (os.path.basename(args.compare), fnn.curves.read(fnn.curves.path_for(args.compare)))
+        except ValueError as e:
+            raise UsageError(f"--compare: {e}") from None
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+    from ui.lab import Watch
+
+    def snapshot(params, t):
+        path = f"{os.path.splitext(out)[0]}_snapshot_{t}.npz"
+        save(path, params, layers, {**about, "iterations": t, "snapshot": True})
+        return path
+
+    total = args.epochs * -(-m // args.batch_size)
+    try:
+        return Watch(layers, history, total, args.epochs, f"fnn {about['network']}: {about['recipe']}",
+                     X_test[:, :16], y_test[:16], snapshot, compare)
+    except pygame.error as e:
+        raise UsageError(f"--watch: cannot open a window ({e})") from None
+
+
+def errors_png_for(model):
+    """The --evaluate picture of a model file: models/run.npz -> models/run_errors.png."""
+    return os.path.splitext(model)[0] + "_errors.png"
+
+
+def evaluate(args):
+    """--evaluate MODEL: the report of a saved model on --test, and --predictions; no training."""
+    try:
+        params, layers, meta = fnn.load(args.evaluate)
+    except fnn.ModelFileError as e:
+        raise UsageError(str(e)) from None
+    png = args.errors_png or errors_png_for(args.evaluate)
+    for target in filter(None, (args.predictions, png)):
+        for path in (args.evaluate, args.test):
+            if os.path.exists(target) and os.path.exists(path) and os.path.samefile(path, target):
+                raise UsageError(f"{target}: writing it would overwrite the input {path}")
+        if os.path.isdir(target):
+            raise UsageError(f"{target}: is a folder; expected a file name")
+    try:
+        files.check_input(args.test)
+        files.check_output(png, "image")
+    except files.PathError as e:
+        raise UsageError(str(e)) from None
+    try:
+        X, y = fnn.data.load_csv(args.test, max_rows=args.max_rows)
+    except fnn.data.DataError as e:
+        raise UsageError(f"--test: {e}") from None
+    if y is None and not args.predictions:
+        raise UsageError(f"{args.test}: has no label column, so there is nothing to score; "
+                         f"add --predictions OUT.csv to write its predictions")
+    probs = fnn.predict_proba(params, X, layers)
+    print(f"model {args.evaluate} ({meta.get('network', describe(layers))}) on {X.shape[1]:,} "
+          f"rows of {args.test}", flush=True)
+    if args.predictions:
+        write_predictions(args.predictions, probs.argmax(axis=0))
+    if y is None:
+        return 0
+    C = confusion_matrix(y, probs.argmax(axis=0))
+    print(f"test accuracy {percent(float(np.trace(C) / C.sum()))} on {y.size} rows of {args.test}")
+    for line in format_report(C):
+        print(line)
+    if not args.watch:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # a picture, no window
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+    from ui.lab import Results, errors_figure
+    existed = os.path.exists(png)
+    title = f"fnn {meta.get('network', describe(layers))} ({os.path.basename(args.evaluate)}) on {args.test}"
+    try:
+        files.atomic_write(png, lambda f: errors_figure(C, X, y, probs, title, file=f), suffix=".png")
+    except (OSError, pygame.error) as e:
+        raise UsageError(f"{png}: cannot write the picture ({e.strerror or e})") from None
+    print(f"{'replaced' if existed else 'saved'} confusion matrix and mistakes {png}", flush=True)
+    if args.watch:                                   # the same picture, clickable, until closed
+        try:
+            Results().run(C, X, y, probs, title)
+        except KeyboardInterrupt:                    # Ctrl-C closes the view; nothing to save
+            pass
+        except pygame.error as e:
+            raise UsageError(f"--watch: cannot open a window ({e})") from None
+    return 0
+
+
+def write_predictions(path, labels):
+    """ImageId,Label (ImageId from 1), the CSV Kaggle's Digit Recognizer accepts; atomically."""
+    text = "ImageId,Label\n" + "".join(f"{i},{c}\n" for i, c in enumerate(labels.tolist(), 1))
+    existed = os.path.exists(path)
+    try:
+        files.atomic_write(path, lambda f: f.write(text.encode()), suffix=".csv")
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write the predictions ({e.strerror or e})") from None
+    print(f"{'replaced' if existed else 'saved'} {labels.size:,} predictions {path}", flush=True)
+
+
 def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val, seconds,
                 code=130):
     """Ctrl-C (code 130) or SIGTERM (143): save the best params so far (by validation accuracy;
@@ -579,6 +746,7 @@ def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_v
         save(out, chosen, layers, meta)
         curve(out, history, f"fnn {about['network']}: {about['recipe']} (interrupted)",
               f"validation accuracy {percent(current)}")
+        write_curves(out, history)
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
@@ -596,6 +764,19 @@ def save(out, params, layers, meta):
     except OSError as e:
         raise UsageError(f"{out}: cannot write the model ({e.strerror or e})") from None
     print(f"{'replaced' if existed else 'saved'} model {out}", flush=True)
+
+
+def write_curves(out, history):
+    """The curve data beside the model (fnn.curves): a warning, not an error, when it fails."""
+    path = fnn.curves.path_for(out)
+    existed = os.path.exists(path)
+    try:
+        fnn.curves.write(path, history)
+    except OSError as e:
+        print(f"{PROG}: warning: could not write the curve data {path} ({e.strerror or e})",
+              file=sys.stderr)
+        return
+    print(f"{'replaced' if existed else 'saved'} curve data {path}", flush=True)
 
 
 # ---- the training curve, drawn with pygame (ui.curves) -------------------------------------

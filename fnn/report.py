@@ -2,6 +2,7 @@
 
     C = confusion_matrix(y, predict(params, X))      # C[i, j] = examples of class i predicted as j
     print("\n".join(format_report(C)))
+    mistakes(predict_proba(params, X), y)[:24]       # the 24 most confident mistakes
 """
 import numpy as np
 
@@ -41,3 +42,35 @@ def format_report(C):
     for i in range(n):
         lines.append(f"  {i:>2}  " + "".join(f"{C[i, j]:>{width}}" for j in range(n)))
     return lines
+
+
+def top_k(probs, k=3):
+    """The k most probable classes of each column of probs (n_classes, m), most probable first:
+    (classes (k, m) int64, their probabilities (k, m)). Ties go to the lower class."""
+    probs = np.asarray(probs)
+    order = np.argsort(-probs, axis=0, kind="stable")[:k]
+    return order, np.take_along_axis(probs, order, axis=0)
+
+
+def cell_examples(probs, y_true, true=None, pred=None):
+    """Indices of the examples in one cell of the confusion matrix, y_true = true and
+    argmax probs = pred (None: any class), most confident first: by descending probability
+    of the predicted class. -> (k,) int64."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(probs).argmax(axis=0)
+    keep = np.ones(y_true.shape, dtype=bool)
+    if true is not None:
+        keep &= y_true == true
+    if pred is not None:
+        keep &= y_pred == pred
+    return _most_confident_first(probs, y_pred, keep)
+
+
+def mistakes(probs, y_true):
+    """Indices of the misclassified examples, most confident mistakes first. -> (k,) int64."""
+    y_pred = np.asarray(probs).argmax(axis=0)
+    return _most_confident_first(probs, y_pred, y_pred != np.asarray(y_true))
+
+
+def _most_confident_first(probs, y_pred, keep):
+    idx = np.flatnonzero(keep)
+    return idx[np.argsort(-np.asarray(probs)[y_pred[idx], idx], kind="stable")]

@@ -22,6 +22,7 @@ with np.random.SeedSequence, so the same seed gives the same weights bit for bit
 kind of machine: the same NumPy and BLAS build, BLAS kernel (OpenBLAS picks one per CPU) and
 thread counts. Another kernel sums in another order and rounds differently.
 """
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,6 +32,7 @@ from fnn.layers import as_layers, pool_before_relu
 from fnn.losses import LOSSES, l2_gradient, l2_penalty, targets
 from fnn.network import accuracy, backward, classes, compute_loss, forward
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
+from fnn.stats import layer_stats
 
 
 def minibatches(n, batch_size, rng):
@@ -42,8 +44,9 @@ def minibatches(n, batch_size, rng):
     return [perm[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-def _shard_grads(params, Xb, yb, layers, loss, dropout, rng, weight=1.0, err=None):
+def _shard_grads(params, Xb, yb, layers, loss, dropout, rng, weight=1.0, err=None, keep=None):
     """Forward and backward on one shard, without L2: (weight * grads, summed J, number correct).
+    keep: a list to which the shard's forward cache is appended (for fnn.stats), or None.
     The grads are new arrays, scaled in place here (in the shard's own thread) when weight != 1.
     err: the caller's np.geterr(), for a worker thread, which does not inherit it."""
     with np.errstate(**(err or {})):
@@ -52,6 +55,8 @@ def _shard_grads(params, Xb, yb, layers, loss, dropout, rng, weight=1.0, err=Non
         J = compute_loss(cache, Y, loss) * AL.shape[-1]
         correct = int(np.count_nonzero(classes(AL) == yb))
         grads = backward(params, cache, Y, loss)
+        if keep is not None:
+            keep.append(cache)
         if weight != 1:
             for g in grads.values():
                 g *= g.dtype.type(weight)         # b_k / b
@@ -59,7 +64,7 @@ def _shard_grads(params, Xb, yb, layers, loss, dropout, rng, weight=1.0, err=Non
 
 
 def train_step(params, state, Xb, yb, layers, opt_update, lr, loss="cross_entropy", l2=0.0,
-               dropout=0.0, rng=None, shards=1, pool=None):
+               dropout=0.0, rng=None, shards=1, pool=None, observe=False):
     """One step of mini-batch gradient descent on the batch (Xb (n0, b), yb (b,) labels):
 
         A[L], cache = forward(params, Xb)             (with inverted dropout when dropout > 0)
@@ -86,11 +91,15 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, loss="cross_entrop
     into K children with rng.spawn(K). The result depends on K
     (float sums in another order) but is the same bit for bit for the same K
     (on the same kind of machine: see the module docstring).
+
+    observe: when true, a fifth value fnn.stats.layer_stats(params, grads, cache, new params)
+    of this step (cache: shard 0's forward cache). It only reads, so the weights are the same.
     """
     b = Xb.shape[-1]
     K = max(1, min(shards, b))
+    keep = [] if observe else None
     if K == 1:
-        grads, J, correct = _shard_grads(params, Xb, yb, layers, loss, dropout, rng)
+        grads, J, correct = _shard_grads(params, Xb, yb, layers, loss, dropout, rng, keep=keep)
     else:
         # one generator per shard: a single one shared by threads would hand out masks in thread order
         rngs = list(rng) if isinstance(rng, (list, tuple)) else (rng.spawn(K) if rng is not None else [None] * K)
@@ -100,7 +109,7 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, loss="cross_entrop
         def shard(k):
             lo, hi = cuts[k], cuts[k + 1]
             return _shard_grads(params, Xb[..., lo:hi], yb[lo:hi], layers, loss, dropout, rngs[k],
-                                (hi - lo) / b, err)
+                                (hi - lo) / b, err, keep if k == 0 else None)
         # shards 1..K-1 in the pool, shard 0 in this thread meanwhile; reduced in shard order
         rest = [pool.submit(shard, k) for k in range(1, K)] if pool is not None else None
         results = [shard(0)] + ([f.result() for f in rest] if rest is not None else
@@ -117,8 +126,10 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, loss="cross_entrop
         for k in grads:
             if k.startswith("dW"):
                 grads[k] += l2_gradient(params[k[1:]], l2, b)
-    params, state = opt_update(params, grads, state, lr)
-    return params, state, J, correct / b
+    new_params, state = opt_update(params, grads, state, lr)
+    if observe:
+        return new_params, state, J, correct / b, layer_stats(params, grads, keep[0], new_params)
+    return new_params, state, J, correct / b
 
 
 def seed_streams(seed):
@@ -153,16 +164,43 @@ def learning_rate(lr0, epoch, schedule="constant", epochs=1, **schedule_args):
     return SCHEDULES[schedule](lr0, epoch, total=epochs, **schedule_args)
 
 
+def _heed(reply, changes, t):
+    """What a caller sent into fit after iteration t -> (lr_changes, observe the next step)."""
+    if not reply:
+        return changes, False
+    if "lr_factor" in reply:
+        f = float(reply["lr_factor"])
+        if not (math.isfinite(f) and f > 0):
+            raise ValueError(f"lr_factor must be a finite number > 0, got {reply['lr_factor']!r}")
+        changes = changes + ((t + 1, f),)
+    return changes, bool(reply.get("stats"))
+
+
 def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epochs=10,
         batch_size=128, lr=1e-3, schedule="constant", schedule_args=None, l2=0.0, dropout=0.0,
-        augment=False, X_val=None, y_val=None, seed=0, workers=None):
+        augment=False, X_val=None, y_val=None, seed=0, workers=None, lr_changes=()):
     """Train params on (X (n0, m) float32, y (m,) int labels) and yield a record after every step
     and every epoch. A generator: nothing happens until the caller iterates.
 
     Step records:  {"kind": "step", "iteration": t (1-based), "epoch": e (1-based), "loss": J,
-                    "acc": batch accuracy, "lr": alpha used, "params": params after the step}
+                    "acc": batch accuracy, "lr": alpha used, "params": params after the step,
+                    "lr_changes": the changes so far (below)}
     Epoch records: {"kind": "epoch", "epoch": e, "iteration": t, "val_acc": accuracy on
-                    (X_val, y_val) or None, "elapsed": seconds since fit started, "params": ...}
+                    (X_val, y_val) or None, "elapsed": seconds since fit started, "params": ...,
+                    "lr_changes": ...}
+
+    Observing a run from outside (the training lab, train.py --watch) by sending a dict
+    with gen.send(...) instead of next(gen); both keys are optional:
+        {"stats": True}      the next step record also has "stats", fnn.stats.layer_stats of
+                             that step (gradient norm, update/weight ratio, dead ReLUs);
+        {"lr_factor": f}     the learning rate is multiplied by f from the next iteration on.
+    lr_changes: ((iteration, factor), ...), the rate changes to apply from the start; every
+    record carries the changes so far in this form, so passing a run's final lr_changes to a
+    new fit with the same seed repeats that run bit for bit. The rate of iteration t is
+
+        alpha_t = schedule(t) * prod { f : (i, f) in lr_changes, i <= t }
+
+    Nothing sent changes anything else: a watched run's weights are the same, bit for bit.
 
     layers: as for fnn.forward; a relu that feeds a max-pool runs after it unless dropout is on
     (fnn.layers.pool_before_relu: the same values and gradients, bit for bit).
@@ -200,6 +238,9 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
         from fnn.augment import random_affine
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
+    changes = tuple((int(i), float(f)) for i, f in lr_changes)
+    if any(not (math.isfinite(f) and f > 0) for _, f in changes):
+        raise ValueError(f"lr_changes factors must be finite numbers > 0, got {lr_changes!r}")
     layers = as_layers(layers, params)
     if not dropout:                            # the same network, less work (see pool_before_relu)
         layers = pool_before_relu(layers)
@@ -213,23 +254,31 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
     start = time.perf_counter()
     # workers - 1 threads: the calling thread runs the first shard itself instead of waiting
     pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None   # lives as long as this generator
+    observe = False
     try:
         for epoch in range(1, epochs + 1):
             for idx in minibatches(m, batch_size, shuffle_rng):
                 alpha = learning_rate(lr, t / per_epoch, schedule, epochs, **schedule_args)
                 t += 1
+                alpha *= math.prod(f for i, f in changes if i <= t)
                 Xb = Xr[idx].T                                   # (n0, b), F-ordered view
                 if augment:
                     Xb = random_affine(Xb, augment_rng)
-                params, state, J, acc = train_step(params, state, Xb, y[idx], layers, opt_update,
-                                                   alpha, loss, l2, dropout, dropout_rng, workers, pool)
-                yield {"kind": "step", "iteration": t, "epoch": epoch, "loss": J, "acc": acc,
-                       "lr": alpha, "params": params}
+                params, state, J, acc, *seen = train_step(params, state, Xb, y[idx], layers,
+                                                          opt_update, alpha, loss, l2, dropout,
+                                                          dropout_rng, workers, pool, observe)
+                rec = {"kind": "step", "iteration": t, "epoch": epoch, "loss": J, "acc": acc,
+                       "lr": alpha, "params": params, "lr_changes": changes}
+                if seen:
+                    rec["stats"] = seen[0]
+                changes, observe = _heed((yield rec), changes, t)
             val_acc = None
             if X_val is not None and len(y_val):
                 val_acc = accuracy(params, X_val, y_val, layers)
-            yield {"kind": "epoch", "epoch": epoch, "iteration": t, "val_acc": val_acc,
-                   "elapsed": time.perf_counter() - start, "params": params}
+            changes, observe = _heed((yield {"kind": "epoch", "epoch": epoch, "iteration": t,
+                                             "val_acc": val_acc, "params": params,
+                                             "elapsed": time.perf_counter() - start,
+                                             "lr_changes": changes}), changes, t)
     finally:
         if pool is not None:
             pool.shutdown()

@@ -7,6 +7,7 @@
     curves   the training curves (loss and accuracy) that train.py saves as a PNG
     canvas   the pad's 28x28 canvas: the soft brush and drawing the canvas
     pad      the pad's window: its layout and one frame of it
+    lab      train.py --watch's window and the confusion-matrix picture of --evaluate
 
 Every drawing function draws into a surface (and a Rect of it) that it is given, with fonts
 made once by theme.make_fonts(); none keeps state between calls.

@@ -1,0 +1,123 @@
+"""The training lab around train.py: curve CSVs, rate changes in the model's meta, --evaluate,
+--predictions, and the pure report helpers they use."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fnn
+import fnn.curves
+from fnn.report import cell_examples, mistakes, top_k
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+           PYGAME_HIDE_SUPPORT_PROMPT="1", OPENBLAS_NUM_THREADS="1")
+TINY = ["--max-rows", "600", "--epochs", "2", "--batch-size", "100", "--hidden", "16",
+        "--log-every", "0"]
+
+
+def train_py(*args):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "train.py"), *map(str, args)],
+                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One tiny run with a rate change at iteration 7: its model, curve CSV and output."""
+    d = tmp_path_factory.mktemp("lab")
+    r = train_py(*TINY, "--lr-change", "7:0.5", "--out", d / "m.npz")
+    assert r.returncode == 0, r.stderr
+    return d, r
+
+
+def test_curve_csv_beside_the_model_reads_with_pandas(run):
+    d, r = run
+    frame = pd.read_csv(d / "m.csv")
+    assert list(frame.columns) == list(fnn.curves.COLUMNS)
+    assert frame["iteration"].tolist() == list(range(1, 13))        # 540 rows in 6 batches
+    assert frame["epoch"].tolist() == [1] * 6 + [2] * 6
+    val = frame.dropna(subset=["val_acc"])
+    assert val["iteration"].tolist() == [6, 12] and val["val_acc"].between(0, 1).all()
+    _, _, meta = fnn.load(d / "m.npz")
+    assert meta["lr_changes"] == [[7, 0.5]]
+    lr = frame["lr"].to_numpy()
+    # cosine from 2e-3 over 2 epochs of 6 steps, halved from iteration 7 on
+    cos = 2e-3 * 0.5 * (1 + np.cos(np.pi * np.arange(12) / 12))
+    assert np.allclose(lr, cos * np.r_[np.ones(6), 0.5 * np.ones(6)], rtol=1e-5)
+    assert "learning rate x 0.5 from iteration 7 on" in r.stdout
+
+
+def test_curves_read_refuses_what_is_not_a_curve_csv(tmp_path):
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="not a curve CSV"):
+        fnn.curves.read(bad)
+    with pytest.raises(ValueError, match="cannot read"):
+        fnn.curves.read(tmp_path / "missing.csv")
+
+
+def test_curves_read_bounds_the_size(tmp_path, monkeypatch):
+    big = tmp_path / "big.csv"
+    big.write_text(",".join(fnn.curves.COLUMNS) + "\n" + "1,1,2.3,0.1,0.002,\n" * 100)
+    assert len(fnn.curves.read(big)) == 100
+    monkeypatch.setattr(fnn.curves, "MAX_BYTES", 1000)
+    with pytest.raises(ValueError, match="larger than"):
+        fnn.curves.read(big)
+
+
+def test_lr_change_option_is_checked():
+    r = train_py("--lr-change", "0:2")
+    assert r.returncode == 2 and "ITER:FACTOR" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_evaluate_reports_draws_and_writes_no_model(run):
+    d, _ = run
+    before = sorted(os.listdir(d))
+    r = train_py("--evaluate", d / "m.npz", "--max-rows", "300", "--errors-png", d / "e.png")
+    assert r.returncode == 0, r.stderr
+    assert "test accuracy" in r.stdout and "per-class accuracy:" in r.stdout
+    assert "confusion matrix" in r.stdout
+    assert sorted(os.listdir(d)) == sorted(before + ["e.png"])
+    assert (d / "e.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_predictions_on_kaggle_test_csv(run, tmp_path):
+    """Kaggle's test.csv: header pixel0..pixel783, no label: ImageId,Label from 1, the labels
+    the model predicts."""
+    d, _ = run
+    X, y = fnn.data.load_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), max_rows=50)
+    pd.DataFrame((X.T * 255).round().astype(int), columns=[f"pixel{i}" for i in range(784)]) \
+        .to_csv(tmp_path / "test.csv", index=False)
+    r = train_py("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv",
+                 "--predictions", tmp_path / "sub.csv")
+    assert r.returncode == 0, r.stderr
+    sub = pd.read_csv(tmp_path / "sub.csv")
+    assert list(sub.columns) == ["ImageId", "Label"] and sub["ImageId"].tolist() == list(range(1, 51))
+    params, layers, _ = fnn.load(d / "m.npz")
+    assert sub["Label"].tolist() == fnn.predict(params, X, layers).tolist()
+    assert not os.path.exists(tmp_path / "test_errors.png")        # no labels: nothing to draw
+    r = train_py("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv")
+    assert r.returncode == 2 and "no label column" in r.stderr
+
+
+def test_evaluate_bad_model_is_one_line(tmp_path):
+    (tmp_path / "m.npz").write_bytes(b"junk")
+    r = train_py("--evaluate", tmp_path / "m.npz")
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "m.npz" in r.stderr
+
+
+def test_top_k_and_most_confident_first():
+    probs = np.array([[0.7, 0.1, 0.2, 0.05],
+                      [0.2, 0.6, 0.7, 0.90],
+                      [0.1, 0.3, 0.1, 0.05]])
+    y = np.array([0, 2, 0, 0])
+    classes, p = top_k(probs, 2)
+    assert classes.tolist() == [[0, 1, 1, 1], [1, 2, 0, 0]]
+    assert p.tolist() == [[0.7, 0.6, 0.7, 0.9], [0.2, 0.3, 0.2, 0.05]]
+    assert mistakes(probs, y).tolist() == [3, 2, 1]                 # by the predicted class's p
+    assert cell_examples(probs, y, 0, 1).tolist() == [3, 2]
+    assert cell_examples(probs, y, 0, 0).tolist() == [0]
+    assert cell_examples(probs, y, 2, 0).tolist() == []
