@@ -9,7 +9,7 @@ import pygame
 
 from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_canvas, is_empty
 from ui.panels import bars, panel
-from ui.theme import ACCENT, BG, FG, MUTED, text
+from ui.theme import ACCENT, BG, MUTED, text
 from ui.tiles import diverging, gray, heat, tile, tile_grid
 from ui.xray import grad_panel, xray_view
 

@@ -9,7 +9,6 @@ computes anything about the network.
 import numpy as np
 import pygame
 
-from ui.panels import panel
 from ui.theme import ACCENT, BAR, FG, GRID_LINE, MUTED, text
 from ui.tiles import diverging, gray, heat, tile, tile_grid
 
@@ -116,7 +115,7 @@ def xray_view(surface, rect, ray, seen, fonts):
     """B: this drawing through the network. One row for the input (X and dX), one a layer with
     weights (its output A after the activation and pooling, the gradient dZ at its Z, the
     shapes, ||dW||, ||db|| and the docs/math.md line of dW), then BP1 with its ten numbers."""
-    y, label = ray["label"], ray["label"]
+    label = ray["label"]
     p = ray["probs"]
     text(surface, fonts["big"], f"backprop X-ray: label {label}", rect.topleft)
     text(surface, fonts["text"], f"J = -log p({label}) = {-np.log(max(p[label], 1e-30)):.3g}    "
