@@ -42,7 +42,7 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     import fnn
     import fnn.curves
     import fnn.data
-    from fnn import files, memory, progress
+    from fnn import files, memory, progress, sources
     from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
@@ -65,7 +65,6 @@ def _beside_script(*parts):
 DEFAULT_OUT = {"mlp": _beside_script("models", "mnist_mlp.npz"),
                "cnn": _beside_script("models", "mnist_cnn.npz")}
 DEFAULT_TRAIN = _beside_script("data", "mnist_train.csv.gz")
-SPLIT_BLOCK = 4096      # rows split() moves at a time: 4096 x 784 float32 = 12.8 MB of temporary
 
 
 class UsageError(Exception):
@@ -412,51 +411,6 @@ def load_init(args):
     return {k: v.astype(np.float32) for k, v in params.items()}, layers
 
 
-def describe_sources(sources):
-    """--train FILE[:K] ... as text: "data/mnist_train.csv.gz + models/my_digits.csv x20"."""
-    return " + ".join(path if k == 1 else f"{path} x{k}" for path, k in sources)
-
-
-def load_training(sources, max_rows, frac, rng):
-    """The training and validation sets of --train FILE[:K] ...: (X_train, y_train, X_val, y_val).
-    Each file is split by `split` (the same fraction held out of each), then the training rows
-    of FILE:K are repeated K times. One file without a repeat is split in place, no copy."""
-    parts = [split(*load(path, "--train", max_rows), frac, rng) + (k,) for path, k in sources]
-    if len(parts) == 1 and parts[0][4] == 1:
-        return parts[0][:4]
-    rows = [X.T for X, _, _, _, k in parts for _ in range(k)]          # one example a row
-    X_train, y_train = np.concatenate(rows).T, np.concatenate([y for _, y, _, _, k in parts for _ in range(k)])
-    return (X_train, y_train, np.concatenate([X for _, _, X, _, _ in parts], axis=1),
-            np.concatenate([y for _, _, _, y, _ in parts]))
-
-
-def split(X, y, frac, rng):
-    """A random hold-out: (X_train, y_train, X_val, y_val) with round(frac m) validation columns,
-    each part in the original column order. X is consumed: when X.T is C-contiguous (one
-    example per row, as fnn.data.load_csv stores it), X_train reuses its memory and X's
-    contents are overwritten.
-
-    The validation columns are copied out, then the training rows tr (sorted) are moved to
-    the front, rows[i] = rows[tr[i]], in blocks of SPLIT_BLOCK, so the training set is never
-    held twice. A block gathers its rows before writing rows i .. i+B-1, and every later block
-    reads rows tr[j] >= j >= i+B, so no row is overwritten before it is read. X_train is a view
-    of the first rows, which fit trains from without a copy."""
-    m = y.shape[0]
-    n_val = int(round(frac * m))
-    if frac and n_val == 0:
-        n_val = 1
-    if n_val >= m:
-        raise UsageError(f"--val-split {frac:g} leaves no training rows out of {m}")
-    perm = rng.permutation(m)
-    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
-    rows = X.T if X.T.flags.c_contiguous else np.ascontiguousarray(X.T)
-    X_val = rows[va].T                                            # a new array
-    for i in range(0, tr.size, SPLIT_BLOCK):
-        block = tr[i:i + SPLIT_BLOCK]
-        rows[i:i + block.size] = rows[block]                    # gathered first, then written
-    return rows[:tr.size].T, y[tr], X_val, y[va]
-
-
 def percent(a):
     return "n/a" if a is None else f"{100 * a:.2f}%"
 
@@ -498,11 +452,16 @@ def run(args, out, command):
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
 
     with _exit_at_once_on_signal("loading the data"):
-        X_train, y_train, X_val, y_val = load_training(args.train, args.max_rows, args.val_split,
-                                                       np.random.default_rng(split_seed))
+        try:
+            X_train, y_train, X_val, y_val = sources.load_training(
+                args.train, args.max_rows, args.val_split, np.random.default_rng(split_seed))
+        except fnn.data.DataError as e:
+            raise UsageError(f"--train: {e}") from None
+        except ValueError as e:                                   # nothing left to train on
+            raise UsageError(f"--val-split {e}") from None
         X_test, y_test = load(args.test, "--test", args.max_rows)
-    sources = describe_sources(args.train)
-    print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
+    train_text = sources.describe_sources(args.train)
+    print(f"data: {y_train.size} training, {y_val.size} validation rows from {train_text}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
     params = init if init is not None else fnn.init_params(layers, seed=init_seed)
@@ -512,7 +471,7 @@ def run(args, out, command):
     print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
           flush=True)
     about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
-             "train": sources, "test": args.test, "init": args.init,
+             "train": train_text, "test": args.test, "init": args.init,
              "lr_changes": []}
 
     history = {"iteration": [], "epoch": [], "loss": [], "acc": [], "lr": [], "val": []}
