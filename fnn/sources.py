@@ -29,7 +29,8 @@ def load_training(sources, max_rows, frac, rng):
     if len(parts) == 1 and parts[0][4] == 1:
         return parts[0][:4]
     rows = [X.T for X, _, _, _, k in parts for _ in range(k)]          # one example a row
-    X_train, y_train = np.concatenate(rows).T, np.concatenate([y for _, y, _, _, k in parts for _ in range(k)])
+    X_train = np.concatenate(rows).T
+    y_train = np.concatenate([y for _, y, _, _, k in parts for _ in range(k)])
     return (X_train, y_train, np.concatenate([X for _, _, X, _, _ in parts], axis=1),
             np.concatenate([y for _, _, _, y, _ in parts]))
 
