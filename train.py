@@ -42,7 +42,8 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     import fnn
     import fnn.curves
     import fnn.data
-    from fnn import files, memory, progress, sources
+    import fnn.sources
+    from fnn import files, memory, progress
     from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
@@ -450,15 +451,15 @@ def run(args, out, command):
 
     with _exit_at_once_on_signal("loading the data"):
         try:
-            X_train, y_train, X_val, y_val = sources.load_training(
+            X_train, y_train, X_val, y_val = fnn.sources.load_training(
                 args.train, args.max_rows, args.val_split, np.random.default_rng(split_seed))
         except fnn.data.DataError as e:
             raise UsageError(f"--train: {e}") from None
-        except ValueError as e:                                   # nothing left to train on
+        except fnn.sources.SplitError as e:                       # nothing left to train on
             raise UsageError(f"--val-split {e}") from None
         X_test, y_test = load(args.test, "--test", args.max_rows)
-    train_text = sources.describe_sources(args.train)
-    print(f"data: {y_train.size} training, {y_val.size} validation rows from {train_text}; "
+    sources = fnn.sources.describe_sources(args.train)
+    print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
     params = init if init is not None else fnn.init_params(layers, seed=init_seed)
@@ -468,7 +469,7 @@ def run(args, out, command):
     print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
           flush=True)
     about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
-             "train": train_text, "test": args.test, "init": args.init,
+             "train": sources, "test": args.test, "init": args.init,
              "lr_changes": []}
 
     history = {"iteration": [], "epoch": [], "loss": [], "acc": [], "lr": [], "val": []}

@@ -14,6 +14,10 @@ from fnn.data import load_csv
 SPLIT_BLOCK = 4096      # rows split() moves at a time: 4096 x 784 float32 = 12.8 MB of temporary
 
 
+class SplitError(ValueError):
+    """A hold-out fraction that leaves a file no training rows."""
+
+
 def describe_sources(sources):
     """[(FILE, K), ...] as text: "data/mnist_train.csv.gz + models/my_digits.csv x20"."""
     return " + ".join(path if k == 1 else f"{path} x{k}" for path, k in sources)
@@ -23,7 +27,7 @@ def load_training(sources, max_rows, frac, rng):
     """The training and validation sets of [(FILE, K), ...]: (X_train, y_train, X_val, y_val).
     Each file is split by `split` (the same fraction held out of each), then the training rows
     of FILE:K are repeated K times. One file without a repeat is split in place, no copy.
-    Raises fnn.data.DataError for a bad file, ValueError when a file has no training rows left."""
+    Raises fnn.data.DataError for a bad file, SplitError when a file has no training rows left."""
     parts = [split(*load_csv(path, max_rows=max_rows, labels=True), frac, rng) + (k,)
              for path, k in sources]
     if len(parts) == 1 and parts[0][4] == 1:
@@ -39,7 +43,7 @@ def split(X, y, frac, rng):
     """A random hold-out: (X_train, y_train, X_val, y_val) with round(frac m) validation columns
     (at least one when frac > 0), each part in the original column order. X is consumed: when
     X.T is C-contiguous (one example per row, as fnn.data.load_csv stores it), X_train reuses
-    its memory and X's contents are overwritten. ValueError when no training column is left.
+    its memory and X's contents are overwritten. SplitError when no training column is left.
 
     The validation columns are copied out, then the training rows tr (sorted) are moved to
     the front, rows[i] = rows[tr[i]], in blocks of SPLIT_BLOCK, so the training set is never
@@ -51,7 +55,7 @@ def split(X, y, frac, rng):
     if frac and n_val == 0:
         n_val = 1
     if n_val >= m:
-        raise ValueError(f"{frac:g} leaves no training rows out of {m}")
+        raise SplitError(f"{frac:g} leaves no training rows out of {m}")
     perm = rng.permutation(m)
     tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
     rows = X.T if X.T.flags.c_contiguous else np.ascontiguousarray(X.T)

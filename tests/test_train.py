@@ -350,6 +350,11 @@ def test_split_moves_the_training_rows_in_place(monkeypatch, block):
     assert not np.shares_memory(X_val, rows)
 
 
+def test_split_refuses_a_hold_out_that_leaves_no_training_rows():
+    with pytest.raises(fnn.sources.SplitError, match="0.9 leaves no training rows out of 2"):
+        fnn.sources.split(np.zeros((784, 2), np.float32), np.arange(2), 0.9, np.random.default_rng(0))
+
+
 def test_minibatches_cover_a_fresh_permutation():
     rng = np.random.default_rng(0)
     a, b = minibatches(10, 4, rng), minibatches(10, 4, rng)
