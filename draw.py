@@ -19,8 +19,9 @@ fnn.preprocess.mnistify (crop to the ink, scale the longer side to 20 px, centre
 the centre), exactly as MNIST was made, so off-centre, small or large drawings are recognised.
 
 The app is a plain dict (`new_state`) changed by pure functions: handle_event(state, event)
--> new state, analyse(model, canvas) -> the prediction. `run` sleeps until something happens,
-then draws the frame afresh with ui.pad.render; the brush is ui.canvas.paint.
+-> new state; what the network makes of the drawing (the prediction, G, B, teaching) are the
+state -> state functions of ui.teaching. `run` sleeps until something happens, then draws the
+frame afresh with ui.pad.render; the brush is ui.canvas.paint.
 """
 import argparse
 import os
@@ -35,14 +36,15 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
 
     import fnn             # noqa: E402
     from fnn import files, image_header                             # noqa: E402
-    from fnn.activations import ACTIVATIONS                         # noqa: E402
-    from fnn.data import DataError, load_csv                        # noqa: E402
-    from fnn.preprocess import even_out_strokes, mnistify, to_ink   # noqa: E402
+    from fnn.data import DataError                                  # noqa: E402
+    from fnn.preprocess import even_out_strokes, to_ink             # noqa: E402
     from fnn.report import format_report                            # noqa: E402
-    from fnn.explain import log_prob_gradient, xray                 # noqa: E402
-    from fnn.teach import append_digit, score_digits, teach         # noqa: E402
+    from fnn.teach import score_digits                              # noqa: E402
     from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_strokes, is_empty, paint  # noqa: E402
     from ui.pad import CANVAS, CELL, HEIGHT, WIDTH, render, to_cells     # noqa: E402
+    from ui.teaching import (MODELS, NotFinite, analyse, explain,  # noqa: E402
+                             keep_digit, save_taught, teach_digit, toggle_view, undo,
+                             update_prediction)
     from ui.theme import make_fonts                                  # noqa: E402
 except KeyboardInterrupt:
     sys.stderr.write("\ndraw.py: interrupted\n")
@@ -54,15 +56,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 
 FPS = 60                         # at most this many frames a second
-MODELS = os.path.join(HERE, "models")   # where Ctrl-S saves a taught model (never data/)
 DEFAULT_DIGITS = os.path.join(MODELS, "my_digits.csv")       # the handwriting set K appends to
-REPLAY_ROWS = 2000               # MNIST training digits a teaching draws its replay batches from
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
 IDLE_WAKE = 0.25                 # s the loop sleeps at most when nothing happens
 HEADLESS = ("dummy", "offscreen")                  # SDL video drivers that show no window
 NO_DISPLAY = ("no display to open the pad on; python draw.py --image FILE prints the "
               "prediction for an image, --screenshot PNG renders the pad to a file")
-NOT_FINITE = "the model's output is not finite (its weights overflow)"
 SCREENSHOT_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")     # what pygame.image.save writes
 
 
@@ -92,35 +91,6 @@ def load_model(path):
         raise AppError(f"{path}: the model has {AL.shape[0]} outputs; a digit model needs 10")
     return params, layers, meta
 
-
-def first_hidden(cache):
-    """The output A of the network's first hidden activation, from fnn.forward's cache."""
-    for spec, _, A, _ in cache["steps"][:-1]:
-        if spec["type"] in ACTIVATIONS:
-            return A
-    return None
-
-
-def analyse(model, canvas):
-    """One forward pass for the pad: {"probs": (10,), "seen": (28, 28), "inside": view or None}.
-    The inside view is the first hidden layer's output A (first_hidden):
-      MLP: {"kind": "units", "a": (n1,), "weights": W1 rows (k, 28, 28) of the k most active units}
-      CNN: {"kind": "maps", "a": (F, H, W)} the first convolution's feature maps after relu."""
-    params, layers, _ = model
-    x = mnistify(canvas)
-    with np.errstate(over="ignore", invalid="ignore"):       # reported once, below
-        AL, cache = fnn.forward(params, x.reshape(-1, 1), layers)
-    if not np.isfinite(AL).all():
-        raise AppError(NOT_FINITE)
-    A, inside = first_hidden(cache), None
-    if A is not None and A.ndim == 2:
-        a, W1 = A[:, 0], params["W1"]
-        top = np.argsort(-a)[:4]
-        weights = W1[top].reshape(-1, GRID, GRID) if W1.ndim == 2 else None
-        inside = {"kind": "units", "a": a, "weights": weights}
-    elif A is not None and A.ndim == 4:
-        inside = {"kind": "maps", "a": A[..., 0]}
-    return {"probs": AL[:, 0], "seen": x.reshape(GRID, GRID), "inside": inside}
 
 
 # ---- images --------------------------------------------------------------------------------
@@ -156,7 +126,7 @@ def classify_image(model, path):
         raise AppError(f"{path}: no ink found: the image is blank")
     try:
         result = analyse(model, even_out_strokes(ink))
-    except AppError as e:
+    except NotFinite as e:
         raise AppError(f"{path}: {e}") from None
     probs = result["probs"]
     return int(probs.argmax()), float(probs.max()), result
@@ -170,7 +140,7 @@ def new_state(model=None, model_name=""):
         "canvas": np.zeros((GRID, GRID), np.float32),
         "probs": None,           # (10,) last prediction, None = nothing to show ("draw a digit")
         "seen": None,            # (28, 28) what the network received
-        "inside": None,          # the hidden layer view (see analyse)
+        "inside": None,          # the hidden layer view (see ui.teaching.analyse)
         "model": model, "model_name": model_name,
         "live": True,            # predict as you draw
         "stroke": None,          # None, "draw" or "erase" while a mouse button is held
@@ -180,7 +150,7 @@ def new_state(model=None, model_name=""):
         "next_live": 0.0,        # time of the next live prediction during a stroke
         "message": "",           # one line shown under the prediction
         "running": True,
-        # backprop on the drawing (keys G, B, 0-9, Ctrl-Z, K, Ctrl-S; see teach_digit)
+        # backprop on the drawing (keys G, B, 0-9, Ctrl-Z, K, Ctrl-S; see ui.teaching)
         "view": None,            # None, "grad" (G: d log p / d pixel) or "xray" (B: every layer)
         "explain": None,         # what the view shows: fnn.explain's results for this drawing
         "label": None,           # the digit the user said this drawing is
@@ -189,110 +159,6 @@ def new_state(model=None, model_name=""):
         "replay": None,          # (X, y) MNIST training digits mixed into every teaching
         "digits": os.path.relpath(DEFAULT_DIGITS),   # the handwriting CSV that K appends to
     }
-
-
-def update_prediction(state):
-    """A new state with the prediction for the current canvas, or none if it is empty."""
-    s = dict(state, dirty=False)
-    if is_empty(s["canvas"]) or s["model"] is None:
-        s.update(probs=None, seen=None, inside=None)
-    else:
-        try:
-            s.update(analyse(s["model"], s["canvas"]))
-        except AppError as e:                        # shown in the panel instead of a prediction
-            s.update(probs=None, seen=None, inside=None, message=str(e))
-    return explain(s)
-
-
-# ---- backprop on the drawing: why (G), the X-ray (B), teaching (0-9, Ctrl-Z), keeping (K) --
-
-def explain(state):
-    """The open view's numbers for the current drawing (None when no view or no drawing):
-    "grad": (c, G (28, 28)), G = d log p_c / d pixel of the network's input (fnn.explain);
-    "xray": fnn.explain.xray with the user's label (or the predicted class)."""
-    if state["view"] is None or state["seen"] is None:
-        return dict(state, explain=None)
-    params, layers, _ = state["model"]
-    x = state["seen"].reshape(-1)
-    if state["view"] == "grad":
-        c, G = log_prob_gradient(params, x, layers)
-        return dict(state, explain={"c": c, "G": G.reshape(GRID, GRID)})
-    return dict(state, explain=xray(params, x, layers, state["label"]))
-
-
-def toggle_view(state, view):
-    """G or B: open that view, or close it if it is open (a view needs a drawing to show)."""
-    if state["view"] != view and state["seen"] is None:
-        return dict(state, message="draw a digit first")
-    return explain(dict(state, view=None if state["view"] == view else view))
-
-
-def replay_digits(state):
-    """The state with its replay set loaded (once): the first REPLAY_ROWS training digits."""
-    if state["replay"] is not None:
-        return state
-    path = os.path.join(HERE, "data", "mnist_train.csv.gz")
-    try:
-        return dict(state, replay=load_csv(path, max_rows=REPLAY_ROWS, labels=True))
-    except DataError as e:
-        return dict(state, message=f"cannot teach without replay digits: {e}")
-
-
-def teach_digit(state, digit):
-    """Digit key d after a prediction: "this drawing is a d". A few gradient steps on it, mixed
-    with replayed MNIST digits (fnn.teach.teach); the old model goes on the undo list."""
-    if state["seen"] is None:
-        return dict(state, message="draw a digit first, then press the digit it is")
-    s = replay_digits(state)
-    if s["replay"] is None:
-        return s
-    params, layers, meta = s["model"]
-    rng = np.random.default_rng(len(s["undo"]))          # the same teachings, the same params
-    new = teach(params, layers, s["seen"].reshape(-1), digit, *s["replay"], rng)
-    before = s["probs"]
-    s = update_prediction(dict(s, model=(new, layers, meta), undo=s["undo"] + [s["model"]],
-                               label=digit, before=before))
-    s["message"] = (f"taught {digit}: p({digit}) {before[digit]:.0%} -> {s['probs'][digit]:.0%}"
-                    f"   Ctrl-Z undo, K keep, Ctrl-S save")
-    return s
-
-
-def undo(state):
-    """Ctrl-Z: back to the model before the last teaching, exactly (the same dict)."""
-    if not state["undo"]:
-        return dict(state, message="nothing to undo")
-    s = update_prediction(dict(state, model=state["undo"][-1], undo=state["undo"][:-1],
-                               before=None))
-    return dict(s, message=f"undone: {len(s['undo'])} teaching(s) left")
-
-
-def keep_digit(state):
-    """K: append the drawing, as the network saw it, with its label to the handwriting CSV."""
-    if state["seen"] is None or state["label"] is None:
-        return dict(state, message="press the digit this is (0-9) first, then K to keep it")
-    try:
-        n = append_digit(state["digits"], state["seen"], state["label"])
-    except DataError as e:
-        return dict(state, message=str(e))
-    return dict(state, message=f"kept as {state['label']}: {n} digit(s) in {state['digits']}")
-
-
-def save_taught(state):
-    """Ctrl-S: the taught model to a new file models/<name>-taught-<k>.npz (never over one)."""
-    if not state["undo"]:
-        return dict(state, message="nothing taught yet: nothing to save")
-    params, layers, meta = state["model"]
-    stem = os.path.splitext(os.path.basename(state["model_name"]))[0] or "model"
-    k = 1
-    while os.path.exists(path := os.path.relpath(os.path.join(MODELS, f"{stem}-taught-{k}.npz"))):
-        k += 1
-    try:
-        os.makedirs(MODELS, exist_ok=True)
-        fnn.save(path, params, layers, meta={**meta, "taught_from": state["model_name"],
-                                               "teachings": len(state["undo"])})
-    except (OSError, ValueError) as e:
-        return dict(state, message=f"{path}: cannot save ({e})")
-    return dict(state, message=f"saved {path}")
 
 
 def clear(state):

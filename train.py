@@ -42,12 +42,14 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     import fnn
     import fnn.curves
     import fnn.data
+    import fnn.sources
     from fnn import files, memory, progress
     from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
-    from fnn.report import confusion_matrix, format_report
+    from fnn.report import confusion_matrix, format_report, percent
     from fnn.training import fit, learning_rate
+    import ui.evaluate                    # pygame loads only when it draws
 except KeyboardInterrupt:
     sys.stderr.write("\ntrain.py: interrupted while starting; nothing written\n")
     sys.exit(130)
@@ -65,7 +67,6 @@ def _beside_script(*parts):
 DEFAULT_OUT = {"mlp": _beside_script("models", "mnist_mlp.npz"),
                "cnn": _beside_script("models", "mnist_cnn.npz")}
 DEFAULT_TRAIN = _beside_script("data", "mnist_train.csv.gz")
-SPLIT_BLOCK = 4096      # rows split() moves at a time: 4096 x 784 float32 = 12.8 MB of temporary
 
 
 class UsageError(Exception):
@@ -412,55 +413,6 @@ def load_init(args):
     return {k: v.astype(np.float32) for k, v in params.items()}, layers
 
 
-def describe_sources(sources):
-    """--train FILE[:K] ... as text: "data/mnist_train.csv.gz + models/my_digits.csv x20"."""
-    return " + ".join(path if k == 1 else f"{path} x{k}" for path, k in sources)
-
-
-def load_training(sources, max_rows, frac, rng):
-    """The training and validation sets of --train FILE[:K] ...: (X_train, y_train, X_val, y_val).
-    Each file is split by `split` (the same fraction held out of each), then the training rows
-    of FILE:K are repeated K times. One file without a repeat is split in place, no copy."""
-    parts = [split(*load(path, "--train", max_rows), frac, rng) + (k,) for path, k in sources]
-    if len(parts) == 1 and parts[0][4] == 1:
-        return parts[0][:4]
-    rows = [X.T for X, _, _, _, k in parts for _ in range(k)]          # one example a row
-    X_train, y_train = np.concatenate(rows).T, np.concatenate([y for _, y, _, _, k in parts for _ in range(k)])
-    return (X_train, y_train, np.concatenate([X for _, _, X, _, _ in parts], axis=1),
-            np.concatenate([y for _, _, _, y, _ in parts]))
-
-
-def split(X, y, frac, rng):
-    """A random hold-out: (X_train, y_train, X_val, y_val) with round(frac m) validation columns,
-    each part in the original column order. X is consumed: when X.T is C-contiguous (one
-    example per row, as fnn.data.load_csv stores it), X_train reuses its memory and X's
-    contents are overwritten.
-
-    The validation columns are copied out, then the training rows tr (sorted) are moved to
-    the front, rows[i] = rows[tr[i]], in blocks of SPLIT_BLOCK, so the training set is never
-    held twice. A block gathers its rows before writing rows i .. i+B-1, and every later block
-    reads rows tr[j] >= j >= i+B, so no row is overwritten before it is read. X_train is a view
-    of the first rows, which fit trains from without a copy."""
-    m = y.shape[0]
-    n_val = int(round(frac * m))
-    if frac and n_val == 0:
-        n_val = 1
-    if n_val >= m:
-        raise UsageError(f"--val-split {frac:g} leaves no training rows out of {m}")
-    perm = rng.permutation(m)
-    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
-    rows = X.T if X.T.flags.c_contiguous else np.ascontiguousarray(X.T)
-    X_val = rows[va].T                                            # a new array
-    for i in range(0, tr.size, SPLIT_BLOCK):
-        block = tr[i:i + SPLIT_BLOCK]
-        rows[i:i + block.size] = rows[block]                    # gathered first, then written
-    return rows[:tr.size].T, y[tr], X_val, y[va]
-
-
-def percent(a):
-    return "n/a" if a is None else f"{100 * a:.2f}%"
-
-
 def main(argv=None):
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C -> KeyboardInterrupt
     signal.signal(signal.SIGTERM, _terminate)                  # SIGTERM -> Terminated, the same
@@ -478,7 +430,7 @@ def main(argv=None):
         # Overflow in a diverging run is reported once, as "training diverged", not as warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return run(args, out, command)
-    except UsageError as e:
+    except (UsageError, ui.evaluate.EvaluateError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
@@ -498,10 +450,15 @@ def run(args, out, command):
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
 
     with _exit_at_once_on_signal("loading the data"):
-        X_train, y_train, X_val, y_val = load_training(args.train, args.max_rows, args.val_split,
-                                                       np.random.default_rng(split_seed))
+        try:
+            X_train, y_train, X_val, y_val = fnn.sources.load_training(
+                args.train, args.max_rows, args.val_split, np.random.default_rng(split_seed))
+        except fnn.data.DataError as e:
+            raise UsageError(f"--train: {e}") from None
+        except fnn.sources.SplitError as e:                       # nothing left to train on
+            raise UsageError(f"--val-split {e}") from None
         X_test, y_test = load(args.test, "--test", args.max_rows)
-    sources = describe_sources(args.train)
+    sources = fnn.sources.describe_sources(args.train)
     print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
@@ -541,7 +498,7 @@ def run(args, out, command):
                 t, loss = rec["iteration"], rec["loss"]
                 if not np.isfinite(loss):
                     raise UsageError(f"training diverged at iteration {t} (loss = {loss}); nothing "
-                                     f"written; {try_instead(args)}")
+                                     f"written; {progress.try_instead(args.optimizer, args.lr)}")
                 last = rec
                 for key in ("iteration", "epoch", "loss", "acc", "lr"):
                     history[key].append(rec[key])
@@ -564,7 +521,8 @@ def run(args, out, command):
         probs = fnn.predict_proba(params, X_test, layers)
         if not np.isfinite(probs).all():
             raise UsageError(f"training failed: the network's outputs on the test set are not "
-                             f"finite (its weights overflow); nothing written; {try_instead(args)}")
+                             f"finite (its weights overflow); nothing written; "
+                             f"{progress.try_instead(args.optimizer, args.lr)}")
         C = confusion_matrix(y_test, probs.argmax(axis=0))
     except KeyboardInterrupt as stop:              # in training or in the test evaluation
         return interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val,
@@ -595,34 +553,15 @@ def run(args, out, command):
 
 
 def check_progress(args, history, start, epoch, val_acc, y_val):
-    """After an epoch: raise UsageError when the run is failing without a NaN (fnn.progress):
-    the epoch's mean loss far above the first batch's; or validation accuracy no better than
-    chance, with the loss not falling (any epoch) or at the last epoch."""
-    losses, first = history["loss"][max(start, 1):], history["loss"][0]   # after the first update
+    """After an epoch: raise UsageError when the run is failing without a NaN (fnn.progress)."""
+    first = history["loss"][0]
     if args.init is not None:      # a trained start's first loss is far below a fresh one's ln 10
         first = max(first, float(np.log(fnn.data.NUM_CLASSES)))
-    why = None
-    if progress.loss_far_above(losses, first):
-        mean = float(np.mean(losses))
-        why = (f"the loss stayed far above its start in epoch {epoch} (mean {mean:.3g}, "
-               f"{mean / first:.0f}x the first batch's {first:.3g})")
-    elif val_acc is not None:
-        stuck = epoch == args.epochs or (len(losses) > 0 and float(np.mean(losses)) >= first)
-        if stuck and progress.no_better_than_chance(val_acc, y_val):
-            why = (f"validation accuracy {percent(val_acc)} after epoch {epoch} is no better than "
-                   f"chance ({percent(progress.chance_accuracy(y_val))}: always answering the most "
-                   f"frequent digit)")
+    why = progress.failing(history["loss"][max(start, 1):], first, epoch, epoch == args.epochs,
+                           val_acc, y_val)                     # losses after the first update
     if why is not None:
-        raise UsageError(f"training failed: {why}; nothing written; {try_instead(args)}")
-
-
-def try_instead(args):
-    """What to change after a failed run: a learning rate known to train (fnn.progress)."""
-    lr = progress.suggest_lr(args.optimizer, args.lr)
-    if lr is None:
-        return (f"--lr {args.lr:g} is the rate that trains with --optimizer {args.optimizer}: "
-                f"check the data (--max-rows) and the other options")
-    return f"try --lr {lr:g}, a rate that trains with --optimizer {args.optimizer}"
+        raise UsageError(f"training failed: {why}; nothing written; "
+                         f"{progress.try_instead(args.optimizer, args.lr)}")
 
 
 def open_watch(args, out, layers, history, about, m, X_test, y_test):
@@ -650,78 +589,14 @@ def open_watch(args, out, layers, history, about, m, X_test, y_test):
         raise UsageError(f"--watch: cannot open a window ({e})") from None
 
 
-def errors_png_for(model):
-    """The --evaluate picture of a model file: models/run.npz -> models/run_errors.png."""
-    return os.path.splitext(model)[0] + "_errors.png"
-
-
 def evaluate(args):
-    """--evaluate MODEL: the report of a saved model on --test, and --predictions; no training."""
+    """--evaluate MODEL: the report of a saved model on --test, and --predictions (ui.evaluate)."""
     try:
-        params, layers, meta = fnn.load(args.evaluate)
+        model = fnn.load(args.evaluate)
     except fnn.ModelFileError as e:
         raise UsageError(str(e)) from None
-    png = args.errors_png or errors_png_for(args.evaluate)
-    for target in filter(None, (args.predictions, png)):
-        for path in (args.evaluate, args.test):
-            if os.path.exists(target) and os.path.exists(path) and os.path.samefile(path, target):
-                raise UsageError(f"{target}: writing it would overwrite the input {path}")
-        if os.path.isdir(target):
-            raise UsageError(f"{target}: is a folder; expected a file name")
-    try:
-        files.check_input(args.test)
-        files.check_output(png, "image")
-    except files.PathError as e:
-        raise UsageError(str(e)) from None
-    try:
-        X, y = fnn.data.load_csv(args.test, max_rows=args.max_rows)
-    except fnn.data.DataError as e:
-        raise UsageError(f"--test: {e}") from None
-    if y is None and not args.predictions:
-        raise UsageError(f"{args.test}: has no label column, so there is nothing to score; "
-                         f"add --predictions OUT.csv to write its predictions")
-    probs = fnn.predict_proba(params, X, layers)
-    print(f"model {args.evaluate} ({meta.get('network', describe(layers))}) on {X.shape[1]:,} "
-          f"rows of {args.test}", flush=True)
-    if args.predictions:
-        write_predictions(args.predictions, probs.argmax(axis=0))
-    if y is None:
-        return 0
-    C = confusion_matrix(y, probs.argmax(axis=0))
-    print(f"test accuracy {percent(float(np.trace(C) / C.sum()))} on {y.size} rows of {args.test}")
-    for line in format_report(C):
-        print(line)
-    if not args.watch:
-        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # a picture, no window
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
-    from ui.lab import Results, errors_figure
-    existed = os.path.exists(png)
-    title = f"fnn {meta.get('network', describe(layers))} ({os.path.basename(args.evaluate)}) on {args.test}"
-    try:
-        files.atomic_write(png, lambda f: errors_figure(C, X, y, probs, title, file=f), suffix=".png")
-    except (OSError, pygame.error) as e:
-        raise UsageError(f"{png}: cannot write the picture ({e.strerror or e})") from None
-    print(f"{'replaced' if existed else 'saved'} confusion matrix and mistakes {png}", flush=True)
-    if args.watch:                                   # the same picture, clickable, until closed
-        try:
-            Results().run(C, X, y, probs, title)
-        except KeyboardInterrupt:                    # Ctrl-C closes the view; nothing to save
-            pass
-        except pygame.error as e:
-            raise UsageError(f"--watch: cannot open a window ({e})") from None
-    return 0
-
-
-def write_predictions(path, labels):
-    """ImageId,Label (ImageId from 1), the CSV Kaggle's Digit Recognizer accepts; atomically."""
-    text = "ImageId,Label\n" + "".join(f"{i},{c}\n" for i, c in enumerate(labels.tolist(), 1))
-    existed = os.path.exists(path)
-    try:
-        files.atomic_write(path, lambda f: f.write(text.encode()), suffix=".csv")
-    except OSError as e:
-        raise UsageError(f"{path}: cannot write the predictions ({e.strerror or e})") from None
-    print(f"{'replaced' if existed else 'saved'} {labels.size:,} predictions {path}", flush=True)
+    return ui.evaluate.evaluate(model, model[2].get("network", describe(model[1])), args.evaluate,
+                                args.test, args.max_rows, args.predictions, args.errors_png, args.watch)
 
 
 def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val, seconds,

@@ -3,11 +3,14 @@
 A run can fail without a NaN: at --lr 100 Adam's first steps throw the weights far out, the
 loss jumps to 30 times its first value, every prediction is the same digit and validation
 accuracy sits at chance (11.35 % on MNIST's test set: the share of 1s). train.py stops such a
-run at the end of the epoch that shows it and saves nothing.
+run at the end of the epoch that shows it (failing), saves nothing, and names the rate to try
+instead (try_instead).
 """
 import math
 
 import numpy as np
+
+from fnn.report import percent
 
 # Learning rates that train both networks of train.py (MLP and CNN, batch 128, cosine schedule,
 # the other defaults): tests/test_train.py reruns a failed run with the rate suggested here.
@@ -43,3 +46,31 @@ def suggest_lr(optimizer, lr):
     from any start; None when the run already used it (the problem is elsewhere)."""
     good = GOOD_LR.get(optimizer)
     return None if good is None or math.isclose(lr, good) else good
+
+
+def failing(losses, first, epoch, last, val_acc, y_val):
+    """Why the run is failing after epoch `epoch`, in words, or None when it is not.
+    losses: the epoch's batch losses after the first update; first: the first batch's loss;
+    last: this is the run's last epoch; val_acc: validation accuracy on the labels y_val, or None.
+    Failing: the epoch's mean loss far above first (loss_far_above); or validation accuracy no
+    better than chance, with the loss not falling (any epoch) or at the last epoch."""
+    if loss_far_above(losses, first):
+        mean = float(np.mean(losses))
+        return (f"the loss stayed far above its start in epoch {epoch} (mean {mean:.3g}, "
+                f"{mean / first:.0f}x the first batch's {first:.3g})")
+    if val_acc is not None:
+        stuck = last or (len(losses) > 0 and float(np.mean(losses)) >= first)
+        if stuck and no_better_than_chance(val_acc, y_val):
+            return (f"validation accuracy {percent(val_acc)} after epoch {epoch} is no better than "
+                    f"chance ({percent(chance_accuracy(y_val))}: always answering the most "
+                    f"frequent digit)")
+    return None
+
+
+def try_instead(optimizer, lr):
+    """What to change after a failed run at `lr` with `optimizer`: a rate known to train (suggest_lr)."""
+    good = suggest_lr(optimizer, lr)
+    if good is None:
+        return (f"--lr {lr:g} is the rate that trains with --optimizer {optimizer}: "
+                f"check the data (--max-rows) and the other options")
+    return f"try --lr {good:g}, a rate that trains with --optimizer {optimizer}"

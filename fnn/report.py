@@ -44,6 +44,11 @@ def format_report(C):
     return lines
 
 
+def percent(a):
+    """An accuracy in [0, 1] as "98.52%", or "n/a" for None (no validation rows)."""
+    return "n/a" if a is None else f"{100 * a:.2f}%"
+
+
 def top_k(probs, k=3):
     """The k most probable classes of each column of probs (n_classes, m), most probable first:
     (classes (k, m) int64, their probabilities (k, m)). Ties go to the lower class."""

@@ -13,6 +13,7 @@ import draw
 import fnn
 from fnn.data import load_csv
 from fnn.teach import HEADER, digit_row
+from ui import teaching
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
@@ -116,7 +117,7 @@ def test_k_keeps_one_valid_row_per_labelled_drawing(tmp_path):
 
 
 def test_ctrl_s_saves_the_taught_model_to_a_new_file_under_models(tmp_path, monkeypatch):
-    monkeypatch.setattr(draw, "MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(teaching, "MODELS", str(tmp_path / "models"))
     ctrl_s = key(pygame.K_s, pygame.KMOD_LCTRL)
     script = {1: [ctrl_s], 2: slashed_zero(), 3: [key(pygame.K_0)], 4: [ctrl_s], 5: [ctrl_s]}
     states = run_app(["--model", MODELS["mlp"]], script, 7)

@@ -20,6 +20,7 @@ import draw
 import fnn
 import train
 from fnn import files, image_header
+from ui import teaching
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
@@ -220,10 +221,10 @@ def digit_png(path):
 def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_path, capsys):
     image = digit_png(tmp_path / "one.png")
     assert draw.main(["--model", huge_model, "--image", image]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"draw.py: {image}: {draw.NOT_FINITE}"]
+    assert capsys.readouterr().err.splitlines() == [f"draw.py: {image}: {teaching.NOT_FINITE}"]
     shot = tmp_path / "shot.png"
     assert draw.main(["--model", huge_model, "--screenshot", str(shot)]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"draw.py: {huge_model}: {draw.NOT_FINITE}"]
+    assert capsys.readouterr().err.splitlines() == [f"draw.py: {huge_model}: {teaching.NOT_FINITE}"]
     assert not shot.exists()
     # the window: a stroke is drawn and lifted (live prediction), S is pressed; no crash
     stroke = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(200, 150), button=1),
@@ -238,7 +239,7 @@ def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_
             for ev in stroke:
                 pygame.event.post(ev)
     assert draw.main(["--model", huge_model, "--max-frames", "4"], on_frame=on_frame) == 0
-    assert seen[-1]["probs"] is None and seen[-1]["message"] == draw.NOT_FINITE
+    assert seen[-1]["probs"] is None and seen[-1]["message"] == teaching.NOT_FINITE
     assert not draw.is_empty(seen[-1]["canvas"])
 
 

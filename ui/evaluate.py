@@ -1,0 +1,93 @@
+"""train.py --evaluate: a saved model's report on a CSV, its predictions, and the picture of its
+most confident mistakes (ui.lab.errors_figure); with --watch the same picture, clickable.
+
+It trains nothing and writes no model, so it is kept apart from the training run. Every problem
+raises EvaluateError, one line naming the file or the option (train.py exits 2). pygame loads
+only when the picture is drawn, after the report is printed.
+"""
+import os
+
+import numpy as np
+
+import fnn
+import fnn.data
+from fnn import files
+from fnn.report import confusion_matrix, format_report, percent
+
+
+class EvaluateError(Exception):
+    """A problem with --evaluate's model, test CSV or outputs: one line, exit code 2."""
+
+
+def errors_png_for(model):
+    """The --evaluate picture of a model file: models/run.npz -> models/run_errors.png."""
+    return os.path.splitext(model)[0] + "_errors.png"
+
+
+def evaluate(model, name, model_path, test, max_rows=None, predictions=None, errors_png=None,
+             watch=False):
+    """The report of model (params, layers, meta), loaded from model_path and called `name`, on
+    the CSV `test`: test accuracy, per-class accuracy and the confusion matrix, printed and drawn
+    into errors_png (default errors_png_for(model_path)); `predictions`: write ImageId,Label for
+    every row (labelled or not); watch: show the picture in a window until it is closed."""
+    params, layers, _ = model
+    png = errors_png or errors_png_for(model_path)
+    for target in filter(None, (predictions, png)):
+        for path in (model_path, test):
+            if os.path.exists(target) and os.path.exists(path) and os.path.samefile(path, target):
+                raise EvaluateError(f"{target}: writing it would overwrite the input {path}")
+        if os.path.isdir(target):
+            raise EvaluateError(f"{target}: is a folder; expected a file name")
+    try:
+        files.check_input(test)
+        files.check_output(png, "image")
+    except files.PathError as e:
+        raise EvaluateError(str(e)) from None
+    try:
+        X, y = fnn.data.load_csv(test, max_rows=max_rows)
+    except fnn.data.DataError as e:
+        raise EvaluateError(f"--test: {e}") from None
+    if y is None and not predictions:
+        raise EvaluateError(f"{test}: has no label column, so there is nothing to score; "
+                            f"add --predictions OUT.csv to write its predictions")
+    probs = fnn.predict_proba(params, X, layers)
+    print(f"model {model_path} ({name}) on {X.shape[1]:,} rows of {test}", flush=True)
+    if predictions:
+        write_predictions(predictions, probs.argmax(axis=0))
+    if y is None:
+        return 0
+    C = confusion_matrix(y, probs.argmax(axis=0))
+    print(f"test accuracy {percent(float(np.trace(C) / C.sum()))} on {y.size} rows of {test}")
+    for line in format_report(C):
+        print(line)
+    if not watch:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # a picture, no window
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+    from ui.lab import Results, errors_figure
+    existed = os.path.exists(png)
+    title = f"fnn {name} ({os.path.basename(model_path)}) on {test}"
+    try:
+        files.atomic_write(png, lambda f: errors_figure(C, X, y, probs, title, file=f), suffix=".png")
+    except (OSError, pygame.error) as e:
+        raise EvaluateError(f"{png}: cannot write the picture ({e.strerror or e})") from None
+    print(f"{'replaced' if existed else 'saved'} confusion matrix and mistakes {png}", flush=True)
+    if watch:                                        # the same picture, clickable, until closed
+        try:
+            Results().run(C, X, y, probs, title)
+        except KeyboardInterrupt:                    # Ctrl-C closes the view; nothing to save
+            pass
+        except pygame.error as e:
+            raise EvaluateError(f"--watch: cannot open a window ({e})") from None
+    return 0
+
+
+def write_predictions(path, labels):
+    """ImageId,Label (ImageId from 1), the CSV Kaggle's Digit Recognizer accepts; atomically."""
+    text = "ImageId,Label\n" + "".join(f"{i},{c}\n" for i, c in enumerate(labels.tolist(), 1))
+    existed = os.path.exists(path)
+    try:
+        files.atomic_write(path, lambda f: f.write(text.encode()), suffix=".csv")
+    except OSError as e:
+        raise EvaluateError(f"{path}: cannot write the predictions ({e.strerror or e})") from None
+    print(f"{'replaced' if existed else 'saved'} {labels.size:,} predictions {path}", flush=True)
