@@ -340,7 +340,10 @@ def handle_event(state, event):
         if event.key == pygame.K_k:
             return keep_digit(state)
         if event.key == pygame.K_s:
-            return update_prediction(dict(state, message=""))
+            s = update_prediction(dict(state, message=""))
+            if s["probs"] is not None:                 # one line a prediction, for scripts
+                print(f"prediction: {int(s['probs'].argmax())} ({s['probs'].max():.1%})", flush=True)
+            return s
         if event.key in (pygame.K_c, pygame.K_BACKSPACE):
             return clear(state)
         if event.key == pygame.K_l:

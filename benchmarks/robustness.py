@@ -92,15 +92,16 @@ HELD_OUT = {"command": "python train.py --arch cnn --augment --out data/mnist_cn
 def pad_sketches(rng, per_style, height, radius):
     """Every style of benchmarks/sketches.py drawn by `per_style` random writers through the
     pad's brush (draw.draw_strokes on the 28x28 canvas, brush radius ~ U(radius) cells) and
-    the pad's preprocessing (mnistify). -> X (784, n) float32, y (n,)."""
-    cols, labels = [], []
-    for digit, _, strokes in sketches.all_styles():
+    the pad's preprocessing (mnistify). -> X (784, n) float32, y (n,), style (n,) names."""
+    cols, labels, styles = [], [], []
+    for digit, name, strokes in sketches.all_styles():
         for _ in range(per_style):
             pts = sketches.writer(strokes, rng, height=height)
             canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), pts, rng.uniform(*radius))
             cols.append(mnistify(canvas))
             labels.append(digit)
-    return np.stack(cols, axis=1), np.array(labels)
+            styles.append(f"{digit} {name}")
+    return np.stack(cols, axis=1), np.array(labels), np.array(styles)
 
 
 def font_files():
@@ -115,10 +116,10 @@ def font_files():
 def font_digits(fonts, size, rotations=(-6, -2, 2, 6)):
     """Each digit of each font, rendered by pygame.freetype at `size` px, rotated by each angle,
     turned to ink (fnn.preprocess.to_ink) and mnistify'd. -> X (784, n), y (n,); glyphs a
-    font lacks (no ink) are skipped."""
+    font lacks (no ink) are skipped; style (n,) names the font."""
     import pygame.freetype
     pygame.freetype.init()
-    cols, labels = [], []
+    cols, labels, styles = [], [], []
     for path in fonts:
         font = pygame.freetype.Font(path, size)
         for digit in range(10):
@@ -130,12 +131,13 @@ def font_digits(fonts, size, rotations=(-6, -2, 2, 6)):
                     continue
                 cols.append(mnistify(ink))
                 labels.append(digit)
-    return np.stack(cols, axis=1), np.array(labels)
+                styles.append(f"{digit} {os.path.basename(path)}")
+    return np.stack(cols, axis=1), np.array(labels), np.array(styles)
 
 
 def writer_proxies(seed=0, per_style=20):
-    """{name: (X (784, n) through the draw path, y (n,))}: digits by writers who are not in
-    MNIST, built here (see the module docstring)."""
+    """{name: (X (784, n) through the draw path, y (n,), style (n,))}, the installed fonts:
+    digits by writers who are not in MNIST, built here (see the module docstring)."""
     rng = np.random.default_rng(seed)
     fonts = font_files()
     out = {"sketches": pad_sketches(rng, per_style, (14.0, 22.0), (1.1, 2.2)),
@@ -162,6 +164,17 @@ def spearman(a, b):
         return r
     ra, rb = rank(np.asarray(a, float)), rank(np.asarray(b, float))
     return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def one_digit_ms(params, layers, X, calls=300):
+    """Median ms of one digit the draw.py way: mnistify a 28x28 image, then predict_proba."""
+    times = []
+    for k in range(calls):
+        img = X[:, k % X.shape[1]].reshape(28, 28)
+        t0 = time.perf_counter()
+        fnn.predict_proba(params, mnistify(img).reshape(-1, 1), layers)
+        times.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(times))
 
 
 def machine():
@@ -211,7 +224,7 @@ def main(argv=None):
           f"{sum(v[1].size for v in proxies.values())} other-writer digits in "
           f"{time.perf_counter() - t0:.1f} s", flush=True)
 
-    acc, digits = {}, {}
+    acc, digits, speed = {}, {}, {}
     for path, (params, layers, _) in models.items():
         t1 = time.perf_counter()
         for name in sets:
@@ -219,10 +232,13 @@ def main(argv=None):
             pred = fnn.predict(params, prepped[name], layers)
             acc[path, name, "mnistify"] = float(np.mean(pred == y))
             digits[path, name] = per_digit(pred, y)
-        for name, (Xw, yw) in proxies.items():
+        for name, (Xw, yw, sw) in proxies.items():
             pred = fnn.predict(params, Xw, layers)
             acc[path, name, "writers"] = float(np.mean(pred == yw))
             digits[path, name] = per_digit(pred, yw)
+            for style in np.unique(sw):
+                acc[path, name, style] = float(np.mean(pred[sw == style] == yw[sw == style]))
+        speed[path] = one_digit_ms(params, layers, X)
         print(f"{path}: done in {time.perf_counter() - t1:.1f} s", flush=True)
 
     names, pnames = list(sets), list(proxies)
@@ -286,6 +302,14 @@ def main(argv=None):
         lines.append("")
     lines += ["### mean of the other-writer sets", ""]
     lines += digit_table([(f"`{pth}`", digits[pth, "writers"], mean[pth, "writers"]) for pth in models])
+    styles = np.unique(proxies["sketches"][2])
+    lines += ["", "### sketches and small sketches, by style", "",
+              "| style | " + " | ".join(f"`{pth}`" for pth in models) + " |",
+              "|---" * (len(models) + 1) + "|"]
+    for style in styles:
+        lines.append(f"| {style} | " + " | ".join(
+            f"{pct(acc[pth, 'sketches', style])} / {pct(acc[pth, 'small sketches', style])}"
+            for pth in models) + " |")
     lines += [
         "",
         "## MNIST test digits perturbed the way people draw",
@@ -354,15 +378,20 @@ def main(argv=None):
         test_acc = meta.get("test_accuracy") if isinstance(meta, dict) else None
         lines.append(f"- `{pth}`: {kinds}"
                      + (f"; trained by `{cmd}`" if cmd else "; no training command recorded")
-                     + (f"; test accuracy {pct(test_acc)} %" if isinstance(test_acc, float) else ""))
+                     + (f"; test accuracy {pct(test_acc)} %" if isinstance(test_acc, float) else "")
+                     + f"; one digit (mnistify + predict_proba, the draw.py path) {speed[pth]:.2f} ms")
     lines += ["", "Files under `models/` are not shipped (git-ignored): the command above each one "
               "retrains it (train.py is seeded)."]
-    text = "\n".join(lines) + "\n"
+    return write_report(args.out, lines)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    atomic_write(args.out, lambda f: f.write(text.encode()), suffix=".md")
+
+def write_report(out, lines):
+    """Write the markdown lines to `out` atomically, print them, and return 0 (exit code)."""
+    text = "\n".join(lines) + "\n"
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    atomic_write(out, lambda f: f.write(text.encode()), suffix=".md")
     print(text)
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
     return 0
 
 
