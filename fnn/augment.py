@@ -382,19 +382,78 @@ def random_coarse(X, rng, p=0.15, sizes=(10, 18), pen=(0.0, 0.6)):
     return out
 
 
-def writers(X, rng):
+def segment(y0, x0, y1, x1, radius):
+    """The ink of one soft pen stroke per image, as the pad's brush lays it (draw.paint).
+
+    y0, x0, y1, x1, radius: (m,) arrays, the segment's ends in pixel coordinates (row, column).
+    -> (784, m) float32:  f = clip(radius - d, 0, 1),  d = distance from the pixel to the segment,
+    d = |p - (a + t (b - a))|,  t = clip((p - a) . (b - a) / |b - a|^2, 0, 1).
+    """
+    py, px = _GRID[1][:, None], _GRID[0][:, None]                 # (784, 1)
+    uy, ux = (y1 - y0)[None, :], (x1 - x0)[None, :]
+    L2 = np.maximum(uy * uy + ux * ux, 1e-12)
+    t = np.clip(((py - y0[None, :]) * uy + (px - x0[None, :]) * ux) / L2, 0.0, 1.0)
+    d = np.hypot(py - (y0[None, :] + t * uy), px - (x0[None, :] + t * ux))
+    return np.clip(radius[None, :] - d, 0.0, 1.0).astype(np.float32)
+
+
+def flag_ones(X, y, rng, p=0.5, base=0.4, flag=(0.2, 0.4), angle=(20.0, 55.0)):
+    """Give a fraction of the 1s the flag (and some the base) that many writers draw.
+
+    X: (784, m) float in [0, 1]; y: (m,) labels. Each 1 is chosen with probability p. With
+    its ink's top row i_t and bottom row i_b (rows with ink > 0.3), height h = i_b - i_t, the
+    ink-weighted column x_t of the top row (x_b of the bottom one) and a pen radius
+    r = clip(w / 2 + 0.5, 1, 2.5), w = total ink / h (a stroke's width), it gets
+        a flag: a stroke from (i_t, x_t) down-left to (i_t + l sin a, x_t - l cos a),
+                l ~ U(flag) h, a ~ U(angle) degrees below the horizontal,
+        a base (probability `base`): from (i_b, x_b - c) to (i_b, x_b + c), c ~ U(0.15, 0.3) h,
+    laid down as out = max(X, segment(...)). p = 0 returns X. -> new (784, m) float32.
+    """
+    X = _as_batch(X, "flag_ones: X")
+    out = np.array(X, dtype=np.float32)
+    m = X.shape[1]
+    k = np.flatnonzero((np.asarray(y) == 1) & (rng.uniform(size=m) < p))
+    if k.size == 0:
+        return out
+    imgs = out[:, k].T.reshape(-1, SIDE, SIDE)                  # (n, 28, 28)
+    rows = (imgs > 0.3).any(axis=2)                              # (n, 28)
+    inked = rows.any(axis=1)
+    k, imgs, rows = k[inked], imgs[inked], rows[inked]
+    n = k.size
+    top = rows.argmax(axis=1)
+    bot = SIDE - 1 - rows[:, ::-1].argmax(axis=1)
+    h = np.maximum(bot - top, 1).astype(np.float32)
+    cols = np.arange(SIDE, dtype=np.float32)
+    x_at = lambda r: (imgs[np.arange(n), r] @ cols) / np.maximum(imgs[np.arange(n), r].sum(axis=1), 1e-6)
+    xt, xb = x_at(top), x_at(bot)
+    r = np.clip(imgs.sum(axis=(1, 2)) / h / 2 + 0.5, 1.0, 2.5).astype(np.float32)
+    a = np.deg2rad(rng.uniform(angle[0], angle[1], size=n))
+    ln = rng.uniform(flag[0], flag[1], size=n) * h
+    ink = segment(top.astype(np.float32), xt, top + ln * np.sin(a), xt - ln * np.cos(a), r)
+    c = rng.uniform(0.15, 0.3, size=n) * h
+    has_base = rng.uniform(size=n) < base
+    based = segment(bot.astype(np.float32), xb - c, bot.astype(np.float32), xb + c, r)
+    ink = np.maximum(ink, based * has_base[None, :])
+    out[:, k] = np.maximum(out[:, k], ink)
+    return out
+
+
+def writers(X, rng, y=None):
     """The augmentation of the shipped model: how other people write, all at once, per image.
 
+        flag_ones (p 0.5, base 0.4; only with labels y)  1s with a flag and a base
         random_elastic (alpha ~ U(0, 24), sigma 4)       strokes that bend and wobble
         affine (shift <= 2 px, rotate <= 12 degrees,     position, size, angle and slant
                 scale 0.85-1.15, shear ~ U(-0.3, 0.3))
         random_pen (mean width -0.3 .. 1, vary 0.3)      pen width and pressure
         random_erase (p 0.15)                            the pen skips
         random_coarse (p 0.08, grids 12-20, pen 0-0.5)   small digits on a coarse grid
-    X: (784, m) float in [0, 1] -> new (784, m) float32 in [0, 1].
+    X: (784, m) float in [0, 1]; y: (m,) labels or None -> new (784, m) float32 in [0, 1].
     """
     X = _as_batch(X, "writers: X")
     m = X.shape[1]
+    if y is not None:
+        X = flag_ones(X, y, rng)
     X = random_elastic(X, rng, alpha=rng.uniform(0.0, 24.0, size=m))
     X = affine(X, rng.uniform(-12, 12, m), rng.uniform(0.85, 1.15, m), rng.uniform(-2, 2, m),
                rng.uniform(-2, 2, m), shear=rng.uniform(-0.3, 0.3, m))
@@ -403,5 +462,7 @@ def writers(X, rng):
     return random_coarse(X, rng, p=0.08, sizes=(12, 20), pen=(0.0, 0.5))
 
 
-# train.py --augment NAME: a batch (784, b) and a Generator -> the augmented batch
-AUGMENTATIONS = {"affine": random_affine, "elastic": random_elastic, "writers": writers}
+# train.py --augment NAME: augment(X (784, b), rng, y (b,) labels) -> the augmented batch
+AUGMENTATIONS = {"affine": lambda X, rng, y: random_affine(X, rng),
+                 "elastic": lambda X, rng, y: random_elastic(X, rng),
+                 "writers": writers}

@@ -5,7 +5,7 @@ import pytest
 
 from fnn.augment import (AUGMENTATIONS, affine, coarse, elastic, erase, gaussian_matrix, random_affine,
                           random_coarse, random_elastic, random_erase, random_pen, smooth_noise,
-                          stroke, writers)
+                          segment, flag_ones, stroke, writers)
 from fnn.preprocess import center_of_mass as com        # (y, x), pixel [i, j] at (i, j)
 
 
@@ -327,9 +327,38 @@ def test_random_coarse_only_touches_chosen_images(X):
 
 # ---------------------------------------------------------------- writers (the shipped recipe)
 
-def test_writers_is_seeded_in_range_and_changes_every_image(X):
+def test_writers_is_seeded_in_range_and_changes_every_image(X, mnist_test_slice):
     a = writers(X[:, :256], np.random.default_rng(4))
     np.testing.assert_array_equal(a, writers(X[:, :256], np.random.default_rng(4)))
     assert a.shape == (784, 256) and a.dtype == np.float32 and a.min() >= 0 and a.max() <= 1
     assert np.all(np.abs(a - X[:, :256]).max(axis=0) > 0.05)
     assert set(AUGMENTATIONS) == {"affine", "elastic", "writers"}
+    y = mnist_test_slice[1][:256]
+    with_labels = writers(X[:, :256], np.random.default_rng(4), y)
+    assert with_labels.shape == (784, 256) and not np.array_equal(with_labels, a)
+    np.testing.assert_array_equal(AUGMENTATIONS["affine"](X[:, :50], np.random.default_rng(1), y[:50]),
+                                  random_affine(X[:, :50], np.random.default_rng(1)))
+
+
+# ---------------------------------------------------------------- 1s with a flag and a base
+
+def test_segment_is_the_pads_brush():
+    import draw
+    ink = segment(np.array([5.0]), np.array([6.0]), np.array([20.0]), np.array([15.0]), np.array([1.6]))
+    pad = draw.paint(np.zeros((28, 28), np.float32), 6.5, 5.5, 1.6, prev=(15.5, 20.5))  # cell centres at +0.5
+    np.testing.assert_allclose(ink.reshape(28, 28), pad, atol=1e-5)
+
+
+def test_flag_ones_adds_ink_to_chosen_ones_only(X, mnist_test_slice):
+    y = mnist_test_slice[1][:600]
+    out = flag_ones(X, y, np.random.default_rng(0), p=1.0, base=1.0)
+    added = (out - X).sum(axis=0)
+    assert np.all(out >= X) and out.max() <= 1
+    assert np.all(added[y != 1] == 0)
+    assert np.median(added[y == 1]) > 3.0
+    # without bases, the new ink is a flag hanging from the top: all of it above the middle
+    flags = flag_ones(X, y, np.random.default_rng(0), p=1.0, base=0.0)
+    img = (flags - X)[:, y == 1].T.reshape(-1, 28, 28)
+    assert img[:, :14].sum() / img.sum() > 0.9
+    assert (out - X).sum() > (flags - X).sum() * 1.3           # the bases add their own ink
+    np.testing.assert_array_equal(flag_ones(X, y, np.random.default_rng(0), p=0.0), X)
