@@ -206,7 +206,10 @@ def handle_event(state, event):
         if event.key == pygame.K_k:
             return keep_digit(state)
         if event.key == pygame.K_s:
-            return update_prediction(dict(state, message=""))
+            s = update_prediction(dict(state, message=""))
+            if s["probs"] is not None:                 # one line a prediction, for scripts
+                print(f"prediction: {int(s['probs'].argmax())} ({s['probs'].max():.1%})", flush=True)
+            return s
         if event.key in (pygame.K_c, pygame.K_BACKSPACE):
             return clear(state)
         if event.key == pygame.K_l:
@@ -322,8 +325,8 @@ def demo_strokes(digit=3):
         return np.stack([cx + rx * np.cos(a), cy + ry * np.sin(a)], axis=1)
     if digit == 3:
         return [arc(11.0, 9.2, 4.2, 4.2, -160, 92), arc(11.4, 17.4, 4.6, 4.6, -92, 160)]
-    slant = np.array([[1.0, 0.0], [-0.3, 1.0]])                  # x -= 0.3 (y - 14)
-    strokes = [arc(14, 14, 4.5, 8.5, -80, 290, 24), np.array([(19.5, 6), (14, 14), (8.5, 22)])]
+    slant = np.array([[1.0, 0.0], [-0.5, 1.0]])                  # x -= 0.5 (y - 14)
+    strokes = [arc(14, 14, 3.5, 7.5, -80, 290, 24), np.array([(19.5, 6), (14, 14), (8.5, 22)])]
     return [(s - 14) @ slant + 14 for s in strokes]
 
 

@@ -46,6 +46,7 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     from fnn import files, memory, progress
     from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
+    from fnn.augment import AUGMENTATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
     from fnn.report import confusion_matrix, format_report, percent
     from fnn.training import fit, learning_rate
@@ -65,7 +66,8 @@ def _beside_script(*parts):
 
 
 DEFAULT_OUT = {"mlp": _beside_script("models", "mnist_mlp.npz"),
-               "cnn": _beside_script("models", "mnist_cnn.npz")}
+               "cnn": _beside_script("models", "mnist_cnn.npz"),
+               "cnn-wide": _beside_script("models", "mnist_cnn_wide.npz")}
 DEFAULT_TRAIN = _beside_script("data", "mnist_train.csv.gz")
 
 
@@ -221,17 +223,20 @@ def build_parser():
                         "accuracy after each epoch; 0 for none")
     d.add_argument("--max-rows", type=_positive_int, default=None, metavar="N",
                    help="read only the first N rows of each CSV (quick experiments)")
-    d.add_argument("--augment", action="store_true",
-                   help="augment every batch with random shifts (<= 2 px), rotations "
-                        "(<= 12 degrees) and scaling (0.9-1.1), NumPy only (fnn.augment)")
+    d.add_argument("--augment", nargs="?", const="affine", default=False, choices=tuple(AUGMENTATIONS),
+                   help="augment every batch (fnn.augment, NumPy only): affine (alone, the "
+                        "default) random shifts (<= 2 px), rotations (<= 12 degrees) and scaling "
+                        "(0.9-1.1); elastic: Simard's elastic distortions; writers: elastic, "
+                        "slant, pen width and pressure, gaps, coarse grids (fnn.augment.writers)")
     n = p.add_argument_group("network")
     n.add_argument("--init", metavar="MODEL",
                    help="start from a saved model's weights and layer list (fine-tuning) instead "
                         "of a fresh init; --arch, --hidden and --activation are then ignored, the "
                         "other options apply; default --out models/<MODEL's name>-tuned.npz")
-    n.add_argument("--arch", choices=("mlp", "cnn"), default="mlp",
+    n.add_argument("--arch", choices=("mlp", "cnn", "cnn-wide"), default="mlp",
                    help="mlp: dense layers of --hidden sizes; cnn: conv16-relu-pool-conv32-relu-"
-                        "pool-dense128-relu-dense10 (ignores --hidden and --activation)")
+                        "pool-dense128-relu-dense10; cnn-wide: the same with conv32 and conv64 "
+                        "(the CNNs ignore --hidden and --activation)")
     n.add_argument("--hidden", type=_hidden, default="256,128", metavar="N,N",
                    help="hidden layer sizes of the MLP, comma-separated")
     n.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
@@ -300,12 +305,15 @@ def build_parser():
 CNN_LAYERS = [L.Input(1, 28, 28), L.Conv(16, 3, pad=1), "relu", L.MaxPool(2),
               L.Conv(32, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
               L.Dense(128), "relu", L.Dense(10), "softmax"]
+CNN_WIDE_LAYERS = [L.Input(1, 28, 28), L.Conv(32, 3, pad=1), "relu", L.MaxPool(2),
+                   L.Conv(64, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
+                   L.Dense(128), "relu", L.Dense(10), "softmax"]
 
 
 def network(args):
     """The layer list the options describe."""
-    if args.arch == "cnn":
-        return L.normalize(CNN_LAYERS)
+    if args.arch in ("cnn", "cnn-wide"):
+        return L.normalize(CNN_LAYERS if args.arch == "cnn" else CNN_WIDE_LAYERS)
     return L.dense_layers([fnn.data.NUM_PIXELS, *args.hidden, fnn.data.NUM_CLASSES], args.activation)
 
 
@@ -326,7 +334,7 @@ def describe_recipe(args):
     return (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
             f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
             + (f", dropout {args.dropout:g}" if args.dropout else "")
-            + (", augment" if args.augment else "") + f", seed {args.seed}")
+            + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}")
 
 
 def parse_args(argv=None):
@@ -480,7 +488,8 @@ def run(args, out, command):
     gen = fit(params, X_train, y_train, layers, optimizer=args.optimizer, epochs=args.epochs,
               batch_size=args.batch_size, lr=args.lr, schedule=args.schedule,
               schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
-              l2=args.l2, dropout=args.dropout, augment=args.augment, X_val=X_val, y_val=y_val,
+              l2=args.l2, dropout=args.dropout, augment=AUGMENTATIONS.get(args.augment),
+              X_val=X_val, y_val=y_val,
               seed=fit_seed, lr_changes=args.lr_change)
     reply = None                     # what the watch window sends into fit (fit's docstring)
     try:

@@ -208,7 +208,8 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
     optimizer: "sgd", "momentum" or "adam".  schedule, schedule_args (a dict of decay, drop,
     every): see `learning_rate`, evaluated at the fractional epoch (iteration - 1) / iterations_per_epoch.
     augment: when true, each batch is replaced by fnn.augment.random_affine of it (random
-    shifts, small rotations and scaling), drawn fresh every time.
+    shifts, small rotations and scaling), drawn fresh every time; a function
+    augment(Xb, rng, yb) -> Xb' (one of fnn.augment.AUGMENTATIONS) is used instead.
     seed: an int (or np.random.SeedSequence); the shuffling, dropout and augmentation streams all derive from it.
     workers: threads for data parallelism (see train_step's shards): each batch is cut into
     `workers` shards whose forward and backward passes run at once in a thread pool that
@@ -234,8 +235,9 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
         dropout_rng = np.random.default_rng(dropout_seq)
     else:                                  # one dropout stream per shard, derived from the seed
         dropout_rng = [np.random.default_rng(s) for s in dropout_seq.spawn(workers)]
-    if augment:
-        from fnn.augment import random_affine
+    if augment and not callable(augment):
+        from fnn.augment import AUGMENTATIONS
+        augment = AUGMENTATIONS["affine"]
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
     changes = tuple((int(i), float(f)) for i, f in lr_changes)
@@ -263,7 +265,7 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
                 alpha *= math.prod(f for i, f in changes if i <= t)
                 Xb = Xr[idx].T                                   # (n0, b), F-ordered view
                 if augment:
-                    Xb = random_affine(Xb, augment_rng)
+                    Xb = augment(Xb, augment_rng, y[idx])
                 params, state, J, acc, *seen = train_step(params, state, Xb, y[idx], layers,
                                                           opt_update, alpha, loss, l2, dropout,
                                                           dropout_rng, workers, pool, observe)

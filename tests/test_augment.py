@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from fnn.augment import affine, random_affine, stroke
+from fnn.augment import (AUGMENTATIONS, affine, coarse, elastic, erase, gaussian_matrix, random_affine,
+                          random_coarse, random_elastic, random_erase, random_pen, smooth_noise,
+                          segment, flag_ones, stroke, writers)
 from fnn.preprocess import center_of_mass as com        # (y, x), pixel [i, j] at (i, j)
 
 
@@ -175,8 +177,8 @@ def test_stroke_per_image_amounts(X):
     np.testing.assert_array_equal(out[:, 0], X[:, 0])
     assert out[:, 1].sum() > 1.2 * X[:, 1].sum()            # thicker
     assert out[:, 2].sum() < 0.9 * X[:, 2].sum()            # thinner
-    with pytest.raises(ValueError, match=r"amount must lie in \[-1, 1\]"):
-        stroke(X[:, :3], 1.5)
+    with pytest.raises(ValueError, match=r"amount must lie in \[-1, 2\]"):
+        stroke(X[:, :3], 2.5)
 
 
 def test_stroke_any_memory_layout(X):
@@ -184,3 +186,179 @@ def test_stroke_any_memory_layout(X):
     amount = np.linspace(-0.5, 1.0, X[:, ::3].shape[1])
     np.testing.assert_array_equal(stroke(X[:, ::3], amount),
                                   stroke(np.ascontiguousarray(X[:, ::3]), amount))
+
+
+# ---------------------------------------------------------------- slant (affine's shear)
+
+def test_shear_slants_to_the_right_and_keeps_rows():
+    """h = 0.5: a vertical bar's top (6 rows above centre at row 7.5) moves 3 px right, its
+    bottom row stays; every row keeps its ink (a shear moves pixels along rows only)."""
+    img = np.zeros((28, 28), dtype=np.float32)
+    img[7:21, 10] = 1.0                                    # rows 7..20, centre row 13.5
+    out = affine(img.reshape(784, 1), 0.0, 1.0, 0.0, 0.0, shear=0.5).reshape(28, 28)
+    cols = np.arange(28)
+    x_of = lambda row: (out[row] * cols).sum() / out[row].sum()
+    assert x_of(7) == pytest.approx(10 + 0.5 * 6.5, abs=1e-4)     # top: right
+    assert x_of(20) == pytest.approx(10 - 0.5 * 6.5, abs=1e-4)    # bottom: left
+    np.testing.assert_allclose(out.sum(axis=1), img.sum(axis=1), atol=1e-5)
+
+
+def test_zero_shear_is_the_old_affine(X):
+    np.testing.assert_array_equal(affine(X[:, :20], 10.0, 1.1, 1.0, -1.0, shear=0.0),
+                                  affine(X[:, :20], 10.0, 1.1, 1.0, -1.0))
+
+
+# ---------------------------------------------------------------- elastic
+
+def test_gaussian_matrix_rows_sum_to_one_inside_and_identity_at_zero():
+    G = gaussian_matrix(2.0)
+    assert G[14].sum() == pytest.approx(1.0, abs=1e-3)      # away from the border: the full kernel
+    assert G[0].sum() == pytest.approx(0.5 + G[0, 0] / 2, abs=1e-2)   # half a kernel at the edge
+    np.testing.assert_array_equal(gaussian_matrix(0.0), np.eye(28))
+
+
+def test_smooth_noise_std_matches_formula_and_is_smooth():
+    N = smooth_noise(np.random.default_rng(0), 400, 4.0)[:, 0, 8:20, 8:20]
+    assert N.std() == pytest.approx(1 / (np.sqrt(12 * np.pi) * 4.0), rel=0.1)
+    step = np.diff(N, axis=-1).std()                       # neighbours alike: smooth
+    assert step < 0.25 * N.std()
+
+
+def test_elastic_zero_field_is_identity_and_uniform_field_is_a_shift(X):
+    zero = np.zeros((30, 28, 28))
+    np.testing.assert_allclose(elastic(X[:, :30], zero, zero), X[:, :30], atol=1e-6)
+    one = np.ones((30, 28, 28))                            # out[i, j] = X[i, j + 1]: moved left
+    np.testing.assert_allclose(elastic(X[:, :30], one, zero), affine(X[:, :30], 0, 1, -1, 0), atol=1e-6)
+
+
+def test_random_elastic_is_seeded_in_range_and_scales_with_alpha(X):
+    a = random_elastic(X[:, :200], np.random.default_rng(5))
+    b = random_elastic(X[:, :200], np.random.default_rng(5))
+    np.testing.assert_array_equal(a, b)
+    assert a.dtype == np.float32 and a.min() >= 0 and a.max() <= 1
+    np.testing.assert_allclose(random_elastic(X[:, :20], np.random.default_rng(5), alpha=0.0),
+                               X[:, :20], atol=1e-6)
+    small = np.abs(random_elastic(X[:, :200], np.random.default_rng(5), alpha=8.0) - X[:, :200]).mean()
+    big = np.abs(a - X[:, :200]).mean()
+    assert 0.005 < small < big
+    # a warp moves ink, it does not make it: total ink changes by a few % at most
+    np.testing.assert_allclose(np.median(a.sum(axis=0) / X[:, :200].sum(axis=0)), 1.0, atol=0.05)
+
+
+# ---------------------------------------------------------------- pen along the stroke
+
+def test_stroke_per_pixel_amounts_follow_the_map():
+    """Amount 1 on the left half, 0 on the right: only the left bar is dilated."""
+    img = np.zeros((28, 28), dtype=np.float32)
+    img[5:20, 6] = 1.0
+    img[5:20, 20] = 1.0
+    amount = np.zeros((28, 28))
+    amount[:, :14] = 1.0
+    out = stroke(img.reshape(784, 1), amount.reshape(784, 1)).reshape(28, 28)
+    np.testing.assert_array_equal(out[:, 14:], img[:, 14:])
+    np.testing.assert_array_equal(out[10, 4:9], [0, 1, 1, 1, 0])
+
+
+def test_stroke_amount_two_is_a_5x5_max():
+    img = np.zeros((784, 1), dtype=np.float32)
+    img[28 * 14 + 14] = 1.0
+    assert stroke(img, 2.0).reshape(28, 28)[12:17, 12:17].min() == 1.0
+    assert stroke(img, 2.0).sum() == 25.0
+
+
+def test_random_pen_varies_along_the_stroke_and_zero_is_identity(X):
+    rng = np.random.default_rng(2)
+    np.testing.assert_array_equal(random_pen(X[:, :20], rng, width=(0.0, 0.0), vary=0.0), X[:, :20])
+    # one long horizontal bar: with vary > 0 its thickness differs along its length
+    bar = np.zeros((28, 28), dtype=np.float32)
+    bar[14, 2:26] = 1.0
+    out = random_pen(np.repeat(bar.reshape(784, 1), 50, axis=1), np.random.default_rng(3),
+                     width=(0.5, 0.5), vary=0.6).T.reshape(50, 28, 28)
+    thickness = out[:, :, 4:24].sum(axis=1)               # (50, 20) ink per column
+    assert np.median(thickness.std(axis=1)) > 0.1
+    a, b = random_pen(X[:, :50], np.random.default_rng(9)), random_pen(X[:, :50], np.random.default_rng(9))
+    np.testing.assert_array_equal(a, b)
+    assert a.min() >= 0 and a.max() <= 1
+
+
+# ---------------------------------------------------------------- erasing
+
+def test_erase_removes_a_disc_only():
+    img = np.ones((784, 1), dtype=np.float32)
+    out = erase(img, np.array([10.0]), np.array([12.0]), 3.0).reshape(28, 28)
+    assert out[10, 12] == 0.0 and out[10, 14] == 0.0         # inside radius - 1
+    assert out[12, 14] == pytest.approx(1.0 - (3.0 - np.sqrt(8.0)), abs=1e-6)   # the fading ring
+    assert out[10, 16] == 1.0 and out[0, 0] == 1.0
+    np.testing.assert_array_equal(erase(img, np.array([10.0]), np.array([12.0]), 0.0), img)
+
+
+def test_random_erase_hits_ink_and_p_zero_is_identity(X):
+    np.testing.assert_array_equal(random_erase(X[:, :50], np.random.default_rng(0), p=0.0), X[:, :50])
+    out = random_erase(X[:, :300], np.random.default_rng(0), p=1.0)
+    lost = X[:, :300].sum(axis=0) - out.sum(axis=0)
+    assert np.all(lost > 0.5), "the gap falls on the stroke, every time"
+    assert np.all(out <= X[:, :300] + 1e-7)
+
+
+# ---------------------------------------------------------------- coarse grids
+
+def test_coarse_full_grid_no_pen_is_identity_up_to_peak(X):
+    x = X[:, :30] / X[:, :30].max(axis=0)                  # coarse rescales the peak to 1
+    np.testing.assert_allclose(coarse(x, 28, 0.0), x, atol=1e-5)
+
+
+def test_coarse_is_blocky_and_thicker(X):
+    x = X[:, :50]
+    out = coarse(x, 14, 0.5)
+    img = out.T.reshape(50, 28, 28)
+    np.testing.assert_array_equal(img[:, ::2], img[:, 1::2])       # 2x2 blocks: 14 -> 28
+    np.testing.assert_array_equal(img[:, :, ::2], img[:, :, 1::2])
+    assert np.median((out > 0.5).sum(axis=0) / (x > 0.5).sum(axis=0)) > 1.3
+    with pytest.raises(ValueError, match=r"n must lie in \[1, 28\]"):
+        coarse(x, 0)
+
+
+def test_random_coarse_only_touches_chosen_images(X):
+    np.testing.assert_array_equal(random_coarse(X[:, :40], np.random.default_rng(0), p=0.0), X[:, :40])
+    out = random_coarse(X[:, :200], np.random.default_rng(1), p=0.5)
+    changed = np.abs(out - X[:, :200]).max(axis=0) > 1e-6
+    assert 60 < changed.sum() < 140
+
+
+# ---------------------------------------------------------------- writers (the shipped recipe)
+
+def test_writers_is_seeded_in_range_and_changes_every_image(X, mnist_test_slice):
+    a = writers(X[:, :256], np.random.default_rng(4))
+    np.testing.assert_array_equal(a, writers(X[:, :256], np.random.default_rng(4)))
+    assert a.shape == (784, 256) and a.dtype == np.float32 and a.min() >= 0 and a.max() <= 1
+    assert np.all(np.abs(a - X[:, :256]).max(axis=0) > 0.05)
+    assert set(AUGMENTATIONS) == {"affine", "elastic", "writers"}
+    y = mnist_test_slice[1][:256]
+    with_labels = writers(X[:, :256], np.random.default_rng(4), y)
+    assert with_labels.shape == (784, 256) and not np.array_equal(with_labels, a)
+    np.testing.assert_array_equal(AUGMENTATIONS["affine"](X[:, :50], np.random.default_rng(1), y[:50]),
+                                  random_affine(X[:, :50], np.random.default_rng(1)))
+
+
+# ---------------------------------------------------------------- 1s with a flag and a base
+
+def test_segment_is_the_pads_brush():
+    import draw
+    ink = segment(np.array([5.0]), np.array([6.0]), np.array([20.0]), np.array([15.0]), np.array([1.6]))
+    pad = draw.paint(np.zeros((28, 28), np.float32), 6.5, 5.5, 1.6, prev=(15.5, 20.5))  # cell centres at +0.5
+    np.testing.assert_allclose(ink.reshape(28, 28), pad, atol=1e-5)
+
+
+def test_flag_ones_adds_ink_to_chosen_ones_only(X, mnist_test_slice):
+    y = mnist_test_slice[1][:600]
+    out = flag_ones(X, y, np.random.default_rng(0), p=1.0, base=1.0)
+    added = (out - X).sum(axis=0)
+    assert np.all(out >= X) and out.max() <= 1
+    assert np.all(added[y != 1] == 0)
+    assert np.median(added[y == 1]) > 3.0
+    # without bases, the new ink is a flag hanging from the top: all of it above the middle
+    flags = flag_ones(X, y, np.random.default_rng(0), p=1.0, base=0.0)
+    img = (flags - X)[:, y == 1].T.reshape(-1, 28, 28)
+    assert img[:, :14].sum() / img.sum() > 0.9
+    assert (out - X).sum() > (flags - X).sum() * 1.3           # the bases add their own ink
+    np.testing.assert_array_equal(flag_ones(X, y, np.random.default_rng(0), p=0.0), X)
