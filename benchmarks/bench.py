@@ -13,7 +13,8 @@ Sections:
              thread inside them (as train.py runs it), PyTorch with its threads.
   threads1   both again with one thread each (fnn 1 worker).
   inference  one digit the draw.py way (mnistify, then predict_proba), and the whole test set
-             (fnn.predict in its default batches; PyTorch in batches of the same size).
+             (fnn.predict in its default batches; PyTorch in batches of the same size), for
+             the networks the sections above trained and for draw.py's default model.
 
 Fairness: both sides train the same layers from the same initial weights (fnn's copied into
 torch), in float32, on the same batches in the same order: both are cut by
@@ -59,6 +60,7 @@ MLP = [Input(784), Dense(128), "relu", Dense(128), "relu", Dense(10), "softmax"]
 CNN = [Input(1, 28, 28), Conv(16, 3, pad=1), "relu", MaxPool(2), Conv(32, 3, pad=1), "relu",
        MaxPool(2), Flatten(), Dense(128), "relu", Dense(10), "softmax"]     # train.py --arch cnn
 LR = 1e-3
+SHIPPED = "data/mnist_cnn.npz"           # draw.py's default model, timed one digit at a time
 SECTIONS = ("mlp", "cnn", "threads1", "inference")
 FULL = dict(n_train=None, n_test=None, repeats=3, mlp_epochs=5, cnn_epochs=1, digit_calls=300,
             set_calls=3)
@@ -237,6 +239,11 @@ NETS = {"mlp": "MLP 784-128-128-10, batch 128, Adam",
         "cnn": "CNN conv16-pool-conv32-pool-128-10, batch 64, Adam"}
 
 
+def label(name):
+    """A row's name for an inference entry: MLP, CNN, or the shipped model's file."""
+    return f"draw.py's default model ({SHIPPED})" if name == "shipped" else name.upper()
+
+
 def report(res):
     """docs/benchmarks.md from the results dict (the content of docs/benchmarks.json)."""
     m, runs = res["machine"], res["runs"]
@@ -256,10 +263,10 @@ def report(res):
         L.append(f"| {name[:3].upper()}{threads}: test accuracy after {epochs} | "
                  f"{cell(r['fnn_acc'], '.2f', ' %')} | {cell(r['torch_acc'], '.2f', ' %')} | |")
     for name, r in res["inference"].items():
-        L.append(f"| one digit, {name.upper()} (mnistify + predict_proba): ms | "
+        L.append(f"| one digit, {label(name)} (mnistify + predict_proba): ms | "
                  f"{r['digit_fnn_ms']:.3f} | {one(r.get('digit_torch_ms'), '.3f')} | "
                  f"{ratio(r['digit_fnn_ms'], r.get('digit_torch_ms'))} |")
-        L.append(f"| whole test set ({res['n_test']:,} images), {name.upper()}, batches of "
+        L.append(f"| whole test set ({res['n_test']:,} images), {label(name)}, batches of "
                  f"{r['batch']:,}: s | {r['set_fnn_s']:.3f} | "
                  f"{one(r.get('set_torch_s'), '.3f')} | "
                  f"{ratio(r['set_fnn_s'], r.get('set_torch_s'))} |")
@@ -333,13 +340,16 @@ def main(argv=None):
         finally:
             if tm:
                 tm.torch.set_num_threads(before)
-    if "inference" in sections and not trained:
-        log("inference skipped: it times the networks that the mlp and cnn sections train")
     if "inference" in sections:
         for name, layers, *_ in plan:
             if name in trained:
                 log(f"[inference {name}]")
                 res["inference"][name] = inference(name, layers, trained[name], data, cfg, tm)
+        params, layers, _ = fnn.load(ROOT / SHIPPED)       # what draw.py runs by default
+        log(f"[inference shipped: {SHIPPED}]")
+        res["inference"]["shipped"] = inference(
+            "shipped", layers, {"fnn": params, "torch": tm.build(layers, params) if tm else None},
+            data, cfg, tm)
     text = report(res)
     out = Path(args.out) if args.out else (None if args.quick else ROOT / "docs")
     if out is None:

@@ -66,7 +66,8 @@ def bench_rows(res):
         rows.append(f"| test accuracy after the same epochs, fnn vs PyTorch | {', '.join(accs)} "
                     f"| same |")
     for name, r in inf.items():
-        rows.append(f"| one drawn digit, {name.upper()} (the pad's preprocessing + forward), fnn vs "
+        what = "draw.py's default model" if name == "shipped" else name.upper()
+        rows.append(f"| one drawn digit, {what} (the pad's preprocessing + forward), fnn vs "
                     f"PyTorch | {_vs(r['digit_fnn_ms'], r.get('digit_torch_ms'), '.2f', 'ms')} "
                     f"| same |")
     return rows

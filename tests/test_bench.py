@@ -48,7 +48,8 @@ def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(tmp_path
         assert len(run["fnn_s"]) == 1 and run["fnn_s"][0] > 0 and run["torch_s"] == []
     assert 50 < res["runs"]["mlp"]["fnn_acc"][0] <= 100       # 2,000 images, one epoch: ~70 %
     assert 20 < res["runs"]["cnn"]["fnn_acc"][0] <= 100       # 512 images, one epoch: ~65 %
-    for name in ("mlp", "cnn"):
+    assert set(res["inference"]) == {"mlp", "cnn", "shipped"}     # shipped: draw.py's default
+    for name in ("mlp", "cnn", "shipped"):
         inf = res["inference"][name]
         assert inf["digit_fnn_ms"] > 0 and inf["set_fnn_s"] > 0 and "digit_torch_ms" not in inf
     for key in ("cpu", "blas", "numpy", "python"):
