@@ -218,10 +218,22 @@ def test_bad_input_one_line_exit_2_model_untouched(csvs, tmp_path, case, which):
                                  "'sgd', 'momentum', 'adam')"),
     (["--bogus"], "unrecognized arguments: --bogus"),
 ])
-def test_bad_option_one_line_exit_2(tmp_path, args, message):
-    r = run(*args, "--out", tmp_path / "m.npz")
+def test_bad_option_one_line_exit_2(tmp_path, capsys, args, message):
+    """The parser's refusal, in-process (the subprocess test below shows the real command line
+    ends the same way)."""
+    import train
+    with pytest.raises(SystemExit) as e:
+        train.parse_args([*args, "--out", str(tmp_path / "m.npz")])
+    assert e.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [f"train.py: error: {message} (see --help)"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_option_from_the_command_line_one_line_exit_2(tmp_path):
+    r = run("--lr", "abc", "--out", tmp_path / "m.npz")
     assert r.returncode == 2
-    assert r.stderr.splitlines() == [f"train.py: error: {message} (see --help)"]
+    assert r.stderr.splitlines() == ["train.py: error: argument --lr: expected a number > 0, got "
+                                     "'abc' (see --help)"]
     assert list(tmp_path.iterdir()) == []
 
 
