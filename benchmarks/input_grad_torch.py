@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """fnn's gradient with respect to the input against PyTorch autograd, on the shipped models.
 
-    python benchmarks/input_grad_torch.py            # needs torch (e.g. /work/venv-torch)
+    python benchmarks/input_grad_torch.py            # needs torch: pip install torch==2.13.0
 
 For data/mnist_mlp.npz and data/mnist_cnn.npz, in float64, on the first 64 MNIST test digits:
   dX    = backward(params, cache, y, input_grad=True)["dX"]   vs  x.grad of CrossEntropyLoss (mean)

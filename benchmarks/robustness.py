@@ -177,6 +177,16 @@ def one_digit_ms(params, layers, X, calls=300):
     return 1e3 * float(np.median(times))
 
 
+# Earlier default models, compared against but no longer shipped: where git keeps each one.
+EARLIER = {"models/mnist_cnn_v1.npz": "2f34bb5:data/mnist_cnn.npz"}
+
+
+def earlier_note(paths):
+    """One line per earlier default among `paths`: how to get it back (git show)."""
+    return [f"`{p}` is the previous default model: `git show {EARLIER[p]} > {p}`."
+            for p in paths if p in EARLIER]
+
+
 def machine():
     """'model name (BLAS kernel)' of this machine, for the report."""
     name = "unknown CPU"
@@ -278,6 +288,7 @@ def main(argv=None):
         "crop to the ink, longer side to 20 px, centre of mass to the centre -- what `draw.py` "
         "does) unless a cell says raw.",
         "",
+        *earlier_note(args.models), *([""] if earlier_note(args.models) else []),
         "## Other writers: digits built here, not from MNIST",
         "",
         f"- **sketches**: the {len(sketches.all_styles())} stroke sketches of "

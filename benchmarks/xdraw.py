@@ -27,7 +27,7 @@ import numpy as np          # noqa: E402
 
 import draw                 # noqa: E402  (only its geometry: CANVAS, CELL)
 import sketches             # noqa: E402
-from robustness import machine, write_report   # noqa: E402
+from robustness import earlier_note, machine, write_report   # noqa: E402
 
 
 def xdo(display, *args):
@@ -115,8 +115,11 @@ def main(argv=None):
     p.add_argument("--shot", default=None, metavar="PNG",
                    help="save the screen after the last digit of the first model")
     args = p.parse_args(argv)
-    command = "python benchmarks/xdraw.py " + " ".join(
-        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    given = list(argv if argv is not None else sys.argv[1:])
+    if "--shot" in given[:-1]:                   # where a screenshot went is not part of the figures
+        i = given.index("--shot")
+        given = given[:i] + given[i + 2:]
+    command = "python benchmarks/xdraw.py " + " ".join(shlex.quote(a) for a in given)
 
     rng = np.random.default_rng(args.seed)
     digits = [(d, sketches.writer(strokes, rng, height=(12.0, 22.0)))
@@ -153,6 +156,7 @@ def main(argv=None):
              "cells high, anywhere on the pad): mouse down, a mouse move every half cell, mouse up "
              "for each stroke, then S; the prediction is the line draw.py prints on S. Hits of "
              f"{len(digits) // 10} a digit:", "",
+             *earlier_note(args.models), *([""] if earlier_note(args.models) else []),
              "| model | " + " | ".join(str(d) for d in range(10)) + " | all |",
              "|---" * 12 + "|"]
     for model, preds in results.items():
