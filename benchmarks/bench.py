@@ -60,6 +60,7 @@ MLP = [Input(784), Dense(128), "relu", Dense(128), "relu", Dense(10), "softmax"]
 CNN = [Input(1, 28, 28), Conv(16, 3, pad=1), "relu", MaxPool(2), Conv(32, 3, pad=1), "relu",
        MaxPool(2), Flatten(), Dense(128), "relu", Dense(10), "softmax"]     # train.py --arch cnn
 LR = 1e-3
+DIGIT_BLOCKS, SETTLE_S = 6, 0.5         # one-digit calls alternate sides in 6 blocks, 0.5 s apart
 SHIPPED = "data/mnist_cnn.npz"           # draw.py's default model, timed one digit at a time
 SECTIONS = ("mlp", "cnn", "threads1", "inference")
 FULL = dict(n_train=None, n_test=None, repeats=3, mlp_epochs=5, cnn_epochs=1, digit_calls=300,
@@ -182,9 +183,16 @@ def inference(name, layers, trained, data, cfg, tm):
         agree = np.mean([digit["fnn"](i).argmax() == digit["torch"](i).argmax() for i in images[:20]])
         log(f"  {name}: one-digit predictions agree on {100 * agree:.0f} % of 20 images")
     calls, sets = {side: [] for side in digit}, {side: [] for side in digit}
-    for k in range(cfg["digit_calls"]):          # the sides alternate, so load hits both
+    # The sides alternate in blocks, each after a pause: right after a call, the other library's
+    # BLAS or OpenMP threads still spin for a while, and one digit at a time would time that
+    # contention (several ms) instead of what draw.py, which has only fnn, sees.
+    per_block = max(1, cfg["digit_calls"] // DIGIT_BLOCKS)
+    for block in range(DIGIT_BLOCKS):
         for side in digit:
-            calls[side].append(timed(lambda: digit[side](images[k % len(images)]))[0])
+            if len(digit) > 1:                   # fnn alone has no other threads to wait for
+                time.sleep(SETTLE_S)
+            for k in range(block * per_block, (block + 1) * per_block):
+                calls[side].append(timed(lambda: digit[side](images[k % len(images)]))[0])
     for _ in range(cfg["set_calls"]):
         for side in whole:
             sets[side].append(timed(whole[side])[0])
