@@ -1,5 +1,6 @@
 """Shared test setup: the repo root on sys.path, headless pygame, and MNIST slices."""
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -29,3 +30,22 @@ def mnist_train_slice():
 def mnist_test_slice():
     """The first 2,000 test images: X (784, 2000), y (2000,)."""
     return _read_slice("mnist_test.csv.gz", 2000)
+
+
+@pytest.fixture
+def train_in_process(capsys):
+    """train.main(args) in this process -> (exit code, stdout, stderr lines), the signal
+    handlers main installs put back afterwards. No interpreter start and no imports, for tests
+    of what main decides; subprocess tests show the real command line ends the same way."""
+    import train
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def call(*args):
+        try:
+            code = train.main(list(map(str, args)))
+        finally:
+            for s, h in saved.items():
+                signal.signal(s, h)
+        out, err = capsys.readouterr()
+        return code, out, err.splitlines()
+    return call

@@ -4,7 +4,6 @@ and networks too large for memory. train.main and draw.main run in-process where
 signals need a process of their own."""
 import gzip
 import os
-import signal
 import stat
 import struct
 import subprocess
@@ -18,7 +17,6 @@ import pytest
 
 import draw
 import fnn
-import train
 from fnn import files, image_header
 from ui import teaching
 
@@ -40,20 +38,11 @@ def data(tmp_path_factory):
 
 
 @pytest.fixture
-def train_main(data, capsys):
-    """train.main(args) in this process -> (exit code, stdout, stderr lines), the signal
-    handlers main installs put back afterwards."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-
+def train_main(data, train_in_process):
+    """train.main in this process (conftest's train_in_process), on the small CSVs by default."""
     def call(*args, defaults=True):
-        argv = (["--train", data["train"], "--test", data["test"]] if defaults else []) + list(map(str, args))
-        try:
-            code = train.main(argv)
-        finally:
-            for s, h in saved.items():
-                signal.signal(s, h)
-        out, err = capsys.readouterr()
-        return code, out, err.splitlines()
+        return train_in_process(*(["--train", data["train"], "--test", data["test"]] if defaults
+                                  else []), *args)
     return call
 
 

@@ -185,9 +185,13 @@ BAD_INPUTS = {
 }
 
 
+# cases that also run as a real command line (the rest run train.main in this process)
+IN_A_SUBPROCESS = {("missing", "--train"), ("pixel", "--test")}
+
+
 @pytest.mark.parametrize("which", ["--train", "--test"])
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
-def test_bad_input_one_line_exit_2_model_untouched(csvs, tmp_path, case, which):
+def test_bad_input_one_line_exit_2_model_untouched(csvs, tmp_path, train_in_process, case, which):
     edit, message = BAD_INPUTS[case]
     path = tmp_path / f"{case}.csv"
     if edit == "":
@@ -197,11 +201,16 @@ def test_bad_input_one_line_exit_2_model_untouched(csvs, tmp_path, case, which):
     out = existing_model(tmp_path / "model.npz")
     before = out.read_bytes()
     files = {"--train": csvs["kaggle"], "--test": csvs["test_plain"], which: path}
-    r = run("--train", files["--train"], "--test", files["--test"], "--out", out, *FAST)
-    assert r.returncode == 2
+    args = ("--train", files["--train"], "--test", files["--test"], "--out", out, *FAST)
+    if (case, which) in IN_A_SUBPROCESS:
+        r = run(*args)
+        code, stdout, stderr = r.returncode, r.stdout, r.stderr.splitlines()
+    else:
+        code, stdout, stderr = train_in_process(*args)
+    assert code == 2
     expected = f"train.py: error: {which}: {path}: " + message.format(abs=os.path.abspath(path))
-    assert r.stderr.splitlines() == [expected]
-    assert "Traceback" not in r.stderr + r.stdout
+    assert stderr == [expected]
+    assert "Traceback" not in "\n".join(stderr) + stdout
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".npz", ".png")) == ["model.npz"]
 
