@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run the test suite under every OpenBLAS kernel and thread count this CPU can run.
 
-    python .ci/blas-matrix                 # the whole suite, each row in turn
-    python .ci/blas-matrix -- tests/test_conv.py -k pool    # extra arguments go to pytest
+    python benchmarks/blas_matrix.py       # the whole suite, each row in turn
+    python benchmarks/blas_matrix.py -- tests/test_conv.py -k pool   # extra arguments go to pytest
 
 Rows: OPENBLAS_CORETYPE in Sandybridge, Haswell, Zen (and SkylakeX where the CPU has AVX-512)
 times OPENBLAS_NUM_THREADS in 1 and 2. The suite must pass in every row: no test may depend on
