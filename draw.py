@@ -35,7 +35,8 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     import pygame          # noqa: E402
 
     import fnn             # noqa: E402
-    from fnn import files, image_header                             # noqa: E402
+    from fnn import files                                           # noqa: E402
+    from ui import image_header, paths                              # noqa: E402
     from fnn.data import DataError                                  # noqa: E402
     from fnn.preprocess import even_out_strokes, to_ink             # noqa: E402
     from fnn.report import format_report                            # noqa: E402
@@ -75,9 +76,9 @@ def load_model(path):
     """fnn.load(path) -> (params, layers, meta), checked to map a 28x28 image to 10 classes.
     Raises AppError (one line naming the file) for a missing, corrupt or unsuitable model."""
     try:
-        files.check_input(path)
+        paths.check_input(path)
         params, layers, meta = fnn.load(path)
-    except (files.PathError, fnn.ModelFileError) as e:
+    except (paths.PathError, fnn.ModelFileError) as e:
         raise AppError(str(e)) from None
     n_in = int(np.prod(layers[0]["shape"]))
     if n_in != GRID * GRID:
@@ -99,12 +100,12 @@ def read_image(path):
     """An image file (anything pygame loads: PNG, JPG, BMP ...) -> (H, W) ink in [0, 1].
     Dark-on-light and light-on-dark both work (fnn.preprocess.to_ink). In a picture with
     transparency the opaque pixels are the ink (a pen stroke on a transparent layer).
-    The size is read from the header first (fnn.image_header): a huge image is never decoded."""
+    The size is read from the header first (ui.image_header): a huge image is never decoded."""
     try:
-        files.check_input(path)
+        paths.check_input(path)
         image_header.check_size(path)
         surf = pygame.image.load(os.fspath(path))
-    except (files.PathError, image_header.ImageHeaderError) as e:
+    except (paths.PathError, image_header.ImageHeaderError) as e:
         raise AppError(str(e)) from None
     except (pygame.error, OSError) as e:
         raise AppError(f"{path}: cannot read the image ({e})") from None
@@ -366,10 +367,10 @@ def main(argv=None, on_frame=None):
 
 
 def check_screenshot(out):
-    """--screenshot names a new image file or an image to replace (fnn.files.check_output)."""
+    """--screenshot names a new image file or an image to replace (ui.paths.check_output)."""
     try:
-        files.check_output(out, "image")
-    except files.PathError as e:
+        paths.check_output(out, "image")
+    except paths.PathError as e:
         raise AppError(str(e)) from None
     if os.path.splitext(out)[1].lower() not in SCREENSHOT_TYPES:
         raise AppError(f"{out}: --screenshot needs an image name ending in "
@@ -407,9 +408,9 @@ def _main(argv, on_frame):
 def report_digits(model, name, path):
     """--digits: the model's accuracy on a labelled CSV, overall and per digit."""
     try:
-        files.check_input(path)
+        paths.check_input(path)
         C = score_digits(model[0], model[1], path)
-    except (files.PathError, DataError) as e:
+    except (paths.PathError, DataError) as e:
         raise AppError(str(e)) from None
     print(f"{path}: {np.trace(C)}/{C.sum()} correct ({np.trace(C) / C.sum():.1%}) by {name}")
     for line in format_report(C):

@@ -40,10 +40,11 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     import numpy as np
 
     import fnn
-    import fnn.curves
+    import ui.history
     import fnn.data
-    import fnn.sources
-    from fnn import files, memory, progress
+    import ui.sources
+    from fnn import files
+    from ui import memory, paths, progress
     from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.augment import AUGMENTATIONS
@@ -348,7 +349,7 @@ def parse_args(argv=None):
 def check_out(out, inputs=()):
     """Fail before training, not after, when the model cannot be written to `out`, when writing
     it (or its .png curve) would overwrite one of the input CSVs, or when either path holds
-    something that is not a file of its kind (fnn.files.check_output). Creates nothing: the
+    something that is not a file of its kind (ui.paths.check_output). Creates nothing: the
     folder of `out` is made when the model is saved."""
     if os.path.isdir(out):
         raise UsageError(f"{out}: is a folder; --out needs a file name such as {DEFAULT_OUT['mlp']}")
@@ -356,20 +357,20 @@ def check_out(out, inputs=()):
         raise UsageError(f"{out}: --out names the model file (.npz); its curve goes next to it as .png")
     png = os.path.splitext(out)[0] + ".png"
     for path in inputs:
-        for target in (out, png, fnn.curves.path_for(out)):
+        for target in (out, png, ui.history.path_for(out)):
             if os.path.exists(path) and os.path.exists(target) and os.path.samefile(path, target):
                 raise UsageError(f"{out}: writing the model would overwrite the input {path}")
     try:
-        files.check_output(out, "model")
-        files.check_output(png, "image")
-    except files.PathError as e:
+        paths.check_output(out, "model")
+        paths.check_output(png, "image")
+    except paths.PathError as e:
         raise UsageError(f"--out: {e}") from None
 
 
 def check_options(args, layers):
     """Option values that parse but cannot work, refused before any data is read: a schedule
     whose learning rate overflows (or underflows to 0) during the run, and a network whose
-    training would not fit in memory (fnn.memory.training_bytes)."""
+    training would not fit in memory (ui.memory.training_bytes)."""
     for epoch in range(args.epochs):
         try:
             alpha = learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
@@ -392,8 +393,8 @@ def check_inputs(args):
     """--train and --test are regular files this process can read (not a FIFO, not a device)."""
     for what, path in [("--train", path) for path, _ in args.train] + [("--test", args.test)]:
         try:
-            files.check_input(path)
-        except files.PathError as e:
+            paths.check_input(path)
+        except paths.PathError as e:
             raise UsageError(f"{what}: {e}") from None
 
 
@@ -409,9 +410,9 @@ def load_init(args):
     """--init MODEL: (params as float32, layers) of the saved model, checked to map 784 pixels
     to 10 digits."""
     try:
-        files.check_input(args.init)
+        paths.check_input(args.init)
         params, layers, _ = fnn.load(args.init)
-    except (files.PathError, fnn.ModelFileError) as e:
+    except (paths.PathError, fnn.ModelFileError) as e:
         raise UsageError(f"--init: {e}") from None
     n_in = int(np.prod(layers[0]["shape"]))
     n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
@@ -459,14 +460,14 @@ def run(args, out, command):
 
     with _exit_at_once_on_signal("loading the data"):
         try:
-            X_train, y_train, X_val, y_val = fnn.sources.load_training(
+            X_train, y_train, X_val, y_val = ui.sources.load_training(
                 args.train, args.max_rows, args.val_split, np.random.default_rng(split_seed))
         except fnn.data.DataError as e:
             raise UsageError(f"--train: {e}") from None
-        except fnn.sources.SplitError as e:                       # nothing left to train on
+        except ui.sources.SplitError as e:                       # nothing left to train on
             raise UsageError(f"--val-split {e}") from None
         X_test, y_test = load(args.test, "--test", args.max_rows)
-    sources = fnn.sources.describe_sources(args.train)
+    sources = ui.sources.describe_sources(args.train)
     print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
@@ -562,7 +563,7 @@ def run(args, out, command):
 
 
 def check_progress(args, history, start, epoch, val_acc, y_val):
-    """After an epoch: raise UsageError when the run is failing without a NaN (fnn.progress)."""
+    """After an epoch: raise UsageError when the run is failing without a NaN (ui.progress)."""
     first = history["loss"][0]
     if args.init is not None:      # a trained start's first loss is far below a fresh one's ln 10
         first = max(first, float(np.log(fnn.data.NUM_CLASSES)))
@@ -578,7 +579,7 @@ def open_watch(args, out, layers, history, about, m, X_test, y_test):
     compare = None
     if args.compare:
         try:
-            compare = (os.path.basename(args.compare), fnn.curves.read(fnn.curves.path_for(args.compare)))
+            compare = (os.path.basename(args.compare), ui.history.read(ui.history.path_for(args.compare)))
         except ValueError as e:
             raise UsageError(f"--compare: {e}") from None
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -651,11 +652,11 @@ def save(out, params, layers, meta):
 
 
 def write_curves(out, history):
-    """The curve data beside the model (fnn.curves): a warning, not an error, when it fails."""
-    path = fnn.curves.path_for(out)
+    """The curve data beside the model (ui.history): a warning, not an error, when it fails."""
+    path = ui.history.path_for(out)
     existed = os.path.exists(path)
     try:
-        fnn.curves.write(path, history)
+        ui.history.write(path, history)
     except OSError as e:
         print(f"{PROG}: warning: could not write the curve data {path} ({e.strerror or e})",
               file=sys.stderr)

@@ -255,6 +255,11 @@ def param_shapes(layers):
     return shapes
 
 
+
+def parameter_count(layers):
+    """Number of weights and biases of a canonical layer list: sum of the sizes of param_shapes."""
+    return sum(math.prod(s) for s in param_shapes(layers).values())
+
 # ---- checking the fields of a layer list -------------------------------------------------
 
 FIELDS = {"input": ("shape",), "dense": ("units",), "conv": ("filters", "size", "stride", "pad"),

@@ -32,8 +32,7 @@ import numpy as np
 
 from fnn import layers as L
 from fnn.files import atomic_write  # noqa: F401  (fnn.model_io.atomic_write, as before)
-from fnn.layers import as_layers
-from fnn.memory import parameter_count
+from fnn.layers import as_layers, parameter_count
 
 FORMAT, VERSION = "fnn-model", 1
 HEADER = "__fnn__"

@@ -17,7 +17,7 @@ import pytest
 
 import draw
 import fnn
-from fnn import files, image_header
+from ui import image_header, paths
 from ui import teaching
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -86,19 +86,19 @@ def test_out_refuses_a_device_a_fifo_and_other_kinds_before_any_work(train_main,
 
 
 def test_check_output_allows_a_model_an_empty_file_and_a_new_path_creating_nothing(tmp_path):
-    files.check_output(existing_model(tmp_path / "m.npz"), "model")
+    paths.check_output(existing_model(tmp_path / "m.npz"), "model")
     (tmp_path / "empty.npz").write_bytes(b"")
-    files.check_output(tmp_path / "empty.npz", "model")
-    files.check_output(tmp_path / "new" / "sub" / "m.npz", "model")
-    files.check_output(tmp_path / "new" / "sub" / "m.png", "image")
+    paths.check_output(tmp_path / "empty.npz", "model")
+    paths.check_output(tmp_path / "new" / "sub" / "m.npz", "model")
+    paths.check_output(tmp_path / "new" / "sub" / "m.png", "image")
     assert sorted(os.listdir(tmp_path)) == ["empty.npz", "m.npz"]
     os.symlink("/dev/null", tmp_path / "link.npz")
-    with pytest.raises(files.PathError, match="is a character device"):
-        files.check_output(tmp_path / "link.npz", "model")
-    with pytest.raises(files.PathError, match="is a folder"):
-        files.check_output(tmp_path, "image")
-    with pytest.raises(files.PathError, match="m.npz is not a folder"):
-        files.check_output(tmp_path / "m.npz" / "x.npz", "model")
+    with pytest.raises(paths.PathError, match="is a character device"):
+        paths.check_output(tmp_path / "link.npz", "model")
+    with pytest.raises(paths.PathError, match="is a folder"):
+        paths.check_output(tmp_path, "image")
+    with pytest.raises(paths.PathError, match="m.npz is not a folder"):
+        paths.check_output(tmp_path / "m.npz" / "x.npz", "model")
 
 
 def test_a_failed_run_creates_no_folder(train_main, tmp_path):
@@ -170,7 +170,7 @@ def test_fifo_and_device_inputs_are_refused_without_waiting(train_main, tmp_path
 
 
 def test_unreadable_input_is_one_line(train_main, tmp_path, monkeypatch, data, capsys):
-    """Root reads every file whatever its mode, so the denial is simulated where fnn.files
+    """Root reads every file whatever its mode, so the denial is simulated where ui.paths
     opens the file."""
     real_open = os.open
     denied = {data["test"], os.path.join(ROOT, "data", "mnist_cnn.npz")}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import fnn
-import fnn.curves
+import ui.history
 from fnn.report import cell_examples, mistakes, top_k
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +36,7 @@ def run(tmp_path_factory):
 def test_curve_csv_beside_the_model_reads_with_pandas(run):
     d, r = run
     frame = pd.read_csv(d / "m.csv")
-    assert list(frame.columns) == list(fnn.curves.COLUMNS)
+    assert list(frame.columns) == list(ui.history.COLUMNS)
     assert frame["iteration"].tolist() == list(range(1, 13))        # 540 rows in 6 batches
     assert frame["epoch"].tolist() == [1] * 6 + [2] * 6
     val = frame.dropna(subset=["val_acc"])
@@ -54,18 +54,18 @@ def test_curves_read_refuses_what_is_not_a_curve_csv(tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="not a curve CSV"):
-        fnn.curves.read(bad)
+        ui.history.read(bad)
     with pytest.raises(ValueError, match="cannot read"):
-        fnn.curves.read(tmp_path / "missing.csv")
+        ui.history.read(tmp_path / "missing.csv")
 
 
 def test_curves_read_bounds_the_size(tmp_path, monkeypatch):
     big = tmp_path / "big.csv"
-    big.write_text(",".join(fnn.curves.COLUMNS) + "\n" + "1,1,2.3,0.1,0.002,\n" * 100)
-    assert len(fnn.curves.read(big)) == 100
-    monkeypatch.setattr(fnn.curves, "MAX_BYTES", 1000)
+    big.write_text(",".join(ui.history.COLUMNS) + "\n" + "1,1,2.3,0.1,0.002,\n" * 100)
+    assert len(ui.history.read(big)) == 100
+    monkeypatch.setattr(ui.history, "MAX_BYTES", 1000)
     with pytest.raises(ValueError, match="larger than"):
-        fnn.curves.read(big)
+        ui.history.read(big)
 
 
 def test_lr_change_option_is_checked():

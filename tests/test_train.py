@@ -16,7 +16,7 @@ import pytest
 
 import fnn
 import fnn.data
-import fnn.sources
+import ui.sources
 from fnn.report import confusion_matrix, format_report, per_class_accuracy
 from fnn.training import fit, minibatches, train_step
 from fnn.optimizers import OPTIMIZERS
@@ -71,7 +71,7 @@ def test_defaults_train_the_shipped_recipe_into_models():
     assert meta["command"] == "python train.py --out data/mnist_mlp.npz"
     assert train.describe(train.network(args)) == meta["network"]
     assert train.describe_recipe(args) == meta["recipe"]
-    assert (fnn.sources.describe_sources(args.train), args.test) == (meta["train"], meta["test"])
+    assert (ui.sources.describe_sources(args.train), args.test) == (meta["train"], meta["test"])
     assert args.out is None and train.DEFAULT_OUT["mlp"] == os.path.join("models", "mnist_mlp.npz")
 
 
@@ -352,15 +352,15 @@ def test_cnn_arch(csvs, tmp_path):
 
 @pytest.mark.parametrize("block", [1, 7, 4096])
 def test_split_moves_the_training_rows_in_place(monkeypatch, block):
-    """fnn.sources.split gives what X[:, tr], X[:, va] would, in order, for any block size, and
+    """ui.sources.split gives what X[:, tr], X[:, va] would, in order, for any block size, and
     its X_train reuses X's memory (the training set is not held twice), laid out as fit wants it."""
-    monkeypatch.setattr(fnn.sources, "SPLIT_BLOCK", block)
+    monkeypatch.setattr(ui.sources, "SPLIT_BLOCK", block)
     rng = np.random.default_rng(0)
     m = 503
     rows = rng.random((m, 784), dtype=np.float32)           # load_csv's layout: X = rows.T
     y = rng.integers(0, 10, m)
     X0 = rows.T.copy()
-    X_train, y_train, X_val, y_val = fnn.sources.split(rows.T, y, 0.1, np.random.default_rng(4))
+    X_train, y_train, X_val, y_val = ui.sources.split(rows.T, y, 0.1, np.random.default_rng(4))
     va = np.sort(np.random.default_rng(4).permutation(m)[:50])
     tr = np.setdiff1d(np.arange(m), va)
     np.testing.assert_array_equal(X_train, X0[:, tr])
@@ -372,8 +372,8 @@ def test_split_moves_the_training_rows_in_place(monkeypatch, block):
 
 
 def test_split_refuses_a_hold_out_that_leaves_no_training_rows():
-    with pytest.raises(fnn.sources.SplitError, match="0.9 leaves no training rows out of 2"):
-        fnn.sources.split(np.zeros((784, 2), np.float32), np.arange(2), 0.9, np.random.default_rng(0))
+    with pytest.raises(ui.sources.SplitError, match="0.9 leaves no training rows out of 2"):
+        ui.sources.split(np.zeros((784, 2), np.float32), np.arange(2), 0.9, np.random.default_rng(0))
 
 
 def test_minibatches_cover_a_fresh_permutation():

@@ -1,4 +1,5 @@
-"""ui: the pygame front end that draw.py and train.py share (fnn/ never imports pygame).
+"""ui: the front end that draw.py and train.py share: their windows and pictures (pygame), and
+the command lines' checks on paths, runs and memory (fnn/, the math, never imports ui/ or pygame).
 
     theme    colours, fonts and text
     tiles    28x28 arrays -> coloured image tiles (grey, heat, diverging), grids of tiles
@@ -10,6 +11,15 @@
     teaching the pad's network on the drawing: prediction, why (G), X-ray (B), teaching (0-9)
     lab      train.py --watch's window and the confusion-matrix picture of --evaluate
     evaluate train.py --evaluate: a saved model's report, predictions CSV and picture
+
+Without pygame (the command lines' files and checks):
+
+    paths        what an input or output path may be, checked before any work
+    image_header an image's size read from its header, before pygame decodes it
+    memory       the bytes a training run needs, known before it allocates them
+    progress     when a run is failing without a NaN, and which rate to try instead
+    sources      train.py's --train FILE[:K] files: loading, the validation split
+    history      a run's curve data as a CSV beside its model (--watch --compare reads it)
 
 Every drawing function draws into a surface (and a Rect of it) that it is given, with fonts
 made once by theme.make_fonts(); none keeps state between calls.

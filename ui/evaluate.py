@@ -12,6 +12,7 @@ import numpy as np
 import fnn
 import fnn.data
 from fnn import files
+from ui import paths
 from fnn.report import confusion_matrix, format_report, percent
 
 
@@ -39,9 +40,9 @@ def evaluate(model, name, model_path, test, max_rows=None, predictions=None, err
         if os.path.isdir(target):
             raise EvaluateError(f"{target}: is a folder; expected a file name")
     try:
-        files.check_input(test)
-        files.check_output(png, "image")
-    except files.PathError as e:
+        paths.check_input(test)
+        paths.check_output(png, "image")
+    except paths.PathError as e:
         raise EvaluateError(str(e)) from None
     try:
         X, y = fnn.data.load_csv(test, max_rows=max_rows)

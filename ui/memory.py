@@ -6,18 +6,13 @@ before fnn.init_params would try to allocate it, instead of swapping the machine
 import math
 import os
 
-from fnn.layers import KINDS, largest_array, param_shapes
+from fnn.layers import KINDS, largest_array, parameter_count
 
 # Copies of the parameters alive at once during a run, besides the optimizer's moments: the
 # current and the updated params, the gradients, and the best params so far (train.py).
 PARAM_COPIES = 4
 STATE_COPIES = {"sgd": 0, "momentum": 2, "adam": 4}    # old and new moments during an update
 ACTIVATION_COPIES = 4                                   # Z, A, dropout mask and dA a unit
-
-
-def parameter_count(layers):
-    """Number of weights and biases of a canonical layer list: sum of the sizes of param_shapes."""
-    return sum(math.prod(s) for s in param_shapes(layers).values())
 
 
 def training_bytes(layers, batch_size, optimizer="adam", itemsize=4):
