@@ -19,7 +19,6 @@ model file, a diverged or failed run); 130 Ctrl-C, 143 SIGTERM (the best model s
 first). Errors are one line on stderr, never a traceback, and
 never leave a half-written or overwritten model file.
 """
-import argparse
 import contextlib
 import os
 import shlex
@@ -44,7 +43,7 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     import fnn.data
     import ui.sources
     from fnn import files
-    from ui import memory, paths, progress
+    from ui import memory, options, paths, progress
     from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.augment import AUGMENTATIONS
@@ -110,95 +109,8 @@ def _ignore_signals():
         signal.signal(s, signal.SIG_IGN)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        """argparse prints the usage and the message on two lines; fnn CLIs print one line."""
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows "(default: ...)" only for options that have a real default value."""
-    def _get_help_string(self, action):
-        if action.default in (None, False) or isinstance(action.default, list):   # --train says its own
-            return action.help
-        return super()._get_help_string(action)
-
-
-def _int_at_least(low):
-    """An argparse type: a whole number >= low."""
-    def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            v = None
-        if v is None or v < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
-        return v
-    return parse
-
-
-_positive_int, _count = _int_at_least(1), _int_at_least(0)
-
-
-def _number(low, high=None, low_ok=False):
-    """An argparse type: a finite float in (low, high) (low included when low_ok)."""
-    ok_low = (lambda v: v >= low) if low_ok else (lambda v: v > low)
-    what = f"{'>=' if low_ok else '>'} {low:g}" + (f" and < {high:g}" if high is not None else "")
-
-    def parse(text):
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number {what}, got {text!r}") from None
-        if not (np.isfinite(v) and ok_low(v) and (high is None or v < high)):
-            raise argparse.ArgumentTypeError(f"expected a number {what}, got {text!r}")
-        return v
-    return parse
-
-
-def _train_source(text):
-    """--train FILE or FILE:K -> (FILE, K): every training row of FILE counts K times."""
-    path, sep, k = text.rpartition(":")
-    if not (sep and path and k.isdigit()):
-        return text, 1
-    if int(k) < 1:
-        raise argparse.ArgumentTypeError(f"the repeat count K of FILE:K must be >= 1, got {text!r}")
-    return path, int(k)
-
-
-class _Sources(argparse.Action):
-    """--train given again adds a file; the first --train replaces the default."""
-    def __call__(self, parser, namespace, value, option_string=None):
-        have = getattr(namespace, self.dest)
-        setattr(namespace, self.dest, (have if have is not self.default else []) + [value])
-
-
-def _hidden(text):
-    try:
-        sizes = [int(s) for s in text.split(",")]
-    except ValueError:
-        sizes = []
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated layer sizes >= 1 such as 256,128, got {text!r}")
-    return sizes
-
-
-def _lr_change(text):
-    """An argparse type: ITER:FACTOR -> (iteration >= 1, factor > 0)."""
-    it, _, factor = text.partition(":")
-    try:
-        change = (int(it), float(factor))
-    except ValueError:
-        change = None
-    if change is None or change[0] < 1 or not (np.isfinite(change[1]) and change[1] > 0):
-        raise argparse.ArgumentTypeError(f"expected ITER:FACTOR such as 500:0.5 (iteration >= 1, "
-                                         f"factor > 0), got {text!r}")
-    return change
-
-
 def build_parser():
-    p = _Parser(prog=PROG, formatter_class=_Help,
+    p = options.Parser(prog=PROG, formatter_class=options.DefaultsHelp,
                 description="Train an fnn network on an MNIST CSV (label + 784 pixels a row, "
                             ".csv or .csv.gz, with or without a header), report accuracy, per-class "
                             "accuracy and the confusion matrix on the test CSV, and save the model "
@@ -210,7 +122,7 @@ def build_parser():
                        "unless OPENBLAS_NUM_THREADS is set. "
                        "The shipped model: python train.py --out data/mnist_mlp.npz")
     d = p.add_argument_group("data")
-    d.add_argument("--train", type=_train_source, action=_Sources, default=[(DEFAULT_TRAIN, 1)],
+    d.add_argument("--train", type=options.train_source, action=options.Sources, default=[(DEFAULT_TRAIN, 1)],
                    metavar="FILE[:K]",
                    help="training CSV (label + 784 pixels per row); give --train several times to "
                         "train on the files together; FILE:K counts each training row of FILE K "
@@ -219,10 +131,10 @@ def build_parser():
                         f"the same fraction of each file, before the repeat) (default: {DEFAULT_TRAIN})")
     d.add_argument("--test", default=_beside_script("data", "mnist_test.csv.gz"),
                    help="test CSV, reported on once at the end (never used for training)")
-    d.add_argument("--val-split", type=_number(0, 1, low_ok=True), default=0.1, metavar="FRAC",
+    d.add_argument("--val-split", type=options.number(0, 1, low_ok=True), default=0.1, metavar="FRAC",
                    help="fraction of the training rows held out (at random) for validation "
                         "accuracy after each epoch; 0 for none")
-    d.add_argument("--max-rows", type=_positive_int, default=None, metavar="N",
+    d.add_argument("--max-rows", type=options.positive_int, default=None, metavar="N",
                    help="read only the first N rows of each CSV (quick experiments)")
     d.add_argument("--augment", nargs="?", const="affine", default=False, choices=tuple(AUGMENTATIONS),
                    help="augment every batch (fnn.augment, NumPy only): affine (alone, the "
@@ -238,37 +150,37 @@ def build_parser():
                    help="mlp: dense layers of --hidden sizes; cnn: conv16-relu-pool-conv32-relu-"
                         "pool-dense128-relu-dense10; cnn-wide: the same with conv32 and conv64 "
                         "(the CNNs ignore --hidden and --activation)")
-    n.add_argument("--hidden", type=_hidden, default="256,128", metavar="N,N",
+    n.add_argument("--hidden", type=options.hidden, default="256,128", metavar="N,N",
                    help="hidden layer sizes of the MLP, comma-separated")
     n.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
                    help="hidden activation of the MLP")
     o = p.add_argument_group("optimisation")
-    o.add_argument("--epochs", type=_positive_int, default=15, help="passes over the training rows")
-    o.add_argument("--batch-size", type=_positive_int, default=128, metavar="B",
+    o.add_argument("--epochs", type=options.positive_int, default=15, help="passes over the training rows")
+    o.add_argument("--batch-size", type=options.positive_int, default=128, metavar="B",
                    help="examples per mini-batch")
     o.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="update rule")
-    o.add_argument("--lr", type=_number(0), default=None,
+    o.add_argument("--lr", type=options.number(0), default=None,
                    help="initial learning rate alpha_0 (default: the rate that trains with the "
                         f"optimizer: {', '.join(f'{k} {v:g}' for k, v in progress.GOOD_LR.items())})")
     o.add_argument("--schedule", choices=tuple(SCHEDULES), default="cosine",
                    help="learning-rate schedule over epochs t: constant; inverse_time alpha_0/(1+decay t); "
                         "step alpha_0 drop^floor(t/every); cosine from alpha_0 down to 0 at the last epoch")
-    o.add_argument("--decay", type=_number(0, low_ok=True), default=schedule_defaults("inverse_time")["decay"],
+    o.add_argument("--decay", type=options.number(0, low_ok=True), default=schedule_defaults("inverse_time")["decay"],
                    help="decay rate per epoch of --schedule inverse_time")
-    o.add_argument("--drop", type=_number(0), default=schedule_defaults("step")["drop"],
+    o.add_argument("--drop", type=options.number(0), default=schedule_defaults("step")["drop"],
                    help="factor of --schedule step")
-    o.add_argument("--every", type=_positive_int, default=schedule_defaults("step")["every"],
+    o.add_argument("--every", type=options.positive_int, default=schedule_defaults("step")["every"],
                    help="epochs between drops of --schedule step")
-    o.add_argument("--l2", type=_number(0, low_ok=True), default=0.0,
+    o.add_argument("--l2", type=options.number(0, low_ok=True), default=0.0,
                    help="L2 penalty lambda: J + (lambda/2m) sum ||W||^2")
-    o.add_argument("--dropout", type=_number(0, 1, low_ok=True), default=0.2, metavar="P",
+    o.add_argument("--dropout", type=options.number(0, 1, low_ok=True), default=0.2, metavar="P",
                    help="probability of dropping each hidden activation while training")
-    o.add_argument("--lr-change", type=_lr_change, action="append", default=[],
+    o.add_argument("--lr-change", type=options.lr_change, action="append", default=[],
                    metavar="ITER:FACTOR",
                    help="multiply the learning rate by FACTOR from iteration ITER on (repeatable); "
                         "--watch's Up/Down keys record theirs in the model file's meta as "
                         "lr_changes, so the same run can be repeated with these options")
-    o.add_argument("--seed", type=_count, default=0,
+    o.add_argument("--seed", type=options.count, default=0,
                    help="seed of every random choice (init, split, shuffling, dropout, augmentation): "
                         "the same seed gives the same weights bit for bit on the same kind of CPU and NumPy build")
     r = p.add_argument_group("output")
@@ -296,7 +208,7 @@ def build_parser():
     e.add_argument("--predictions", default=None, metavar="OUT.csv",
                    help="with --evaluate: write ImageId,Label for every row of --test (labelled "
                         "or not, e.g. Kaggle's test.csv), ImageId counted from 1")
-    r.add_argument("--log-every", type=_count, default=10, metavar="K",
+    r.add_argument("--log-every", type=options.count, default=10, metavar="K",
                    help="print iteration, loss and batch accuracy every K iterations (0: epochs only)")
     return p
 
