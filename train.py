@@ -43,7 +43,7 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     import fnn.data
     import ui.sources
     from fnn import files
-    from ui import memory, options, paths, progress
+    from ui import memory, networks, options, paths, progress
     from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.augment import AUGMENTATIONS
@@ -146,7 +146,7 @@ def build_parser():
                    help="start from a saved model's weights and layer list (fine-tuning) instead "
                         "of a fresh init; --arch, --hidden and --activation are then ignored, the "
                         "other options apply; default --out models/<MODEL's name>-tuned.npz")
-    n.add_argument("--arch", choices=("mlp", "cnn", "cnn-wide"), default="mlp",
+    n.add_argument("--arch", choices=networks.ARCHS, default="mlp",
                    help="mlp: dense layers of --hidden sizes; cnn: conv16-relu-pool-conv32-relu-"
                         "pool-dense128-relu-dense10; cnn-wide: the same with conv32 and conv64 "
                         "(the CNNs ignore --hidden and --activation)")
@@ -213,35 +213,6 @@ def build_parser():
     return p
 
 
-# The network of --arch cnn. benchmarks/bench.py writes out the same list (tests/test_bench.py
-# checks), so it times the same CNN.
-CNN_LAYERS = [L.Input(1, 28, 28), L.Conv(16, 3, pad=1), "relu", L.MaxPool(2),
-              L.Conv(32, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
-              L.Dense(128), "relu", L.Dense(10), "softmax"]
-CNN_WIDE_LAYERS = [L.Input(1, 28, 28), L.Conv(32, 3, pad=1), "relu", L.MaxPool(2),
-                   L.Conv(64, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
-                   L.Dense(128), "relu", L.Dense(10), "softmax"]
-
-
-def network(args):
-    """The layer list the options describe."""
-    if args.arch in ("cnn", "cnn-wide"):
-        return L.normalize(CNN_LAYERS if args.arch == "cnn" else CNN_WIDE_LAYERS)
-    return L.dense_layers([fnn.data.NUM_PIXELS, *args.hidden, fnn.data.NUM_CLASSES], args.activation)
-
-
-def describe(layers):
-    """A short name of the network: 784-256-128-10 relu, or conv16-relu-pool-...-dense10."""
-    if all(s["type"] in ("input", "dense", "softmax") or s["type"] in HIDDEN_ACTIVATIONS for s in layers):
-        sizes = [str(layers[0]["shape"][0])] + [str(s["units"]) for s in layers if s["type"] == "dense"]
-        acts = sorted({s["type"] for s in layers[1:-1] if s["type"] != "dense"})
-        return "-".join(sizes) + (f" {acts[0]}" if acts else "")
-    names = {"conv": lambda s: f"conv{s['filters']}", "maxpool": lambda s: "pool",
-             "dense": lambda s: f"dense{s['units']}", "flatten": None}
-    parts = [names.get(s["type"], lambda s: s["type"]) for s in layers[1:-1]]
-    return "-".join(f(s) for f, s in zip(parts, layers[1:-1]) if f is not None)
-
-
 def describe_recipe(args):
     """The training recipe in one line, as every model file's meta records it."""
     return (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
@@ -296,7 +267,7 @@ def check_options(args, layers):
                              f"{'overflows' if alpha else 'underflows to 0'} at epoch {epoch + 1}")
     need, have = memory.training_bytes(layers, args.batch_size, args.optimizer), memory.available_bytes()
     if have is not None and need > have:
-        raise UsageError(f"the network {describe(layers)} ({memory.parameter_count(layers):,} "
+        raise UsageError(f"the network {networks.describe(layers)} ({memory.parameter_count(layers):,} "
                          f"parameters) needs about {memory.human(need)} to train, and this machine "
                          f"has {memory.human(have)} available; choose smaller --hidden sizes")
 
@@ -364,7 +335,7 @@ def main(argv=None):
 
 def run(args, out, command):
     t_start = time.perf_counter()
-    init, layers = load_init(args) if args.init is not None else (None, network(args))
+    init, layers = load_init(args) if args.init is not None else (None, networks.network(args.arch, args.hidden, args.activation))
     check_options(args, layers)
     check_out(out, [path for path, _ in args.train] + [args.test] + [args.init] * (args.init is not None))
     check_inputs(args)
@@ -384,7 +355,7 @@ def run(args, out, command):
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
     params = init if init is not None else fnn.init_params(layers, seed=init_seed)
-    name = describe(layers)
+    name = networks.describe(layers)
     recipe = describe_recipe(args)
     start = f", starting from {args.init}" if args.init else ""
     print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
@@ -517,7 +488,7 @@ def evaluate(args):
         model = fnn.load(args.evaluate)
     except fnn.ModelFileError as e:
         raise UsageError(str(e)) from None
-    return ui.evaluate.evaluate(model, model[2].get("network", describe(model[1])), args.evaluate,
+    return ui.evaluate.evaluate(model, model[2].get("network", networks.describe(model[1])), args.evaluate,
                                 args.test, args.max_rows, args.predictions, args.errors_png, args.watch)
 
 

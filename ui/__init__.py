@@ -15,6 +15,7 @@ the command lines' checks on paths, runs and memory (fnn/, the math, never impor
 Without pygame (the command lines' files and checks):
 
     options      the one-line-error option parser and its value types
+    networks     the networks train.py trains by name (--arch), a network's short name
     paths        what an input or output path may be, checked before any work
     image_header an image's size read from its header, before pygame decodes it
     memory       the bytes a training run needs, known before it allocates them
