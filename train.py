@@ -19,10 +19,8 @@ model file, a diverged or failed run); 130 Ctrl-C, 143 SIGTERM (the best model s
 first). Errors are one line on stderr, never a traceback, and
 never leave a half-written or overwritten model file.
 """
-import contextlib
 import os
 import shlex
-import signal
 import sys
 import time
 
@@ -43,7 +41,7 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     import fnn.data
     import ui.sources
     from fnn import files
-    from ui import memory, networks, options, paths, progress
+    from ui import interrupts, memory, networks, options, paths, progress
     from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.augment import AUGMENTATIONS
@@ -73,40 +71,6 @@ DEFAULT_TRAIN = _beside_script("data", "mnist_train.csv.gz")
 
 class UsageError(Exception):
     """A problem with the command line or the input: one line, exit code 2."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, and handled the same way."""
-
-
-def _terminate(signum, frame):
-    raise Terminated
-
-
-def _exit_code(interrupt):
-    return 143 if isinstance(interrupt, Terminated) else 130
-
-
-@contextlib.contextmanager
-def _exit_at_once_on_signal(doing):
-    """While `doing` (loading data), Ctrl-C or SIGTERM ends the process at once with one line:
-    nothing is written yet, and pandas would turn a KeyboardInterrupt raised inside its parser
-    into a parse error (and the file would be read again to find the bad line)."""
-    def leave(signum, frame):
-        os.write(2, f"\n{PROG}: interrupted while {doing}; nothing written\n".encode())
-        os._exit(128 + signum)
-    old = {s: signal.signal(s, leave) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-
-
-def _ignore_signals():
-    """From here on, finish writing the files: Ctrl-C and SIGTERM wait until the save is done."""
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, signal.SIG_IGN)
 
 
 def build_parser():
@@ -306,8 +270,7 @@ def load_init(args):
 
 
 def main(argv=None):
-    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C -> KeyboardInterrupt
-    signal.signal(signal.SIGTERM, _terminate)                  # SIGTERM -> Terminated, the same
+    interrupts.raise_on_signals()               # Ctrl-C -> KeyboardInterrupt, SIGTERM -> Terminated
     args = parse_args(argv)
     out = args.out or (DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
         "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz"))
@@ -327,7 +290,7 @@ def main(argv=None):
         return 2
     except KeyboardInterrupt as e:
         print(f"\n{PROG}: interrupted before a model was saved; nothing written", file=sys.stderr)
-        return _exit_code(e)
+        return interrupts.exit_code(e)
     except BrokenPipeError:                                   # e.g. python train.py | head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
@@ -341,7 +304,7 @@ def run(args, out, command):
     check_inputs(args)
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
 
-    with _exit_at_once_on_signal("loading the data"):
+    with interrupts.exit_at_once(PROG, "loading the data"):
         try:
             X_train, y_train, X_val, y_val = ui.sources.load_training(
                 args.train, args.max_rows, args.val_split, np.random.default_rng(split_seed))
@@ -419,9 +382,9 @@ def run(args, out, command):
         C = confusion_matrix(y_test, probs.argmax(axis=0))
     except KeyboardInterrupt as stop:              # in training or in the test evaluation
         return interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val,
-                           time.perf_counter() - t_start, _exit_code(stop))
+                           time.perf_counter() - t_start, interrupts.exit_code(stop))
 
-    _ignore_signals()                              # from here on, finish writing the files
+    interrupts.ignore()                            # from here on, finish writing the files
     test_acc = float(np.trace(C) / C.sum())
     val_acc = history["val"][-1][1] if history["val"] else None
     print(f"test accuracy {percent(test_acc)} on {y_test.size} rows of {args.test}")
@@ -436,8 +399,7 @@ def run(args, out, command):
     print(f"total time {seconds:.1f} s (data loading included)")
     print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
     if watch is not None:                          # the files are written: Ctrl-C closes the view
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, _terminate)
+        interrupts.raise_on_signals()
         try:
             watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
         except KeyboardInterrupt:
@@ -496,7 +458,7 @@ def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_v
                 code=130):
     """Ctrl-C (code 130) or SIGTERM (143): save the best params so far (by validation accuracy;
     the current ones count too). about: the meta every model file of this run carries."""
-    _ignore_signals()                                         # a second one cannot break the save
+    interrupts.ignore()                                       # a second one cannot break the save
     if last is None:
         print(f"\n{PROG}: interrupted before the first iteration; nothing written", file=sys.stderr)
         return code

@@ -2,7 +2,7 @@
 every model file's meta records it ("network"):
 
     describe(network("mlp", [256, 128], "relu"))  ->  "784-256-128-10 relu"
-    describe(network("cnn", None, None))          ->  "conv16-relu-pool-conv32-relu-pool-dense128-relu-dense10"
+    describe(network("cnn", None, None))          ->  "conv16-relu-pool-conv32-...-dense10"
 """
 from fnn import layers as L
 from fnn.activations import HIDDEN_ACTIVATIONS
