@@ -281,7 +281,8 @@ def main(argv=None):
             return 2
     try:
         if args.evaluate:
-            return evaluate(args)
+            return ui.evaluate.evaluate(args.evaluate, args.test, args.max_rows, args.predictions,
+                                        args.errors_png, args.watch)
         # Overflow in a diverging run is reported once, as "training diverged", not as warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return run(args, out, command)
@@ -442,16 +443,6 @@ def open_watch(args, out, layers, history, about, m, X_test, y_test):
                      X_test[:, :16], y_test[:16], snapshot, compare)
     except pygame.error as e:
         raise UsageError(f"--watch: cannot open a window ({e})") from None
-
-
-def evaluate(args):
-    """--evaluate MODEL: the report of a saved model on --test, and --predictions (ui.evaluate)."""
-    try:
-        model = fnn.load(args.evaluate)
-    except fnn.ModelFileError as e:
-        raise UsageError(str(e)) from None
-    return ui.evaluate.evaluate(model, model[2].get("network", networks.describe(model[1])), args.evaluate,
-                                args.test, args.max_rows, args.predictions, args.errors_png, args.watch)
 
 
 def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val, seconds,
