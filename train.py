@@ -10,22 +10,18 @@
         --train models/my_digits.csv:20 --epochs 1 --lr 2e-4 --out models/my_cnn.npz
                                                      # fine-tune on MNIST plus your digits x20
 
-The loop itself is fnn.training.fit; this file is the command line around it: options, loading,
-logging, Ctrl-C, divergence, the report (fnn.report), the model file (fnn.save) and the curve
-(drawn with pygame, saved as a PNG next to the model).
+This file is the command line: its options and what they dispatch to. The loop itself is
+fnn.training.fit; ui/run.py is one run around it (checks, loading, logging, Ctrl-C, divergence,
+the report, the model file and its curves); ui/evaluate.py is --evaluate.
 
 Exit codes: 0 done; 2 bad input (a bad CSV, a bad option value, an output path that is not a
 model file, a diverged or failed run); 130 Ctrl-C, 143 SIGTERM (the best model so far is saved
 first). Errors are one line on stderr, never a traceback, and
 never leave a half-written or overwritten model file.
 """
-import argparse
-import contextlib
 import os
 import shlex
-import signal
 import sys
-import time
 
 if __name__ == "__main__":
     # One BLAS thread unless the environment says otherwise, set before NumPy loads BLAS. A second
@@ -37,26 +33,16 @@ if __name__ == "__main__":
         os.environ.setdefault(_var, "1")
 
 try:                                      # Ctrl-C while NumPy and pandas load: one line, no traceback
-    import numpy as np
-
-    import fnn
-    import ui.history
-    import fnn.data
-    import ui.sources
-    from fnn import files
-    from ui import memory, paths, progress
-    from fnn import layers as L
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.augment import AUGMENTATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
-    from fnn.report import confusion_matrix, format_report, percent
-    from fnn.training import fit, learning_rate
+    from ui import interrupts, networks, options, progress, run
+    from ui.run import PROG
     import ui.evaluate                    # pygame loads only when it draws
 except KeyboardInterrupt:
     sys.stderr.write("\ntrain.py: interrupted while starting; nothing written\n")
     sys.exit(130)
 
-PROG = "train.py"
 # Defaults live beside this script, shown relative to the current folder ("data/..." from the
 # repo root), so `python path/to/train.py` works from anywhere.
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,145 +58,21 @@ DEFAULT_OUT = {"mlp": _beside_script("models", "mnist_mlp.npz"),
 DEFAULT_TRAIN = _beside_script("data", "mnist_train.csv.gz")
 
 
-class UsageError(Exception):
-    """A problem with the command line or the input: one line, exit code 2."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, and handled the same way."""
-
-
-def _terminate(signum, frame):
-    raise Terminated
-
-
-def _exit_code(interrupt):
-    return 143 if isinstance(interrupt, Terminated) else 130
-
-
-@contextlib.contextmanager
-def _exit_at_once_on_signal(doing):
-    """While `doing` (loading data), Ctrl-C or SIGTERM ends the process at once with one line:
-    nothing is written yet, and pandas would turn a KeyboardInterrupt raised inside its parser
-    into a parse error (and the file would be read again to find the bad line)."""
-    def leave(signum, frame):
-        os.write(2, f"\n{PROG}: interrupted while {doing}; nothing written\n".encode())
-        os._exit(128 + signum)
-    old = {s: signal.signal(s, leave) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-
-
-def _ignore_signals():
-    """From here on, finish writing the files: Ctrl-C and SIGTERM wait until the save is done."""
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, signal.SIG_IGN)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        """argparse prints the usage and the message on two lines; fnn CLIs print one line."""
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows "(default: ...)" only for options that have a real default value."""
-    def _get_help_string(self, action):
-        if action.default in (None, False) or isinstance(action.default, list):   # --train says its own
-            return action.help
-        return super()._get_help_string(action)
-
-
-def _int_at_least(low):
-    """An argparse type: a whole number >= low."""
-    def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            v = None
-        if v is None or v < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
-        return v
-    return parse
-
-
-_positive_int, _count = _int_at_least(1), _int_at_least(0)
-
-
-def _number(low, high=None, low_ok=False):
-    """An argparse type: a finite float in (low, high) (low included when low_ok)."""
-    ok_low = (lambda v: v >= low) if low_ok else (lambda v: v > low)
-    what = f"{'>=' if low_ok else '>'} {low:g}" + (f" and < {high:g}" if high is not None else "")
-
-    def parse(text):
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number {what}, got {text!r}") from None
-        if not (np.isfinite(v) and ok_low(v) and (high is None or v < high)):
-            raise argparse.ArgumentTypeError(f"expected a number {what}, got {text!r}")
-        return v
-    return parse
-
-
-def _train_source(text):
-    """--train FILE or FILE:K -> (FILE, K): every training row of FILE counts K times."""
-    path, sep, k = text.rpartition(":")
-    if not (sep and path and k.isdigit()):
-        return text, 1
-    if int(k) < 1:
-        raise argparse.ArgumentTypeError(f"the repeat count K of FILE:K must be >= 1, got {text!r}")
-    return path, int(k)
-
-
-class _Sources(argparse.Action):
-    """--train given again adds a file; the first --train replaces the default."""
-    def __call__(self, parser, namespace, value, option_string=None):
-        have = getattr(namespace, self.dest)
-        setattr(namespace, self.dest, (have if have is not self.default else []) + [value])
-
-
-def _hidden(text):
-    try:
-        sizes = [int(s) for s in text.split(",")]
-    except ValueError:
-        sizes = []
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated layer sizes >= 1 such as 256,128, got {text!r}")
-    return sizes
-
-
-def _lr_change(text):
-    """An argparse type: ITER:FACTOR -> (iteration >= 1, factor > 0)."""
-    it, _, factor = text.partition(":")
-    try:
-        change = (int(it), float(factor))
-    except ValueError:
-        change = None
-    if change is None or change[0] < 1 or not (np.isfinite(change[1]) and change[1] > 0):
-        raise argparse.ArgumentTypeError(f"expected ITER:FACTOR such as 500:0.5 (iteration >= 1, "
-                                         f"factor > 0), got {text!r}")
-    return change
-
-
 def build_parser():
-    p = _Parser(prog=PROG, formatter_class=_Help,
-                description="Train an fnn network on an MNIST CSV (label + 784 pixels a row, "
-                            ".csv or .csv.gz, with or without a header), report accuracy, per-class "
-                            "accuracy and the confusion matrix on the test CSV, and save the model "
-                            "(.npz) and its training curve (.png, same name) atomically. "
-                            "Ctrl-C stops early and saves the best model so far.",
-                epilog="Exit codes: 0 done, 2 bad input or diverged run (one line on stderr, "
-                       "nothing written), 130 interrupted (best model so far saved). "
-                       "BLAS runs on one thread (same weights for a seed on any core count of one kind of CPU) "
-                       "unless OPENBLAS_NUM_THREADS is set. "
-                       "The shipped model: python train.py --out data/mnist_mlp.npz")
+    p = options.Parser(
+        prog=PROG, formatter_class=options.DefaultsHelp,
+        description="Train an fnn network on an MNIST CSV (label + 784 pixels a row, .csv or "
+                    ".csv.gz, with or without a header), report accuracy, per-class accuracy and "
+                    "the confusion matrix on the test CSV, and save the model (.npz) and its "
+                    "training curve (.png, same name) atomically. Ctrl-C stops early and saves "
+                    "the best model so far.",
+        epilog="Exit codes: 0 done, 2 bad input or diverged run (one line on stderr, nothing "
+               "written), 130 interrupted (best model so far saved). BLAS runs on one thread "
+               "(same weights for a seed on any core count of one kind of CPU) unless "
+               "OPENBLAS_NUM_THREADS is set. The shipped model: python train.py --out "
+               "data/mnist_mlp.npz")
     d = p.add_argument_group("data")
-    d.add_argument("--train", type=_train_source, action=_Sources, default=[(DEFAULT_TRAIN, 1)],
+    d.add_argument("--train", type=options.train_source, action=options.Sources, default=[(DEFAULT_TRAIN, 1)],
                    metavar="FILE[:K]",
                    help="training CSV (label + 784 pixels per row); give --train several times to "
                         "train on the files together; FILE:K counts each training row of FILE K "
@@ -219,10 +81,10 @@ def build_parser():
                         f"the same fraction of each file, before the repeat) (default: {DEFAULT_TRAIN})")
     d.add_argument("--test", default=_beside_script("data", "mnist_test.csv.gz"),
                    help="test CSV, reported on once at the end (never used for training)")
-    d.add_argument("--val-split", type=_number(0, 1, low_ok=True), default=0.1, metavar="FRAC",
+    d.add_argument("--val-split", type=options.number(0, 1, low_ok=True), default=0.1, metavar="FRAC",
                    help="fraction of the training rows held out (at random) for validation "
                         "accuracy after each epoch; 0 for none")
-    d.add_argument("--max-rows", type=_positive_int, default=None, metavar="N",
+    d.add_argument("--max-rows", type=options.positive_int, default=None, metavar="N",
                    help="read only the first N rows of each CSV (quick experiments)")
     d.add_argument("--augment", nargs="?", const="affine", default=False, choices=tuple(AUGMENTATIONS),
                    help="augment every batch (fnn.augment, NumPy only): affine (alone, the "
@@ -234,41 +96,41 @@ def build_parser():
                    help="start from a saved model's weights and layer list (fine-tuning) instead "
                         "of a fresh init; --arch, --hidden and --activation are then ignored, the "
                         "other options apply; default --out models/<MODEL's name>-tuned.npz")
-    n.add_argument("--arch", choices=("mlp", "cnn", "cnn-wide"), default="mlp",
+    n.add_argument("--arch", choices=networks.ARCHS, default="mlp",
                    help="mlp: dense layers of --hidden sizes; cnn: conv16-relu-pool-conv32-relu-"
                         "pool-dense128-relu-dense10; cnn-wide: the same with conv32 and conv64 "
                         "(the CNNs ignore --hidden and --activation)")
-    n.add_argument("--hidden", type=_hidden, default="256,128", metavar="N,N",
+    n.add_argument("--hidden", type=options.hidden, default="256,128", metavar="N,N",
                    help="hidden layer sizes of the MLP, comma-separated")
     n.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
                    help="hidden activation of the MLP")
     o = p.add_argument_group("optimisation")
-    o.add_argument("--epochs", type=_positive_int, default=15, help="passes over the training rows")
-    o.add_argument("--batch-size", type=_positive_int, default=128, metavar="B",
+    o.add_argument("--epochs", type=options.positive_int, default=15, help="passes over the training rows")
+    o.add_argument("--batch-size", type=options.positive_int, default=128, metavar="B",
                    help="examples per mini-batch")
     o.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="update rule")
-    o.add_argument("--lr", type=_number(0), default=None,
+    o.add_argument("--lr", type=options.number(0), default=None,
                    help="initial learning rate alpha_0 (default: the rate that trains with the "
                         f"optimizer: {', '.join(f'{k} {v:g}' for k, v in progress.GOOD_LR.items())})")
     o.add_argument("--schedule", choices=tuple(SCHEDULES), default="cosine",
                    help="learning-rate schedule over epochs t: constant; inverse_time alpha_0/(1+decay t); "
                         "step alpha_0 drop^floor(t/every); cosine from alpha_0 down to 0 at the last epoch")
-    o.add_argument("--decay", type=_number(0, low_ok=True), default=schedule_defaults("inverse_time")["decay"],
+    o.add_argument("--decay", type=options.number(0, low_ok=True), default=schedule_defaults("inverse_time")["decay"],
                    help="decay rate per epoch of --schedule inverse_time")
-    o.add_argument("--drop", type=_number(0), default=schedule_defaults("step")["drop"],
+    o.add_argument("--drop", type=options.number(0), default=schedule_defaults("step")["drop"],
                    help="factor of --schedule step")
-    o.add_argument("--every", type=_positive_int, default=schedule_defaults("step")["every"],
+    o.add_argument("--every", type=options.positive_int, default=schedule_defaults("step")["every"],
                    help="epochs between drops of --schedule step")
-    o.add_argument("--l2", type=_number(0, low_ok=True), default=0.0,
+    o.add_argument("--l2", type=options.number(0, low_ok=True), default=0.0,
                    help="L2 penalty lambda: J + (lambda/2m) sum ||W||^2")
-    o.add_argument("--dropout", type=_number(0, 1, low_ok=True), default=0.2, metavar="P",
+    o.add_argument("--dropout", type=options.number(0, 1, low_ok=True), default=0.2, metavar="P",
                    help="probability of dropping each hidden activation while training")
-    o.add_argument("--lr-change", type=_lr_change, action="append", default=[],
+    o.add_argument("--lr-change", type=options.lr_change, action="append", default=[],
                    metavar="ITER:FACTOR",
                    help="multiply the learning rate by FACTOR from iteration ITER on (repeatable); "
                         "--watch's Up/Down keys record theirs in the model file's meta as "
                         "lr_changes, so the same run can be repeated with these options")
-    o.add_argument("--seed", type=_count, default=0,
+    o.add_argument("--seed", type=options.count, default=0,
                    help="seed of every random choice (init, split, shuffling, dropout, augmentation): "
                         "the same seed gives the same weights bit for bit on the same kind of CPU and NumPy build")
     r = p.add_argument_group("output")
@@ -296,46 +158,9 @@ def build_parser():
     e.add_argument("--predictions", default=None, metavar="OUT.csv",
                    help="with --evaluate: write ImageId,Label for every row of --test (labelled "
                         "or not, e.g. Kaggle's test.csv), ImageId counted from 1")
-    r.add_argument("--log-every", type=_count, default=10, metavar="K",
+    r.add_argument("--log-every", type=options.count, default=10, metavar="K",
                    help="print iteration, loss and batch accuracy every K iterations (0: epochs only)")
     return p
-
-
-# The network of --arch cnn. benchmarks/bench.py writes out the same list (tests/test_bench.py
-# checks), so it times the same CNN.
-CNN_LAYERS = [L.Input(1, 28, 28), L.Conv(16, 3, pad=1), "relu", L.MaxPool(2),
-              L.Conv(32, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
-              L.Dense(128), "relu", L.Dense(10), "softmax"]
-CNN_WIDE_LAYERS = [L.Input(1, 28, 28), L.Conv(32, 3, pad=1), "relu", L.MaxPool(2),
-                   L.Conv(64, 3, pad=1), "relu", L.MaxPool(2), L.Flatten(),
-                   L.Dense(128), "relu", L.Dense(10), "softmax"]
-
-
-def network(args):
-    """The layer list the options describe."""
-    if args.arch in ("cnn", "cnn-wide"):
-        return L.normalize(CNN_LAYERS if args.arch == "cnn" else CNN_WIDE_LAYERS)
-    return L.dense_layers([fnn.data.NUM_PIXELS, *args.hidden, fnn.data.NUM_CLASSES], args.activation)
-
-
-def describe(layers):
-    """A short name of the network: 784-256-128-10 relu, or conv16-relu-pool-...-dense10."""
-    if all(s["type"] in ("input", "dense", "softmax") or s["type"] in HIDDEN_ACTIVATIONS for s in layers):
-        sizes = [str(layers[0]["shape"][0])] + [str(s["units"]) for s in layers if s["type"] == "dense"]
-        acts = sorted({s["type"] for s in layers[1:-1] if s["type"] != "dense"})
-        return "-".join(sizes) + (f" {acts[0]}" if acts else "")
-    names = {"conv": lambda s: f"conv{s['filters']}", "maxpool": lambda s: "pool",
-             "dense": lambda s: f"dense{s['units']}", "flatten": None}
-    parts = [names.get(s["type"], lambda s: s["type"]) for s in layers[1:-1]]
-    return "-".join(f(s) for f, s in zip(parts, layers[1:-1]) if f is not None)
-
-
-def describe_recipe(args):
-    """The training recipe in one line, as every model file's meta records it."""
-    return (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
-            f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
-            + (f", dropout {args.dropout:g}" if args.dropout else "")
-            + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}")
 
 
 def parse_args(argv=None):
@@ -346,85 +171,9 @@ def parse_args(argv=None):
     return args
 
 
-def check_out(out, inputs=()):
-    """Fail before training, not after, when the model cannot be written to `out`, when writing
-    it (or its .png curve) would overwrite one of the input CSVs, or when either path holds
-    something that is not a file of its kind (ui.paths.check_output). Creates nothing: the
-    folder of `out` is made when the model is saved."""
-    if os.path.isdir(out):
-        raise UsageError(f"{out}: is a folder; --out needs a file name such as {DEFAULT_OUT['mlp']}")
-    if os.path.splitext(out)[1].lower() == ".png":
-        raise UsageError(f"{out}: --out names the model file (.npz); its curve goes next to it as .png")
-    png = os.path.splitext(out)[0] + ".png"
-    for path in inputs:
-        for target in (out, png, ui.history.path_for(out)):
-            if os.path.exists(path) and os.path.exists(target) and os.path.samefile(path, target):
-                raise UsageError(f"{out}: writing the model would overwrite the input {path}")
-    try:
-        paths.check_output(out, "model")
-        paths.check_output(png, "image")
-    except paths.PathError as e:
-        raise UsageError(f"--out: {e}") from None
-
-
-def check_options(args, layers):
-    """Option values that parse but cannot work, refused before any data is read: a schedule
-    whose learning rate overflows (or underflows to 0) during the run, and a network whose
-    training would not fit in memory (ui.memory.training_bytes)."""
-    for epoch in range(args.epochs):
-        try:
-            alpha = learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
-                                  drop=args.drop, every=args.every)
-        except (OverflowError, ZeroDivisionError):
-            alpha = float("inf")
-        if not (np.isfinite(alpha) and alpha > 0):
-            given = {"step": f" --drop {args.drop:g} --every {args.every}",
-                     "inverse_time": f" --decay {args.decay:g}"}.get(args.schedule, "")
-            raise UsageError(f"--lr {args.lr:g} --schedule {args.schedule}{given}: the learning rate "
-                             f"{'overflows' if alpha else 'underflows to 0'} at epoch {epoch + 1}")
-    need, have = memory.training_bytes(layers, args.batch_size, args.optimizer), memory.available_bytes()
-    if have is not None and need > have:
-        raise UsageError(f"the network {describe(layers)} ({memory.parameter_count(layers):,} "
-                         f"parameters) needs about {memory.human(need)} to train, and this machine "
-                         f"has {memory.human(have)} available; choose smaller --hidden sizes")
-
-
-def check_inputs(args):
-    """--train and --test are regular files this process can read (not a FIFO, not a device)."""
-    for what, path in [("--train", path) for path, _ in args.train] + [("--test", args.test)]:
-        try:
-            paths.check_input(path)
-        except paths.PathError as e:
-            raise UsageError(f"{what}: {e}") from None
-
-
-def load(path, what, max_rows):
-    """(X (784, m), y (m,)) from a labelled CSV; DataError becomes a UsageError (one line)."""
-    try:
-        return fnn.data.load_csv(path, max_rows=max_rows, labels=True)
-    except fnn.data.DataError as e:
-        raise UsageError(f"{what}: {e}") from None
-
-
-def load_init(args):
-    """--init MODEL: (params as float32, layers) of the saved model, checked to map 784 pixels
-    to 10 digits."""
-    try:
-        paths.check_input(args.init)
-        params, layers, _ = fnn.load(args.init)
-    except (paths.PathError, fnn.ModelFileError) as e:
-        raise UsageError(f"--init: {e}") from None
-    n_in = int(np.prod(layers[0]["shape"]))
-    n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
-    if (n_in, n_out) != (fnn.data.NUM_PIXELS, fnn.data.NUM_CLASSES):
-        raise UsageError(f"--init: {args.init}: the model maps {n_in} inputs to {n_out} classes; "
-                         f"training needs {fnn.data.NUM_PIXELS} pixels to {fnn.data.NUM_CLASSES} digits")
-    return {k: v.astype(np.float32) for k, v in params.items()}, layers
-
-
 def main(argv=None):
-    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C -> KeyboardInterrupt
-    signal.signal(signal.SIGTERM, _terminate)                  # SIGTERM -> Terminated, the same
+    """The command line `python train.py ARGV...` in this process; returns the exit code."""
+    interrupts.raise_on_signals()               # Ctrl-C -> KeyboardInterrupt, SIGTERM -> Terminated
     args = parse_args(argv)
     out = args.out or (DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
         "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz"))
@@ -435,254 +184,18 @@ def main(argv=None):
             return 2
     try:
         if args.evaluate:
-            return evaluate(args)
-        # Overflow in a diverging run is reported once, as "training diverged", not as warnings.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return run(args, out, command)
-    except (UsageError, ui.evaluate.EvaluateError) as e:
+            return ui.evaluate.evaluate(args.evaluate, args.test, args.max_rows, args.predictions,
+                                        args.errors_png, args.watch)
+        return run.train(args, out, command, DEFAULT_OUT["mlp"])
+    except (run.UsageError, ui.evaluate.EvaluateError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
         print(f"\n{PROG}: interrupted before a model was saved; nothing written", file=sys.stderr)
-        return _exit_code(e)
+        return interrupts.exit_code(e)
     except BrokenPipeError:                                   # e.g. python train.py | head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-
-
-def run(args, out, command):
-    t_start = time.perf_counter()
-    init, layers = load_init(args) if args.init is not None else (None, network(args))
-    check_options(args, layers)
-    check_out(out, [path for path, _ in args.train] + [args.test] + [args.init] * (args.init is not None))
-    check_inputs(args)
-    init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
-
-    with _exit_at_once_on_signal("loading the data"):
-        try:
-            X_train, y_train, X_val, y_val = ui.sources.load_training(
-                args.train, args.max_rows, args.val_split, np.random.default_rng(split_seed))
-        except fnn.data.DataError as e:
-            raise UsageError(f"--train: {e}") from None
-        except ui.sources.SplitError as e:                       # nothing left to train on
-            raise UsageError(f"--val-split {e}") from None
-        X_test, y_test = load(args.test, "--test", args.max_rows)
-    sources = ui.sources.describe_sources(args.train)
-    print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
-          f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
-
-    params = init if init is not None else fnn.init_params(layers, seed=init_seed)
-    name = describe(layers)
-    recipe = describe_recipe(args)
-    start = f", starting from {args.init}" if args.init else ""
-    print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
-          flush=True)
-    about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
-             "train": sources, "test": args.test, "init": args.init,
-             "lr_changes": []}
-
-    history = {"iteration": [], "epoch": [], "loss": [], "acc": [], "lr": [], "val": []}
-    watch = open_watch(args, out, layers, history, about, y_train.size, X_test, y_test) \
-        if args.watch else None
-    best = {"params": None, "val_acc": None, "epoch": 0}
-    last, epochs_done, epoch_start = None, 0, 0
-    gen = fit(params, X_train, y_train, layers, optimizer=args.optimizer, epochs=args.epochs,
-              batch_size=args.batch_size, lr=args.lr, schedule=args.schedule,
-              schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
-              l2=args.l2, dropout=args.dropout, augment=AUGMENTATIONS.get(args.augment),
-              X_val=X_val, y_val=y_val,
-              seed=fit_seed, lr_changes=args.lr_change)
-    reply = None                     # what the watch window sends into fit (fit's docstring)
-    try:
-        while True:
-            try:
-                rec = gen.send(reply)
-            except StopIteration:
-                break
-            if len(rec["lr_changes"]) > len(about["lr_changes"]):
-                i, f = rec["lr_changes"][-1]
-                print(f"learning rate x {f:g} from iteration {i} on (recorded in the model's "
-                      f"meta as lr_changes)", flush=True)
-            about["lr_changes"] = [list(c) for c in rec["lr_changes"]]
-            if rec["kind"] == "step":
-                t, loss = rec["iteration"], rec["loss"]
-                if not np.isfinite(loss):
-                    raise UsageError(f"training diverged at iteration {t} (loss = {loss}); nothing "
-                                     f"written; {progress.try_instead(args.optimizer, args.lr)}")
-                last = rec
-                for key in ("iteration", "epoch", "loss", "acc", "lr"):
-                    history[key].append(rec[key])
-                if args.log_every and t % args.log_every == 0:
-                    print(f"iter {t:6d}  epoch {rec['epoch']:3d}  loss {loss:.4f}  "
-                          f"batch acc {100 * rec['acc']:6.2f}%  lr {rec['lr']:.2e}", flush=True)
-            else:
-                e, val_acc = rec["epoch"], rec["val_acc"]
-                epochs_done = e
-                if val_acc is not None:
-                    history["val"].append((rec["iteration"], val_acc))
-                if best["params"] is None or (val_acc is not None and val_acc > best["val_acc"]):
-                    best = {"params": rec["params"], "val_acc": val_acc, "epoch": e}
-                print(f"epoch {e}/{args.epochs}  validation accuracy {percent(val_acc)}  "
-                      f"elapsed {rec['elapsed']:.1f} s", flush=True)
-                check_progress(args, history, epoch_start, e, val_acc, y_val)
-                epoch_start = len(history["loss"])
-            reply = watch.see(rec) if watch is not None else None
-        params = last["params"]
-        probs = fnn.predict_proba(params, X_test, layers)
-        if not np.isfinite(probs).all():
-            raise UsageError(f"training failed: the network's outputs on the test set are not "
-                             f"finite (its weights overflow); nothing written; "
-                             f"{progress.try_instead(args.optimizer, args.lr)}")
-        C = confusion_matrix(y_test, probs.argmax(axis=0))
-    except KeyboardInterrupt as stop:              # in training or in the test evaluation
-        return interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val,
-                           time.perf_counter() - t_start, _exit_code(stop))
-
-    _ignore_signals()                              # from here on, finish writing the files
-    test_acc = float(np.trace(C) / C.sum())
-    val_acc = history["val"][-1][1] if history["val"] else None
-    print(f"test accuracy {percent(test_acc)} on {y_test.size} rows of {args.test}")
-    for line in format_report(C):
-        print(line)
-    seconds = time.perf_counter() - t_start
-    meta = {**about, "test_accuracy": test_acc, "val_accuracy": val_acc, "epochs_done": args.epochs,
-            "iterations": last["iteration"], "seconds": round(seconds, 1), "interrupted": False}
-    save(out, params, layers, meta)
-    curve(out, history, f"fnn {name}: {recipe}", f"test accuracy {percent(test_acc)}")
-    write_curves(out, history)
-    print(f"total time {seconds:.1f} s (data loading included)")
-    print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
-    if watch is not None:                          # the files are written: Ctrl-C closes the view
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, _terminate)
-        try:
-            watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
-        except KeyboardInterrupt:
-            pass
-    return 0
-
-
-def check_progress(args, history, start, epoch, val_acc, y_val):
-    """After an epoch: raise UsageError when the run is failing without a NaN (ui.progress)."""
-    first = history["loss"][0]
-    if args.init is not None:      # a trained start's first loss is far below a fresh one's ln 10
-        first = max(first, float(np.log(fnn.data.NUM_CLASSES)))
-    why = progress.failing(history["loss"][max(start, 1):], first, epoch, epoch == args.epochs,
-                           val_acc, y_val)                     # losses after the first update
-    if why is not None:
-        raise UsageError(f"training failed: {why}; nothing written; "
-                         f"{progress.try_instead(args.optimizer, args.lr)}")
-
-
-def open_watch(args, out, layers, history, about, m, X_test, y_test):
-    """The --watch window (ui.lab.Watch), with --compare's curves; pygame loads only here."""
-    compare = None
-    if args.compare:
-        try:
-            compare = (os.path.basename(args.compare), ui.history.read(ui.history.path_for(args.compare)))
-        except ValueError as e:
-            raise UsageError(f"--compare: {e}") from None
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
-    from ui.lab import Watch
-
-    def snapshot(params, t):
-        path = f"{os.path.splitext(out)[0]}_snapshot_{t}.npz"
-        save(path, params, layers, {**about, "iterations": t, "snapshot": True})
-        return path
-
-    total = args.epochs * -(-m // args.batch_size)
-    try:
-        return Watch(layers, history, total, args.epochs, f"fnn {about['network']}: {about['recipe']}",
-                     X_test[:, :16], y_test[:16], snapshot, compare)
-    except pygame.error as e:
-        raise UsageError(f"--watch: cannot open a window ({e})") from None
-
-
-def evaluate(args):
-    """--evaluate MODEL: the report of a saved model on --test, and --predictions (ui.evaluate)."""
-    try:
-        model = fnn.load(args.evaluate)
-    except fnn.ModelFileError as e:
-        raise UsageError(str(e)) from None
-    return ui.evaluate.evaluate(model, model[2].get("network", describe(model[1])), args.evaluate,
-                                args.test, args.max_rows, args.predictions, args.errors_png, args.watch)
-
-
-def interrupted(out, layers, about, history, best, last, epochs_done, X_val, y_val, seconds,
-                code=130):
-    """Ctrl-C (code 130) or SIGTERM (143): save the best params so far (by validation accuracy;
-    the current ones count too). about: the meta every model file of this run carries."""
-    _ignore_signals()                                         # a second one cannot break the save
-    if last is None:
-        print(f"\n{PROG}: interrupted before the first iteration; nothing written", file=sys.stderr)
-        return code
-    print(f"\n{PROG}: interrupted at iteration {last['iteration']}; saving the best model so far "
-          f"(Ctrl-C is ignored until that is done)", file=sys.stderr, flush=True)
-    current = fnn.accuracy(last["params"], X_val, y_val, layers) if y_val.size else None
-    chosen, how = last["params"], f"the current weights (iteration {last['iteration']})"
-    if best["params"] is not None and current is not None and best["val_acc"] > current:
-        chosen, how = best["params"], f"the weights after epoch {best['epoch']}"
-        current = best["val_acc"]
-    meta = {**about, "test_accuracy": None, "val_accuracy": current, "epochs_done": epochs_done,
-            "saved": how, "iterations": last["iteration"], "seconds": round(seconds, 1),
-            "interrupted": True}
-    try:
-        save(out, chosen, layers, meta)
-        curve(out, history, f"fnn {about['network']}: {about['recipe']} (interrupted)",
-              f"validation accuracy {percent(current)}")
-        write_curves(out, history)
-    except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-    print(f"{PROG}: saved {how}, validation accuracy {percent(current)}, to {out}", file=sys.stderr)
-    return code
-
-
-def save(out, params, layers, meta):
-    """fnn.save (atomic), announcing whether it created or replaced the file."""
-    existed = os.path.exists(out)
-    try:
-        fnn.save(out, params, layers, meta=meta)
-    except ValueError as e:                                   # NaN/inf weights: refuse to write
-        raise UsageError(f"training diverged ({e}); nothing written; try a lower learning rate") from None
-    except OSError as e:
-        raise UsageError(f"{out}: cannot write the model ({e.strerror or e})") from None
-    print(f"{'replaced' if existed else 'saved'} model {out}", flush=True)
-
-
-def write_curves(out, history):
-    """The curve data beside the model (ui.history): a warning, not an error, when it fails."""
-    path = ui.history.path_for(out)
-    existed = os.path.exists(path)
-    try:
-        ui.history.write(path, history)
-    except OSError as e:
-        print(f"{PROG}: warning: could not write the curve data {path} ({e.strerror or e})",
-              file=sys.stderr)
-        return
-    print(f"{'replaced' if existed else 'saved'} curve data {path}", flush=True)
-
-
-# ---- the training curve, drawn with pygame (ui.curves) -------------------------------------
-
-def curve(out, history, title, subtitle):
-    """Loss (top) and accuracy (bottom) over iterations, with validation accuracy per epoch
-    (ui.curves.curve_figure), saved atomically as <out without extension>.png."""
-    path = os.path.splitext(out)[0] + ".png"
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
-    from ui.curves import curve_figure
-
-    surf = curve_figure(history, title, subtitle)
-    existed = os.path.exists(path)
-    try:
-        files.atomic_write(path, lambda f: pygame.image.save(surf, f, "png"), suffix=".png")
-    except (pygame.error, OSError) as e:
-        print(f"{PROG}: warning: could not write the training curve {path} ({e})", file=sys.stderr)
-        return
-    print(f"{'replaced' if existed else 'saved'} training curve {path}", flush=True)
 
 
 if __name__ == "__main__":

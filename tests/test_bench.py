@@ -61,8 +61,8 @@ def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(tmp_path
 
 
 def test_the_benchmarked_cnn_is_the_one_train_py_trains():
-    import train
-    assert _import("bench").CNN == train.CNN_LAYERS
+    from ui import networks
+    assert _import("bench").CNN == networks.NAMED["cnn"]
 
 
 def test_unknown_section_is_a_usage_error():

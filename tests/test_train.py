@@ -16,7 +16,9 @@ import pytest
 
 import fnn
 import fnn.data
+import ui.run
 import ui.sources
+from ui import networks
 from fnn.report import confusion_matrix, format_report, per_class_accuracy
 from fnn.training import fit, minibatches, train_step
 from fnn.optimizers import OPTIMIZERS
@@ -69,8 +71,8 @@ def test_defaults_train_the_shipped_recipe_into_models():
     args = train.parse_args([])
     meta = fnn.load(os.path.join(ROOT, "data", "mnist_mlp.npz"))[2]
     assert meta["command"] == "python train.py --out data/mnist_mlp.npz"
-    assert train.describe(train.network(args)) == meta["network"]
-    assert train.describe_recipe(args) == meta["recipe"]
+    assert networks.describe(networks.network(args.arch, args.hidden, args.activation)) == meta["network"]
+    assert ui.run.describe_recipe(args) == meta["recipe"]
     assert (ui.sources.describe_sources(args.train), args.test) == (meta["train"], meta["test"])
     assert args.out is None and train.DEFAULT_OUT["mlp"] == os.path.join("models", "mnist_mlp.npz")
 

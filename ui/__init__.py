@@ -12,8 +12,13 @@ the command lines' checks on paths, runs and memory (fnn/, the math, never impor
     lab      train.py --watch's window and the confusion-matrix picture of --evaluate
     evaluate train.py --evaluate: a saved model's report, predictions CSV and picture
 
-Without pygame (the command lines' files and checks):
+Without pygame (the command lines' runs, files and checks):
 
+    run          one training run of train.py: checks, data, fit with logging, report, files
+                 (pygame loads only to draw the curve PNG and the --watch window)
+    options      the one-line-error option parser and its value types
+    networks     the networks train.py trains by name (--arch), a network's short name
+    interrupts   Ctrl-C and SIGTERM: exit codes 130 and 143, and never a half-written file
     paths        what an input or output path may be, checked before any work
     image_header an image's size read from its header, before pygame decodes it
     memory       the bytes a training run needs, known before it allocates them

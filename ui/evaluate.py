@@ -13,6 +13,7 @@ import fnn
 import fnn.data
 from fnn import files
 from ui import paths
+from ui.networks import describe
 from fnn.report import confusion_matrix, format_report, percent
 
 
@@ -25,13 +26,16 @@ def errors_png_for(model):
     return os.path.splitext(model)[0] + "_errors.png"
 
 
-def evaluate(model, name, model_path, test, max_rows=None, predictions=None, errors_png=None,
-             watch=False):
-    """The report of model (params, layers, meta), loaded from model_path and called `name`, on
-    the CSV `test`: test accuracy, per-class accuracy and the confusion matrix, printed and drawn
-    into errors_png (default errors_png_for(model_path)); `predictions`: write ImageId,Label for
-    every row (labelled or not); watch: show the picture in a window until it is closed."""
-    params, layers, _ = model
+def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None, watch=False):
+    """The report of the model file model_path on the CSV `test`: test accuracy, per-class
+    accuracy and the confusion matrix, printed and drawn into errors_png (default
+    errors_png_for(model_path)); `predictions`: write ImageId,Label for every row (labelled or
+    not); watch: show the picture in a window until it is closed."""
+    try:
+        params, layers, meta = fnn.load(model_path)
+    except fnn.ModelFileError as e:
+        raise EvaluateError(str(e)) from None
+    name = meta.get("network", describe(layers))
     png = errors_png or errors_png_for(model_path)
     for target in filter(None, (predictions, png)):
         for path in (model_path, test):

@@ -1,0 +1,58 @@
+"""Ctrl-C and SIGTERM in a command line that writes files: exit code 130 for Ctrl-C, 143 for
+SIGTERM, one line on stderr, and never a half-written file.
+
+    raise_on_signals()       # Ctrl-C raises KeyboardInterrupt, SIGTERM Terminated (one of them)
+    try:
+        ...                  # training: `except KeyboardInterrupt` saves the best model so far
+    except KeyboardInterrupt as e:
+        return exit_code(e)
+
+While the data loads, exit_at_once ends the process at once instead (nothing is written yet);
+while the files are written, ignore() lets the save finish.
+"""
+import contextlib
+import os
+import signal
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, and handled the same way."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def raise_on_signals():
+    """Ctrl-C -> KeyboardInterrupt, SIGTERM -> Terminated, wherever the main thread is."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def exit_code(interrupt):
+    """143 (128 + SIGTERM) for Terminated, 130 (128 + SIGINT) for Ctrl-C."""
+    return 143 if isinstance(interrupt, Terminated) else 130
+
+
+@contextlib.contextmanager
+def exit_at_once(prog, doing):
+    """While `doing` (loading data), Ctrl-C or SIGTERM ends the process at once with one line:
+    nothing is written yet, and pandas would turn a KeyboardInterrupt raised inside its parser
+    into a parse error (and the file would be read again to find the bad line)."""
+    def leave(signum, frame):
+        os.write(2, f"\n{prog}: interrupted while {doing}; nothing written\n".encode())
+        os._exit(128 + signum)
+    old = {s: signal.signal(s, leave) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def ignore():
+    """From here on, finish writing the files: Ctrl-C and SIGTERM wait until the save is done."""
+    for s in SIGNALS:
+        signal.signal(s, signal.SIG_IGN)

@@ -1,0 +1,374 @@
+"""One training run from train.py's command line, around fnn.training.fit:
+
+    check   the options, the network and the paths, before anything is read
+    load    the training CSVs (split into training and validation rows) and the test CSV
+    fit     printing a line every --log-every steps and after each epoch; a diverged or
+            failing run stops with nothing written (ui.progress)
+    report  test accuracy, per-class accuracy and the confusion matrix (fnn.report)
+    save    the model (fnn.save), its curve PNG (ui.curves) and curve CSV (ui.history),
+            each written atomically and announced as saved or replaced
+
+Ctrl-C or SIGTERM while training saves the best model so far and exits 130 or 143
+(ui.interrupts). Every other problem is a UsageError: one line, and train.py exits 2.
+"""
+import os
+import shlex
+import sys
+import time
+
+import numpy as np
+
+import fnn
+import fnn.data
+import ui.history
+import ui.sources
+from fnn import files
+from fnn import layers as L
+from fnn.augment import AUGMENTATIONS
+from fnn.report import confusion_matrix, format_report, percent
+from fnn.training import fit, learning_rate
+from ui import interrupts, memory, networks, paths, progress
+
+PROG = "train.py"
+
+
+class UsageError(Exception):
+    """A problem with the command line or the input: one line, exit code 2."""
+
+
+def describe_recipe(args):
+    """The training recipe in one line, as every model file's meta records it."""
+    return (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
+            f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
+            + (f", dropout {args.dropout:g}" if args.dropout else "")
+            + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}")
+
+
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")   # a diverging run says so once
+def train(args, out, command, example_out):
+    """Train the network of train.py's options `args` and save it to `out`; returns the exit
+    code: 0, or 130/143 after Ctrl-C/SIGTERM (the best model so far saved, see interrupted).
+    command: the command line, recorded in the model's meta; example_out: a model file name
+    to suggest when `out` is a folder. UsageError: nothing written."""
+    t_start = time.perf_counter()
+    if args.init is not None:
+        init, layers = load_init(args.init)
+    else:
+        init, layers = None, networks.network(args.arch, args.hidden, args.activation)
+    check_options(args, layers)
+    check_out(out, [path for path, _ in args.train] + [args.test] + [args.init] * (args.init is not None),
+              example_out)
+    check_inputs(args)
+    init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
+    X_train, y_train, X_val, y_val, X_test, y_test = load_data(args, np.random.default_rng(split_seed))
+    sources = ui.sources.describe_sources(args.train)
+    print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
+          f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
+
+    params = init if init is not None else fnn.init_params(layers, seed=init_seed)
+    name, recipe = networks.describe(layers), describe_recipe(args)
+    start = f", starting from {args.init}" if args.init else ""
+    print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
+          flush=True)
+    about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
+             "train": sources, "test": args.test, "init": args.init, "lr_changes": []}
+    seen = Seen()
+    watch = open_watch(args, out, layers, seen.history, about, y_train.size, X_test, y_test) \
+        if args.watch else None
+    gen = fit(params, X_train, y_train, layers, optimizer=args.optimizer, epochs=args.epochs,
+              batch_size=args.batch_size, lr=args.lr, schedule=args.schedule,
+              schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
+              l2=args.l2, dropout=args.dropout, augment=AUGMENTATIONS.get(args.augment),
+              X_val=X_val, y_val=y_val, seed=fit_seed, lr_changes=args.lr_change)
+    reply = None                     # what the watch window sends into fit (fit's docstring)
+    try:
+        while True:
+            try:
+                rec = gen.send(reply)
+            except StopIteration:
+                break
+            follow(args, rec, seen, about, y_val)
+            reply = watch.see(rec) if watch is not None else None
+        params = seen.last["params"]
+        probs = fnn.predict_proba(params, X_test, layers)
+        if not np.isfinite(probs).all():
+            raise UsageError(f"training failed: the network's outputs on the test set are not "
+                             f"finite (its weights overflow); nothing written; "
+                             f"{progress.try_instead(args.optimizer, args.lr)}")
+        C = confusion_matrix(y_test, probs.argmax(axis=0))
+    except KeyboardInterrupt as stop:              # in training or in the test evaluation
+        return interrupted(out, layers, about, seen, X_val, y_val, time.perf_counter() - t_start,
+                           interrupts.exit_code(stop))
+
+    interrupts.ignore()                            # from here on, finish writing the files
+    test_acc = float(np.trace(C) / C.sum())
+    print(f"test accuracy {percent(test_acc)} on {y_test.size} rows of {args.test}")
+    for line in format_report(C):
+        print(line)
+    seconds = time.perf_counter() - t_start
+    val = seen.history["val"]
+    meta = {**about, "test_accuracy": test_acc, "val_accuracy": val[-1][1] if val else None,
+            "epochs_done": args.epochs, "iterations": seen.last["iteration"],
+            "seconds": round(seconds, 1), "interrupted": False}
+    save_run(out, params, layers, meta, seen.history, f"fnn {name}: {recipe}",
+             f"test accuracy {percent(test_acc)}")
+    print(f"total time {seconds:.1f} s (data loading included)")
+    print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
+    if watch is not None:                          # the files are written: Ctrl-C closes the view
+        interrupts.raise_on_signals()
+        try:
+            watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+# ---- before training: the checks and the data ----------------------------------------------
+
+def load_init(path):
+    """--init MODEL: (params as float32, layers) of the saved model, checked to map 784 pixels
+    to 10 digits."""
+    try:
+        paths.check_input(path)
+        params, layers, _ = fnn.load(path)
+    except (paths.PathError, fnn.ModelFileError) as e:
+        raise UsageError(f"--init: {e}") from None
+    n_in = int(np.prod(layers[0]["shape"]))
+    n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
+    if (n_in, n_out) != (fnn.data.NUM_PIXELS, fnn.data.NUM_CLASSES):
+        raise UsageError(f"--init: {path}: the model maps {n_in} inputs to {n_out} classes; "
+                         f"training needs {fnn.data.NUM_PIXELS} pixels to {fnn.data.NUM_CLASSES} digits")
+    return {k: v.astype(np.float32) for k, v in params.items()}, layers
+
+
+def check_options(args, layers):
+    """Option values that parse but cannot work, refused before any data is read: a schedule
+    whose learning rate overflows (or underflows to 0) during the run, and a network whose
+    training would not fit in memory (ui.memory.training_bytes)."""
+    for epoch in range(args.epochs):
+        try:
+            alpha = learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
+                                  drop=args.drop, every=args.every)
+        except (OverflowError, ZeroDivisionError):
+            alpha = float("inf")
+        if not (np.isfinite(alpha) and alpha > 0):
+            given = {"step": f" --drop {args.drop:g} --every {args.every}",
+                     "inverse_time": f" --decay {args.decay:g}"}.get(args.schedule, "")
+            raise UsageError(f"--lr {args.lr:g} --schedule {args.schedule}{given}: the learning rate "
+                             f"{'overflows' if alpha else 'underflows to 0'} at epoch {epoch + 1}")
+    need, have = memory.training_bytes(layers, args.batch_size, args.optimizer), memory.available_bytes()
+    if have is not None and need > have:
+        raise UsageError(f"the network {networks.describe(layers)} ({memory.parameter_count(layers):,} "
+                         f"parameters) needs about {memory.human(need)} to train, and this machine "
+                         f"has {memory.human(have)} available; choose smaller --hidden sizes")
+
+
+def check_out(out, inputs, example_out):
+    """Fail before training, not after, when the model cannot be written to `out`, when writing
+    it (or its .png and .csv curves) would overwrite one of the input files, or when a path
+    holds something that is not a file of its kind (ui.paths.check_output). Creates nothing:
+    the folder of `out` is made when the model is saved."""
+    if os.path.isdir(out):
+        raise UsageError(f"{out}: is a folder; --out needs a file name such as {example_out}")
+    if os.path.splitext(out)[1].lower() == ".png":
+        raise UsageError(f"{out}: --out names the model file (.npz); its curve goes next to it as .png")
+    png = curve_png_for(out)
+    for path in inputs:
+        for target in (out, png, ui.history.path_for(out)):
+            if os.path.exists(path) and os.path.exists(target) and os.path.samefile(path, target):
+                raise UsageError(f"{out}: writing the model would overwrite the input {path}")
+    try:
+        paths.check_output(out, "model")
+        paths.check_output(png, "image")
+    except paths.PathError as e:
+        raise UsageError(f"--out: {e}") from None
+
+
+def check_inputs(args):
+    """--train and --test are regular files this process can read (not a FIFO, not a device)."""
+    for what, path in [("--train", path) for path, _ in args.train] + [("--test", args.test)]:
+        try:
+            paths.check_input(path)
+        except paths.PathError as e:
+            raise UsageError(f"{what}: {e}") from None
+
+
+def load_data(args, rng):
+    """(X_train, y_train, X_val, y_val, X_test, y_test): --train's files split by --val-split
+    with rng (ui.sources), and --test. Ctrl-C or SIGTERM meanwhile ends the process at once."""
+    with interrupts.exit_at_once(PROG, "loading the data"):
+        try:
+            training = ui.sources.load_training(args.train, args.max_rows, args.val_split, rng)
+        except fnn.data.DataError as e:
+            raise UsageError(f"--train: {e}") from None
+        except ui.sources.SplitError as e:                       # nothing left to train on
+            raise UsageError(f"--val-split {e}") from None
+        try:
+            test = fnn.data.load_csv(args.test, max_rows=args.max_rows, labels=True)
+        except fnn.data.DataError as e:
+            raise UsageError(f"--test: {e}") from None
+    return (*training, *test)
+
+
+# ---- while training: what fit reports ------------------------------------------------------
+
+class Seen:
+    """What a run has seen so far: the curve (history: one entry a step, "val" one an epoch, as
+    ui.history writes it), the last step's record, the best epoch's params by validation
+    accuracy, and where the current epoch's losses start in history."""
+    def __init__(self):
+        self.history = {"iteration": [], "epoch": [], "loss": [], "acc": [], "lr": [], "val": []}
+        self.last = None
+        self.best = {"params": None, "val_acc": None, "epoch": 0}
+        self.epochs_done, self.epoch_start = 0, 0
+
+
+def follow(args, rec, seen, about, y_val):
+    """Print and keep one record of fit; UsageError when the run diverged (a NaN or inf loss)
+    or is failing without one (check_progress)."""
+    if len(rec["lr_changes"]) > len(about["lr_changes"]):
+        i, f = rec["lr_changes"][-1]
+        print(f"learning rate x {f:g} from iteration {i} on (recorded in the model's "
+              f"meta as lr_changes)", flush=True)
+    about["lr_changes"] = [list(c) for c in rec["lr_changes"]]
+    history = seen.history
+    if rec["kind"] == "step":
+        t, loss = rec["iteration"], rec["loss"]
+        if not np.isfinite(loss):
+            raise UsageError(f"training diverged at iteration {t} (loss = {loss}); nothing "
+                             f"written; {progress.try_instead(args.optimizer, args.lr)}")
+        seen.last = rec
+        for key in ("iteration", "epoch", "loss", "acc", "lr"):
+            history[key].append(rec[key])
+        if args.log_every and t % args.log_every == 0:
+            print(f"iter {t:6d}  epoch {rec['epoch']:3d}  loss {loss:.4f}  "
+                  f"batch acc {100 * rec['acc']:6.2f}%  lr {rec['lr']:.2e}", flush=True)
+        return
+    e, val_acc = rec["epoch"], rec["val_acc"]
+    seen.epochs_done = e
+    if val_acc is not None:
+        history["val"].append((rec["iteration"], val_acc))
+    if seen.best["params"] is None or (val_acc is not None and val_acc > seen.best["val_acc"]):
+        seen.best = {"params": rec["params"], "val_acc": val_acc, "epoch": e}
+    print(f"epoch {e}/{args.epochs}  validation accuracy {percent(val_acc)}  "
+          f"elapsed {rec['elapsed']:.1f} s", flush=True)
+    check_progress(args, history, seen.epoch_start, e, val_acc, y_val)
+    seen.epoch_start = len(history["loss"])
+
+
+def check_progress(args, history, start, epoch, val_acc, y_val):
+    """After an epoch: raise UsageError when the run is failing without a NaN (ui.progress)."""
+    first = history["loss"][0]
+    if args.init is not None:      # a trained start's first loss is far below a fresh one's ln 10
+        first = max(first, float(np.log(fnn.data.NUM_CLASSES)))
+    why = progress.failing(history["loss"][max(start, 1):], first, epoch, epoch == args.epochs,
+                           val_acc, y_val)                     # losses after the first update
+    if why is not None:
+        raise UsageError(f"training failed: {why}; nothing written; "
+                         f"{progress.try_instead(args.optimizer, args.lr)}")
+
+
+def open_watch(args, out, layers, history, about, m, X_test, y_test):
+    """The --watch window (ui.lab.Watch), with --compare's curves; pygame loads only here."""
+    compare = None
+    if args.compare:
+        try:
+            compare = (os.path.basename(args.compare), ui.history.read(ui.history.path_for(args.compare)))
+        except ValueError as e:
+            raise UsageError(f"--compare: {e}") from None
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+    from ui.lab import Watch
+
+    def snapshot(params, t):
+        path = f"{os.path.splitext(out)[0]}_snapshot_{t}.npz"
+        save_model(path, params, layers, {**about, "iterations": t, "snapshot": True})
+        return path
+
+    total = args.epochs * -(-m // args.batch_size)
+    try:
+        return Watch(layers, history, total, args.epochs, f"fnn {about['network']}: {about['recipe']}",
+                     X_test[:, :16], y_test[:16], snapshot, compare)
+    except pygame.error as e:
+        raise UsageError(f"--watch: cannot open a window ({e})") from None
+
+
+def interrupted(out, layers, about, seen, X_val, y_val, seconds, code):
+    """Ctrl-C (code 130) or SIGTERM (143): save the best params so far (by validation accuracy;
+    the current ones count too). about: the meta every model file of this run carries."""
+    interrupts.ignore()                                       # a second one cannot break the save
+    last, best = seen.last, seen.best
+    if last is None:
+        print(f"\n{PROG}: interrupted before the first iteration; nothing written", file=sys.stderr)
+        return code
+    print(f"\n{PROG}: interrupted at iteration {last['iteration']}; saving the best model so far "
+          f"(Ctrl-C is ignored until that is done)", file=sys.stderr, flush=True)
+    current = fnn.accuracy(last["params"], X_val, y_val, layers) if y_val.size else None
+    chosen, how = last["params"], f"the current weights (iteration {last['iteration']})"
+    if best["params"] is not None and current is not None and best["val_acc"] > current:
+        chosen, how = best["params"], f"the weights after epoch {best['epoch']}"
+        current = best["val_acc"]
+    meta = {**about, "test_accuracy": None, "val_accuracy": current, "epochs_done": seen.epochs_done,
+            "saved": how, "iterations": last["iteration"], "seconds": round(seconds, 1),
+            "interrupted": True}
+    try:
+        save_run(out, chosen, layers, meta, seen.history,
+                 f"fnn {about['network']}: {about['recipe']} (interrupted)",
+                 f"validation accuracy {percent(current)}")
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    print(f"{PROG}: saved {how}, validation accuracy {percent(current)}, to {out}", file=sys.stderr)
+    return code
+
+
+# ---- after training: the files -------------------------------------------------------------
+
+def curve_png_for(out):
+    """The curve PNG of a model file: models/run.npz -> models/run.png."""
+    return os.path.splitext(out)[0] + ".png"
+
+
+def save_run(out, params, layers, meta, history, title, subtitle):
+    """The run's three files: the model (UsageError when it cannot be written), then its curve
+    PNG and curve CSV (a warning each when they cannot be: the model is what the run is for)."""
+    save_model(out, params, layers, meta)
+    png = curve_png_for(out)
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")        # a picture, no window
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+    from ui.curves import curve_figure
+    surf = curve_figure(history, title, subtitle)
+    failed = try_write(png, "training curve", (pygame.error, OSError), lambda: files.atomic_write(
+        png, lambda f: pygame.image.save(surf, f, "png"), suffix=".png"))
+    if failed is not None:
+        warn(f"could not write the training curve {png} ({failed})")
+    csv = ui.history.path_for(out)
+    failed = try_write(csv, "curve data", OSError, lambda: ui.history.write(csv, history))
+    if failed is not None:
+        warn(f"could not write the curve data {csv} ({failed.strerror or failed})")
+
+
+def save_model(out, params, layers, meta):
+    """fnn.save (atomic); UsageError when the weights are not finite or the file cannot be written."""
+    failed = try_write(out, "model", (ValueError, OSError), lambda: fnn.save(out, params, layers, meta=meta))
+    if isinstance(failed, ValueError):                       # NaN/inf weights: refuse to write
+        raise UsageError(f"training diverged ({failed}); nothing written; try a lower learning rate")
+    if failed is not None:
+        raise UsageError(f"{out}: cannot write the model ({failed.strerror or failed})")
+
+
+def try_write(path, what, errors, write):
+    """Call write(), then say "saved WHAT PATH" ("replaced" when PATH was there before).
+    Returns the error of type `errors` that write() raised (nothing said then), or None."""
+    existed = os.path.exists(path)
+    try:
+        write()
+    except errors as e:
+        return e
+    print(f"{'replaced' if existed else 'saved'} {what} {path}", flush=True)
+    return None
+
+
+def warn(message):
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
