@@ -43,9 +43,8 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     from fnn.teach import score_digits                              # noqa: E402
     from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_strokes, is_empty, paint  # noqa: E402
     from ui.pad import CANVAS, CELL, HEIGHT, WIDTH, render, to_cells     # noqa: E402
-    from ui.teaching import (MODELS, NotFinite, analyse, explain,  # noqa: E402
-                             keep_digit, save_taught, teach_digit, toggle_view, undo,
-                             update_prediction)
+    from ui.teaching import (MODELS, NotFinite, analyse, digit_key,  # noqa: E402
+                             keep_digit, save_taught, toggle_view, undo, update_prediction)
     from ui.theme import make_fonts                                  # noqa: E402
 except KeyboardInterrupt:
     sys.stderr.write("\ndraw.py: interrupted\n")
@@ -196,10 +195,8 @@ def handle_event(state, event):
             return undo(state)
         if ctrl and event.key == pygame.K_s:
             return save_taught(state)
-        if pygame.K_0 <= event.key <= pygame.K_9 and state["view"] == "xray":
-            return explain(dict(state, label=event.key - pygame.K_0))    # the X-ray's label only
         if pygame.K_0 <= event.key <= pygame.K_9:
-            return teach_digit(state, event.key - pygame.K_0)
+            return digit_key(state, event.key - pygame.K_0)
         if event.key == pygame.K_g:
             return toggle_view(state, "grad")
         if event.key == pygame.K_b:
