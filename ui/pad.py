@@ -1,4 +1,4 @@
-"""The pad's window: where things are, and one frame of it drawn afresh from draw.py's state:
+"""The pad's window: where things are, and one frame of it drawn afresh from ui.app's state:
 the canvas with the brush outline, the prediction (a big digit, one bar a digit), the 28x28
 input the network received and its first hidden layer lighting up."""
 import numpy as np

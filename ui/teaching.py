@@ -1,4 +1,4 @@
-"""The pad's network at work on the drawing, as pure state -> state functions of draw.py's app.
+"""The pad's network at work on the drawing, as pure state -> state functions of ui.app.
 
     s = update_prediction(state)     # the prediction (analyse) and the open view (explain)
     s = toggle_view(s, "grad")       # G: d log p_c / d pixel;  B ("xray"): every layer
@@ -6,7 +6,7 @@
     s = keep_digit(s)                # K: the labelled drawing into the handwriting CSV
 
 One module because each teaching changes the model, so it predicts again and re-explains.
-No pygame here: the functions take and return the plain dict of draw.new_state.
+No pygame here: the functions take and return the plain dict of ui.app.new_state.
 """
 import os
 
