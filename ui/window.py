@@ -1,5 +1,5 @@
-"""The pad's frames: in a window (open_window, then run: sleep until something happens, then
-draw the frame afresh), or once into an image file (screenshot)."""
+"""The pad's frames: in a window (run: sleep until something happens, then draw the frame
+afresh), or once into an image file (screenshot)."""
 import os
 import sys
 import time
@@ -54,10 +54,10 @@ def wait_events(timeout):
 
 
 def run(state, max_frames=None, on_frame=None):
-    """The pad in its window until it is closed; returns the last state. A turn draws the frame
-    if something changed, sleeps until an event comes (at most IDLE_WAKE s, or until a live
-    prediction is due) and handles the events. on_frame(frame, state) is called after the
-    drawing (tests post events there); max_frames ends the loop after that many turns."""
+    """The pad in its window (open_window) until it is closed; returns the last state. A turn
+    draws the frame if something changed, sleeps until an event comes (at most IDLE_WAKE s, or
+    until a live prediction is due) and handles the events. on_frame(frame, state) is called
+    after the drawing (tests post events there); max_frames ends the loop after that many turns."""
     screen = open_window()
     try:
         fonts, clock, frame, changed = make_fonts(), pygame.time.Clock(), 0, True
