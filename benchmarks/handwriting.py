@@ -36,10 +36,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import fnn                                         # noqa: E402
 from bench import machine                          # noqa: E402  (benchmarks/bench.py)
-from draw import draw_strokes                      # noqa: E402  (the pad's brush)
 from fnn.data import load_csv                      # noqa: E402
 from fnn.preprocess import mnistify                # noqa: E402  (what the pad feeds the network)
 from fnn.teach import HEADER, digit_row            # noqa: E402
+from ui.canvas import draw_strokes                 # noqa: E402  (the pad's brush)
 
 
 def _arc(cx, cy, rx, ry, a0, a1, k=14):

@@ -5,7 +5,7 @@
 
 Other writers (none of it from MNIST or any other published handwritten-digit set): the stroke
 sketches of benchmarks/sketches.py (3 styles a digit) drawn by random writers through the pad's
-own brush (draw.draw_strokes), normal-sized and small on the coarse 28x28 grid; and the digits
+own brush (ui.canvas.draw_strokes), normal-sized and small on the coarse 28x28 grid; and the digits
 of the handwriting-style fonts that Debian packages ship, at 48 px and at 12 px (low
 resolution). All through fnn.preprocess.mnistify, reported per digit, and compared, column
 by column, with the held-out set's per-digit accuracy (issue 18) for the model it was measured on.
@@ -47,6 +47,7 @@ from fnn.augment import affine, stroke   # noqa: E402
 from fnn.data import DataError, load_csv  # noqa: E402
 from fnn.model_io import atomic_write     # noqa: E402
 from fnn.preprocess import mnistify, to_ink   # noqa: E402
+from ui.canvas import draw_strokes       # noqa: E402
 
 
 def perturbations(X, seed=0):
@@ -91,13 +92,13 @@ HELD_OUT = {"command": "python train.py --arch cnn --augment --out data/mnist_cn
 
 def pad_sketches(rng, per_style, height, radius):
     """Every style of benchmarks/sketches.py drawn by `per_style` random writers through the
-    pad's brush (draw.draw_strokes on the 28x28 canvas, brush radius ~ U(radius) cells) and
+    pad's brush (ui.canvas.draw_strokes on the 28x28 canvas, brush radius ~ U(radius) cells) and
     the pad's preprocessing (mnistify). -> X (784, n) float32, y (n,), style (n,) names."""
     cols, labels, styles = [], [], []
     for digit, name, strokes in sketches.all_styles():
         for _ in range(per_style):
             pts = sketches.writer(strokes, rng, height=height)
-            canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), pts, rng.uniform(*radius))
+            canvas = draw_strokes(np.zeros((28, 28), np.float32), pts, rng.uniform(*radius))
             cols.append(mnistify(canvas))
             labels.append(digit)
             styles.append(f"{digit} {name}")
@@ -297,7 +298,7 @@ def main(argv=None):
         "with a straight, a curved and a slanted stem; a plain, a looped and a z-like 2; ...), each "
         f"drawn by {args.per_style} random writers (wobble, slant +-0.3, rotation +-8 degrees, "
         "width x0.75-1.25, 14-22 cells high, anywhere on the pad) with the pad's brush "
-        f"(`draw.draw_strokes`, radius 1.1-2.2 cells): {n_sk} digits.",
+        f"(`ui.canvas.draw_strokes`, radius 1.1-2.2 cells): {n_sk} digits.",
         "- **small sketches**: the same, 6-10 cells high, radius 1.0-1.8: small digits on the coarse "
         "28x28 grid, which mnistify scales up (the tiny 3 that became a blob).",
     ]

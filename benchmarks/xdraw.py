@@ -25,8 +25,8 @@ sys.path.insert(0, HERE)
 
 import numpy as np          # noqa: E402
 
-import draw                 # noqa: E402  (only its geometry: CANVAS, CELL)
 import sketches             # noqa: E402
+from ui import pad          # noqa: E402  (only its geometry: CANVAS, CELL)
 from robustness import earlier_note, machine, write_report   # noqa: E402
 
 
@@ -42,7 +42,7 @@ def screen_path(stroke, origin, step=0.5):
     t = np.linspace(0, s[-1], max(2, int(np.ceil(s[-1] / step)) + 1))
     x, y = np.interp(t, s, stroke[:, 0]), np.interp(t, s, stroke[:, 1])
     ox, oy = origin
-    return np.stack([ox + draw.CANVAS.x + x * draw.CELL, oy + draw.CANVAS.y + y * draw.CELL],
+    return np.stack([ox + pad.CANVAS.x + x * pad.CELL, oy + pad.CANVAS.y + y * pad.CELL],
                     axis=1).round().astype(int)
 
 

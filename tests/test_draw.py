@@ -13,7 +13,8 @@ import pytest
 import draw
 import fnn
 from fnn.preprocess import even_out_strokes, mnistify
-from ui import pad
+from ui import app, inputs, pad, teaching, window
+from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, demo_strokes, draw_strokes, paint
 from ui.theme import ACCENT, BG, make_fonts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,12 +36,12 @@ def trained():
     """The shipped default model, for tests that need real recognition."""
     if not SHIPPED.exists():
         pytest.skip(f"{draw.DEFAULT_MODEL} is not there yet (train.py ships it)")
-    return draw.load_model(str(SHIPPED))
+    return inputs.load_model(str(SHIPPED))
 
 
 def cell_px(x, y):
     """Canvas coordinates in cells -> screen pixel."""
-    return int(draw.CANVAS.x + x * draw.CELL), int(draw.CANVAS.y + y * draw.CELL)
+    return int(pad.CANVAS.x + x * pad.CELL), int(pad.CANVAS.y + y * pad.CELL)
 
 
 def drag(points, button=1):
@@ -81,14 +82,14 @@ def cli(*args):
 
 def test_paint_is_soft_continuous_and_pure():
     canvas = np.zeros((28, 28), np.float32)
-    out = draw.paint(canvas, 22.5, 10.5, radius=1.6, prev=(4.5, 10.5))     # one fast move
+    out = paint(canvas, 22.5, 10.5, radius=1.6, prev=(4.5, 10.5))     # one fast move
     assert not canvas.any(), "paint must not modify its input"
     assert out.dtype == np.float32 and out.shape == (28, 28)
     assert np.all(out[10, 4:23] == 1.0), "a fast stroke is continuous along the segment"
     assert 0.3 < out[9, 12] < 1.0 and out[9, 12] == out[11, 12], "grey, symmetric edges"
     assert out[8, 12] == 0.0 and out[10, 26] == 0.0
     assert len(np.unique(out)) >= 3                                       # graded, not 0/1
-    erased = draw.paint(out, 12.5, 10.5, radius=2.4, erase=True)
+    erased = paint(out, 12.5, 10.5, radius=2.4, erase=True)
     assert erased[10, 12] == 0.0 and erased[10, 5] == 1.0
 
 
@@ -137,8 +138,8 @@ def test_live_off_only_S_predicts(tiny_mlp):
 
 
 def test_empty_canvas_says_draw_a_digit(tiny_mlp):
-    state = draw.new_state(draw.load_model(tiny_mlp), "tiny")
-    state = draw.handle_event(state, key(pygame.K_s))
+    state = app.new_state(inputs.load_model(tiny_mlp), "tiny")
+    state = app.handle_event(state, key(pygame.K_s))
     assert state["probs"] is None
     _, lines = pad.headline(state)
     assert "draw a digit" in lines[0]
@@ -166,25 +167,25 @@ def test_dropped_file_is_classified_in_the_window(tiny_mlp, tmp_path, mnist_test
     X, _ = mnist_test_slice
     png = tmp_path / "digit.png"
     save_digit_png(X[:, 0], png)
-    state = draw.new_state(draw.load_model(tiny_mlp), "tiny")
-    state = draw.handle_event(state, pygame.event.Event(pygame.DROPFILE, file=str(png)))
+    state = app.new_state(inputs.load_model(tiny_mlp), "tiny")
+    state = app.handle_event(state, pygame.event.Event(pygame.DROPFILE, file=str(png)))
     assert state["probs"] is not None and state["canvas"].any()
     assert state["message"].startswith("digit.png: ")
-    bad = draw.handle_event(state, pygame.event.Event(pygame.DROPFILE, file=str(tmp_path / "no.png")))
+    bad = app.handle_event(state, pygame.event.Event(pygame.DROPFILE, file=str(tmp_path / "no.png")))
     assert "cannot read the image" in bad["message"] and bad["running"]
 
 
 def test_look_inside_mlp_and_cnn(tiny_mlp):
-    canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), draw.demo_strokes())
-    mlp = draw.analyse(draw.load_model(tiny_mlp), canvas)["inside"]
+    canvas = draw_strokes(np.zeros((28, 28), np.float32), demo_strokes())
+    mlp = teaching.analyse(inputs.load_model(tiny_mlp), canvas)["inside"]
     assert mlp["kind"] == "units" and mlp["a"].shape == (32,) and mlp["weights"].shape == (4, 28, 28)
     net = [fnn.Input(1, 28, 28), fnn.Conv(6, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
            fnn.Dense(10), "softmax"]
     cnn = (fnn.init_params(net, seed=0), fnn.layers.normalize(net), {})
-    state = draw.update_prediction(dict(draw.new_state(cnn, "cnn"), canvas=canvas))
+    state = teaching.update_prediction(dict(app.new_state(cnn, "cnn"), canvas=canvas))
     assert state["inside"]["kind"] == "maps" and state["inside"]["a"].shape == (6, 28, 28)
     fonts = make_fonts()
-    for st in (draw.update_prediction(dict(draw.new_state(draw.load_model(tiny_mlp), "m"),
+    for st in (teaching.update_prediction(dict(app.new_state(inputs.load_model(tiny_mlp), "m"),
                                            canvas=canvas)), state):
         surface = pygame.Surface((pad.WIDTH, pad.HEIGHT))
         pad.render(surface, st, fonts)
@@ -210,7 +211,7 @@ def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
     """Live off: draw a 1, S, clear, draw a 3, S. Every frame the window showed equals a fresh
     render of its state, each prediction is the model's for the canvas, and the panel changed."""
     one = [(14.5, 4.5), (14.5, 12.5), (14.5, 23.5)]
-    three = [[tuple(p) for p in s] for s in draw.demo_strokes()]
+    three = [[tuple(p) for p in s] for s in demo_strokes()]
     script = {1: [key(pygame.K_l)], 2: drag(one), 4: [key(pygame.K_s)], 6: [key(pygame.K_c)],
               7: drag(three[0]), 8: drag(three[1]), 10: [key(pygame.K_s)], 12: [key(pygame.K_ESCAPE)]}
     shown = []
@@ -229,7 +230,7 @@ def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
     first, second = shown[4][0], shown[10][0]       # the states after each S
     assert shown[3][0]["probs"] is None and shown[9][0]["probs"] is None, "live is off"
     for state, digit in ((first, 1), (second, 3)):
-        np.testing.assert_array_equal(state["probs"], draw.analyse(trained, state["canvas"])["probs"])
+        np.testing.assert_array_equal(state["probs"], teaching.analyse(trained, state["canvas"])["probs"])
         assert int(state["probs"].argmax()) == digit, state["probs"]
     panel = (slice(pad.PANEL.x, pad.WIDTH), slice(pad.PANEL.y, pad.HEIGHT))
     assert not np.array_equal(shown[4][1][panel], shown[10][1][panel]), "the panel changed"
@@ -237,7 +238,7 @@ def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
 
 def test_brush_outline_follows_the_mouse_on_the_canvas_only(tiny_mlp):
     fonts = make_fonts()
-    state = draw.new_state(None, "")
+    state = app.new_state(None, "")
     surface = pygame.Surface((pad.WIDTH, pad.HEIGHT))
 
     def ring(mouse, stroke=None):
@@ -245,7 +246,7 @@ def test_brush_outline_follows_the_mouse_on_the_canvas_only(tiny_mlp):
         return (pixels(surface) == ACCENT).all(axis=-1)
 
     cx, cy = pad.CANVAS.center
-    for stroke, radius in ((None, draw.BRUSH_RADIUS), ("erase", draw.ERASER_RADIUS)):
+    for stroke, radius in ((None, BRUSH_RADIUS), ("erase", ERASER_RADIUS)):
         hit = ring((cx, cy), stroke)
         xs, ys = np.nonzero(hit)
         r = np.hypot(xs - cx, ys - cy)
@@ -277,7 +278,7 @@ def test_idle_pad_sleeps_and_keeps_its_frame(tiny_mlp):
     assert (seen[3] == mark).all(), "no frame was drawn while idle"
     assert not (seen[4] == mark).all(axis=-1).any(), "an event draws a whole new frame"
     (c1, t1), (c3, t3) = cpu[1], cpu[3]
-    assert t3 - t1 >= 1.5 * draw.IDLE_WAKE, "the idle turns slept"
+    assert t3 - t1 >= 1.5 * window.IDLE_WAKE, "the idle turns slept"
     assert c3 - c1 < 0.25 * (t3 - t1), ("idle CPU", c3 - c1, t3 - t1)
 
 
@@ -344,7 +345,7 @@ def test_image_cli_prints_the_right_digit(trained, tmp_path, mnist_test_slice):
     for j in range(1, 21):                                         # in-process: 20 more PNGs
         p = tmp_path / f"d{j}.png"
         save_digit_png(X[:, j], p, scale=3)
-        hits += draw.classify_image(trained, p)[0] == y[j]
+        hits += inputs.classify_image(trained, p)[0] == y[j]
     assert hits >= 19
 
 
@@ -358,8 +359,8 @@ def test_screenshot_cli(tiny_mlp, tmp_path):
 # ---- recognition with the shipped model ------------------------------------------------------
 
 def test_drawn_digit_is_recognised(trained):
-    canvas = draw.draw_strokes(np.zeros((28, 28), np.float32), draw.demo_strokes())
-    result = draw.analyse(trained, canvas)
+    canvas = draw_strokes(np.zeros((28, 28), np.float32), demo_strokes())
+    result = teaching.analyse(trained, canvas)
     probs, seen = result["probs"], result["seen"]
     assert probs.argmax() == 3 and seen.shape == (28, 28)
     np.testing.assert_array_equal(seen.ravel(), mnistify(canvas))     # the preprocessed input
@@ -400,7 +401,7 @@ def thin_pen_png(points, path, width=2):
 def test_even_out_strokes_widens_thin_lines(tmp_path):
     png = tmp_path / "seven.png"
     thin_pen_png(THIN[7], png)
-    ink = draw.read_image(png)
+    ink = inputs.read_image(png)
     faint = mnistify(ink)
     fixed = mnistify(even_out_strokes(ink))
     assert faint.max() < 0.6, "a 2 px line in a 300 px picture is a faint trace at 20 px"
@@ -414,5 +415,5 @@ def test_thin_pen_on_a_big_picture_is_recognised(trained, tmp_path):
     for digit, points in THIN.items():
         png = tmp_path / f"thin{digit}.png"
         thin_pen_png(points, png)
-        k, p, _ = draw.classify_image(trained, png)
+        k, p, _ = inputs.classify_image(trained, png)
         assert k == digit and p > 0.6, (digit, k, p)

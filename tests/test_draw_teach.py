@@ -13,7 +13,8 @@ import draw
 import fnn
 from fnn.data import load_csv
 from fnn.teach import HEADER, digit_row
-from ui import teaching
+from ui import pad, teaching
+from ui.canvas import demo_strokes
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
@@ -55,7 +56,7 @@ MODELS = {name: ROOT / "data" / f"mnist_{name}.npz" for name in ("cnn", "mlp")}
 
 
 def cell_px(x, y):
-    return int(draw.CANVAS.x + x * draw.CELL), int(draw.CANVAS.y + y * draw.CELL)
+    return int(pad.CANVAS.x + x * pad.CELL), int(pad.CANVAS.y + y * pad.CELL)
 
 
 def drag(points):
@@ -71,9 +72,9 @@ def key(k, mod=0):
 
 
 def slashed_zero():
-    """draw.demo_strokes(0), drawn with the mouse: a slanted zero with a slash through it, as
+    """ui.canvas.demo_strokes(0), drawn with the mouse: a slanted zero with a slash through it, as
     some people write it, which both shipped models read as an 8."""
-    return [ev for stroke in draw.demo_strokes(0) for ev in drag([tuple(p) for p in stroke])]
+    return [ev for stroke in demo_strokes(0) for ev in drag([tuple(p) for p in stroke])]
 
 
 def run_app(argv, script, max_frames):

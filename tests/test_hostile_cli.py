@@ -18,7 +18,8 @@ import pytest
 import draw
 import fnn
 from ui import image_header, paths
-from ui import teaching
+from ui import app, inputs, teaching
+from ui.canvas import is_empty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
@@ -229,7 +230,7 @@ def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_
                 pygame.event.post(ev)
     assert draw.main(["--model", huge_model, "--max-frames", "4"], on_frame=on_frame) == 0
     assert seen[-1]["probs"] is None and seen[-1]["message"] == teaching.NOT_FINITE
-    assert not draw.is_empty(seen[-1]["canvas"])
+    assert not is_empty(seen[-1]["canvas"])
 
 
 @pytest.mark.parametrize("args, message", [
@@ -291,17 +292,17 @@ def test_image_size_is_read_from_the_header_and_a_huge_one_is_never_decoded(tmp_
     huge = tmp_path / f"huge.{fmt}"
     huge.write_bytes(_huge(fmt, small.read_bytes()))
     monkeypatch.setattr(pygame.image, "load", lambda *a: pytest.fail("decoded a huge image"))
-    with pytest.raises(draw.AppError, match=r"a 30000 x 30000 \w+ image is too large to decode"):
-        draw.read_image(huge)
-    state = draw.load_dropped(draw.new_state(None), str(huge))          # dropped on the window
+    with pytest.raises(inputs.AppError, match=r"a 30000 x 30000 \w+ image is too large to decode"):
+        inputs.read_image(huge)
+    state = app.load_dropped(app.new_state(None), str(huge))          # dropped on the window
     assert "too large to decode" in state["message"] and state["probs"] is None
 
 
 def test_an_image_of_an_unknown_format_is_refused(tmp_path):
     svg = tmp_path / "x.svg"
     svg.write_text('<svg width="30000" height="30000"></svg>')
-    with pytest.raises(draw.AppError, match="not an image draw.py can size before decoding"):
-        draw.read_image(svg)
+    with pytest.raises(inputs.AppError, match="not an image draw.py can size before decoding"):
+        inputs.read_image(svg)
 
 
 def test_a_network_that_cannot_fit_in_memory_is_refused_before_init(train_main, tmp_path, monkeypatch):

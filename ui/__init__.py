@@ -6,9 +6,13 @@ the command lines' checks on paths, runs and memory (fnn/, the math, never impor
     panels   a titled panel, a column of labelled bars
     chart    a chart of several series with axes, ticks and labels, into any Rect
     curves   the training curves (loss and accuracy) that train.py saves as a PNG
-    canvas   the pad's 28x28 canvas: the soft brush and drawing the canvas
+    canvas   the pad's 28x28 canvas: the soft brush and strokes (NumPy only)
     pad      the pad's window: its layout and one frame of it
+    app      the pad's state and its events (mouse, keys, dropped files), as pure functions
+    window   the pad's event loop in a window, and --screenshot
+    inputs   the pad's model and image files, read and checked
     teaching the pad's network on the drawing: prediction, why (G), X-ray (B), teaching (0-9)
+    xray     drawing the backprop views: the gradient (G) and the X-ray (B)
     lab      train.py --watch's window and the confusion-matrix picture of --evaluate
     evaluate train.py --evaluate: a saved model's report, predictions CSV and picture
 

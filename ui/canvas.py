@@ -1,11 +1,7 @@
-"""The pad's canvas: a (28, 28) float32 array of ink in [0, 1], the soft brush that paints it,
-and drawing it on screen."""
+"""The pad's canvas: a (28, 28) float32 array of ink in [0, 1] and the soft brush that paints it."""
 import numpy as np
-import pygame
 
 from fnn.preprocess import INK_THRESHOLD
-from ui.theme import GRID_LINE, MUTED, text
-from ui.tiles import gray, tile
 
 GRID = 28                        # the canvas is GRID x GRID cells, like an MNIST digit
 BRUSH_RADIUS = 1.6               # cells; full ink within radius - 1, fading to 0 at radius
@@ -15,16 +11,14 @@ _CENTRES = np.mgrid[0:GRID, 0:GRID].astype(np.float32) + 0.5     # (2, 28, 28): 
 
 
 def paint(canvas, x, y, radius=BRUSH_RADIUS, erase=False, prev=None):
-    """A soft brush stroke from `prev` (x0, y0) to (x, y), in cell units (cell [i, j] covers
-    x in [j, j+1), y in [i, i+1)); a single dab when prev is None.
+    """A soft brush stroke from `prev` (x0, y0) to (x, y), in cells (cell [i, j] covers x in
+    [j, j+1), y in [i, i+1)); a single dab when prev is None. Each cell receives the ink
 
-    Each cell receives the ink  f = clip(radius - d, 0, 1),  d = distance from the cell's centre
-    to the segment: full ink within radius - 1 of the line, fading linearly to 0 at `radius`,
-    so strokes have the anti-aliased grey edges of MNIST's. Painting keeps the darker value,
-    new = max(canvas, f) (going over a stroke again does not blot it); erasing removes ink,
-    new = canvas * (1 - f). Taking the whole segment between two mouse positions keeps a fast
-    stroke continuous. Returns a new float32 (28, 28) array; `canvas` is not modified.
-    """
+        f = clip(radius - d, 0, 1),   d = distance from the cell's centre to the segment,
+
+    so strokes have MNIST's anti-aliased grey edges, and a fast stroke stays continuous.
+    Painting keeps the darker value, max(canvas, f); erasing takes canvas * (1 - f).
+    Returns a new float32 (28, 28) array; `canvas` is not modified."""
     x0, y0 = (x, y) if prev is None else prev
     cy, cx = _CENTRES
     ux, uy = x - x0, y - y0
@@ -52,15 +46,14 @@ def draw_strokes(canvas, strokes, radius=BRUSH_RADIUS):
     return canvas
 
 
-def draw_canvas(surface, rect, canvas, font, hint=""):
-    """The canvas in rect: its cells white on black like MNIST, a faint grid between them, a
-    border around, and `hint` in the middle (say, when nothing is drawn)."""
-    tile(surface, rect, canvas, gray)
-    cell = rect.w / GRID
-    for k in range(1, GRID):                     # 1 px grid lines
-        surface.fill(GRID_LINE, (rect.x + round(k * cell), rect.y, 1, rect.h))
-        surface.fill(GRID_LINE, (rect.x, rect.y + round(k * cell), rect.w, 1))
-    pygame.draw.rect(surface, MUTED, rect.inflate(2, 2), 1)
-    if hint:
-        text(surface, font, hint, rect.center, MUTED, "center")
-
+def demo_strokes(digit=3):
+    """Polylines of (x, y) in cells: a hand-drawn-looking 3 (two arcs, a little left of centre),
+    or (digit=0) a slanted zero with a slash through it, which both shipped models misread."""
+    def arc(cx, cy, rx, ry, a0, a1, k=16):
+        a = np.deg2rad(np.linspace(a0, a1, k))
+        return np.stack([cx + rx * np.cos(a), cy + ry * np.sin(a)], axis=1)
+    if digit == 3:
+        return [arc(11.0, 9.2, 4.2, 4.2, -160, 92), arc(11.4, 17.4, 4.6, 4.6, -92, 160)]
+    slant = np.array([[1.0, 0.0], [-0.5, 1.0]])                  # x -= 0.5 (y - 14)
+    strokes = [arc(14, 14, 3.5, 7.5, -80, 290, 24), np.array([(19.5, 6), (14, 14), (8.5, 22)])]
+    return [(s - 14) @ slant + 14 for s in strokes]

@@ -1,15 +1,12 @@
-"""The pad's window: where things are, and one frame of it drawn from draw.py's state.
-
-render(surface, state, fonts) draws the whole frame afresh: the canvas with the brush
-outline, the prediction (a big digit, one bar a digit), the 28x28 input the network received,
-and its first hidden layer lighting up. state is draw.new_state()'s dict.
-"""
+"""The pad's window: where things are, and one frame of it drawn afresh from ui.app's state:
+the canvas with the brush outline, the prediction (a big digit, one bar a digit), the 28x28
+input the network received and its first hidden layer lighting up."""
 import numpy as np
 import pygame
 
-from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, draw_canvas, is_empty
+from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, is_empty
 from ui.panels import bars, panel
-from ui.theme import ACCENT, BG, MUTED, text
+from ui.theme import ACCENT, BG, GRID_LINE, MUTED, text
 from ui.tiles import diverging, gray, heat, tile, tile_grid
 from ui.xray import grad_panel, xray_view
 
@@ -18,9 +15,9 @@ MARGIN, TOP = 20, 60
 CANVAS = pygame.Rect(MARGIN, TOP, GRID * CELL, GRID * CELL)        # 560 x 560
 PANEL = pygame.Rect(CANVAS.right + 36, TOP, 420, CANVAS.h + 30)
 WIDTH, HEIGHT = PANEL.right + MARGIN, CANVAS.bottom + 44
+KEYS = ("left drag: draw    right drag: erase    S: predict    C / Backspace: clear    L: live    "
+        "Esc: quit")
 BACKPROP_KEYS = "G: why    B: X-ray    0-9: teach it    Ctrl-Z: undo    K: keep    Ctrl-S: save"
-KEYS = "left drag: draw    right drag: erase    S: predict    C / Backspace: clear    " \
-       "L: live    Esc: quit"
 DIGITS = [str(d) for d in range(10)]
 
 
@@ -41,37 +38,39 @@ def headline(state):
 
 
 def render(surface, state, fonts):
-    """Draw one frame of the pad for `state` on surface (WIDTH x HEIGHT); with the X-ray open
-    (key B), the X-ray instead (ui.xray)."""
+    """One frame for `state` on surface (WIDTH x HEIGHT), or the X-ray (key B) when it is open."""
     surface.fill(BG)
-    if state.get("view") == "xray" and state.get("explain") is not None:
+    if state["view"] == "xray" and state["explain"] is not None:
         xray_view(surface, pygame.Rect(MARGIN, 16, WIDTH - 2 * MARGIN, HEIGHT - 28),
                   state["explain"], state["seen"], fonts)
         return
     text(surface, fonts["big"], "fnn digit pad", (MARGIN, 16))
     text(surface, fonts["text"], f"model: {state['model_name'] or 'no model'}", (CANVAS.right, 24),
          MUTED, "topright")
-    hint = "draw a digit here" if is_empty(state["canvas"]) else ""
-    draw_canvas(surface, CANVAS, state["canvas"], fonts["text"], hint)
-    mouse = state["mouse"]
-    if mouse and CANVAS.collidepoint(mouse):
+    tile(surface, CANVAS, state["canvas"], gray)               # white on black, like MNIST
+    for k in range(1, GRID):                                   # a faint 1 px grid between the cells
+        surface.fill(GRID_LINE, (CANVAS.x + k * CELL, CANVAS.y, 1, CANVAS.h))
+        surface.fill(GRID_LINE, (CANVAS.x, CANVAS.y + k * CELL, CANVAS.w, 1))
+    pygame.draw.rect(surface, MUTED, CANVAS.inflate(2, 2), 1)
+    if is_empty(state["canvas"]):
+        text(surface, fonts["text"], "draw a digit here", CANVAS.center, MUTED, "center")
+    if state["mouse"] and CANVAS.collidepoint(state["mouse"]):             # the brush's reach
         radius = ERASER_RADIUS if state["stroke"] == "erase" else BRUSH_RADIUS
-        pygame.draw.circle(surface, ACCENT, mouse, int(radius * CELL), 1)     # the brush's reach
+        pygame.draw.circle(surface, ACCENT, state["mouse"], int(radius * CELL), 1)
     text(surface, fonts["text"], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)
     text(surface, fonts["small"], BACKPROP_KEYS, (PANEL.right, 28), MUTED, "topright")
     prediction(surface, PANEL, state, fonts)
 
 
 def prediction(surface, rect, state, fonts):
-    """The panel: headline, a bar a digit, the network's input and a look inside."""
+    """The panel: headline, a bar a digit, the network's input and a look inside (or G's view)."""
     x, y = rect.topleft
     mode, lines = headline(state)
-    probs = state["probs"]
+    probs, best = state["probs"], None
     text(surface, fonts["text"], f"prediction  ({mode})", (x, y), MUTED)
     if lines:
         text(surface, fonts["big"], lines[0], (x, y + 44))
         text(surface, fonts["text"], lines[1], (x, y + 82), MUTED)
-        best = None
     else:
         best = int(probs.argmax())
         sure = "sure" if probs[best] > 0.9 else "fairly sure" if probs[best] > 0.6 else "unsure"
@@ -81,31 +80,28 @@ def prediction(surface, rect, state, fonts):
     if state["message"]:
         text(surface, fonts["small"], state["message"][:60], (x, y + 112), MUTED)
     bars(surface, pygame.Rect(x, y + 132, rect.w, 230), probs, fonts, DIGITS, best)
-
     y1 = y + 376
-    if state.get("view") == "grad" and state.get("explain") is not None:     # key G
+    if state["view"] == "grad" and state["explain"] is not None:                # key G
         grad_panel(surface, pygame.Rect(x, y1, rect.w, CANVAS.bottom - y1), state["seen"],
                    state["explain"], fonts)
         return
-    seen = panel(surface, pygame.Rect(x, y1, 120, rect.bottom - y1), "network input (28x28)", fonts)
-    box = pygame.Rect(seen.topleft, (112, 112))
-    tile(surface, box, np.zeros((GRID, GRID)) if state["seen"] is None else state["seen"], gray)
-    pygame.draw.rect(surface, MUTED, box.inflate(2, 2), 1)
+    seen = pygame.Rect(panel(surface, pygame.Rect(x, y1, 120, rect.bottom - y1),
+                             "network input (28x28)", fonts).topleft, (112, 112))
+    tile(surface, seen, np.zeros((GRID, GRID)) if state["seen"] is None else state["seen"], gray)
+    pygame.draw.rect(surface, MUTED, seen.inflate(2, 2), 1)
     inside(surface, pygame.Rect(x + 136, y1, rect.w - 136, rect.bottom - y1), state["inside"], fonts)
 
 
 def inside(surface, rect, view, fonts):
-    """The first hidden layer for the current drawing (draw.analyse's "inside"): unit activations
+    """The first hidden layer for the drawing (ui.teaching.analyse's "inside"): unit activations
     (MLP) with the input weights (W1 rows) of its 4 most active units, or feature maps (CNN)."""
     if view is None:
         area = panel(surface, rect, "inside the network", fonts)
         text(surface, fonts["small"], "(hidden layer lights up as you draw)", area.topleft, MUTED)
         return
-    a = view["a"]
-    a = a / (a.max() if a.max() > 0 else 1.0)
+    a = view["a"] / (view["a"].max() if view["a"].max() > 0 else 1.0)
     if view["kind"] == "maps":
-        area = panel(surface, rect, f"conv layer 1: {len(a)} feature maps", fonts)
-        tile_grid(surface, area, a, heat)
+        tile_grid(surface, panel(surface, rect, f"conv layer 1: {len(a)} feature maps", fonts), a, heat)
         return
     area = panel(surface, rect, f"hidden layer 1: {a.size} units", fonts)
     cols = int(np.ceil(np.sqrt(2 * a.size)))                    # a grid twice as wide as tall
@@ -115,7 +111,7 @@ def inside(surface, rect, view, fonts):
     grid[:a.size] = a
     units = pygame.Rect(area.topleft, (cols * cell, rows * cell))
     tile(surface, units, grid.reshape(rows, cols), heat)
-    if view.get("weights") is not None:
+    if view["weights"] is not None:
         below = pygame.Rect(area.x, units.bottom + 8, area.w, area.bottom - units.bottom - 8)
         tile_grid(surface, panel(surface, below, "what the 4 strongest units look for", fonts),
                   view["weights"], diverging, cols=4, gap=8)

@@ -4,18 +4,17 @@ import pygame
 from ui.theme import ACCENT, BAR, BAR_BG, FG, MUTED, text
 
 
-def panel(surface, rect, title, fonts, color=MUTED):
+def panel(surface, rect, title, fonts):
     """A titled area: the title at rect's top left; returns the Rect below it for the content."""
-    r = text(surface, fonts["small"], title, rect.topleft, color)
+    r = text(surface, fonts["small"], title, rect.topleft, MUTED)
     top = r.bottom + 6
     return pygame.Rect(rect.x, top, rect.w, rect.bottom - top)
 
 
-def bars(surface, rect, values, fonts, labels=None, highlight=None):
+def bars(surface, rect, values, fonts, labels, highlight=None):
     """One horizontal bar a value in [0, 1], a row each, filling rect: its label at the left,
     its value in percent at the right, the `highlight` row in the accent colour. values=None
-    draws the empty bars (nothing to show yet, `labels` needed); labels default to 0, 1, 2, ..."""
-    labels = labels or [str(i) for i in range(len(values))]
+    draws the empty bars (nothing to show yet)."""
     row = rect.h // len(labels)
     bar_x, bar_w = rect.x + 26, rect.w - 86
     for i, label in enumerate(labels):

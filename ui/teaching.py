@@ -1,4 +1,4 @@
-"""The pad's network at work on the drawing, as pure state -> state functions of draw.py's app.
+"""The pad's network at work on the drawing, as pure state -> state functions of ui.app.
 
     s = update_prediction(state)     # the prediction (analyse) and the open view (explain)
     s = toggle_view(s, "grad")       # G: d log p_c / d pixel;  B ("xray"): every layer
@@ -6,7 +6,7 @@
     s = keep_digit(s)                # K: the labelled drawing into the handwriting CSV
 
 One module because each teaching changes the model, so it predicts again and re-explains.
-No pygame here: the functions take and return the plain dict of draw.new_state.
+No pygame here: the functions take and return the plain dict of ui.app.new_state.
 """
 import os
 
@@ -62,14 +62,12 @@ def analyse(model, canvas):
 
 def update_prediction(state):
     """A new state with the prediction for the current canvas, or none if it is empty."""
-    s = dict(state, dirty=False)
-    if is_empty(s["canvas"]) or s["model"] is None:
-        s.update(probs=None, seen=None, inside=None)
-    else:
+    s = dict(state, dirty=False, probs=None, seen=None, inside=None)
+    if not is_empty(s["canvas"]) and s["model"] is not None:
         try:
             s.update(analyse(s["model"], s["canvas"]))
         except NotFinite as e:                       # shown in the panel instead of a prediction
-            s.update(probs=None, seen=None, inside=None, message=str(e))
+            s["message"] = str(e)
     return explain(s)
 
 
@@ -103,6 +101,11 @@ def replay_digits(state):
         return dict(state, replay=load_csv(path, max_rows=REPLAY_ROWS, labels=True))
     except DataError as e:
         return dict(state, message=f"cannot teach without replay digits: {e}")
+
+
+def digit_key(state, digit):
+    """A digit key: the X-ray's label while the X-ray is open, else teach_digit."""
+    return explain(dict(state, label=digit)) if state["view"] == "xray" else teach_digit(state, digit)
 
 
 def teach_digit(state, digit):

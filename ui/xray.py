@@ -1,10 +1,10 @@
 """The pad's backprop views: why the network answered (G) and the X-ray of one drawing (B).
 
     grad_panel(surface, rect, seen, explain, fonts)   d log p_c / d pixel over the network's input
-    xray_view(surface, rect, ray, fonts)              every layer's A, dZ, ||dW|| and its equation
+    xray_view(surface, rect, ray, seen, fonts)        every layer's A, dZ, ||dW|| and its equation
 
-Both draw numbers computed by fnn.explain (draw.explain puts them in the state); nothing here
-computes anything about the network.
+Both draw numbers computed by fnn.explain (ui.teaching.explain puts them in the state);
+nothing here computes anything about the network.
 """
 import numpy as np
 import pygame
@@ -13,8 +13,6 @@ from ui.theme import ACCENT, BAR, FG, GRID_LINE, MUTED, text
 from ui.tiles import diverging, gray, heat, tile, tile_grid
 
 MAPS = 8                          # feature maps shown a layer (the first ones)
-
-
 CLIP = 99                         # gradients are shown up to this percentile of |value|
 SCALE = f"colour: v / {CLIP}th percentile of |v|"
 
