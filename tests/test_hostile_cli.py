@@ -375,7 +375,7 @@ runpy.run_path(script, run_name="__main__")
 
 
 @pytest.mark.parametrize("script, when, line", [
-    ("train.py", "pandas", "train.py: interrupted while starting; nothing written"),
+    ("train.py", "numpy", "train.py: interrupted while starting; nothing written"),
     ("draw.py", "pygame", "draw.py: interrupted"),
     ("train.py", "read", "train.py: interrupted while loading the data; nothing written"),
 ])
