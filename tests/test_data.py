@@ -550,6 +550,7 @@ def test_line_bound_finds_the_first_long_line_across_any_read_sizes(monkeypatch,
 
 CTRL_C_AT = r"""
 import os, signal, sys, threading, time
+signal.signal(signal.SIGINT, signal.default_int_handler)    # even if started with SIGINT ignored
 from fnn.data import load_csv
 path, trials = sys.argv[1], int(sys.argv[2])
 start = time.perf_counter()

@@ -350,9 +350,12 @@ def test_a_tiny_run_whose_weights_explode_fails(train_main, tmp_path):
 # ---- signals -----------------------------------------------------------------------------------
 
 # A Ctrl-C at a chosen point: the first time the hooked module is imported, or on the 5th read
-# of the gzipped training CSV (inside pandas' parser), this process sends itself SIGINT.
+# of the gzipped training CSV (inside pandas' parser), this process sends itself SIGINT. Python's
+# own SIGINT handler first, as under an interactive shell: a shell that starts pytest as a
+# background job starts it, and so this process, with SIGINT ignored.
 HOOK = """
 import gzip, os, runpy, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 when = sys.argv.pop(1)
 class Hook:
     def find_spec(self, name, path=None, target=None):
