@@ -23,7 +23,7 @@ def test_readme_python_examples_run(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     test_acc = float(re.search(r"test accuracy ([0-9.]+)", run.stdout).group(1))
-    assert test_acc >= 0.92, run.stdout          # the README says "about 0.94"
+    assert test_acc >= 0.93, run.stdout          # the README says "about 0.95"
     assert (tmp_path / "my_cnn.npz").exists()
 
 
