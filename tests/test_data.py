@@ -552,6 +552,7 @@ CTRL_C_AT = r"""
 import os, signal, sys, threading, time
 signal.signal(signal.SIGINT, signal.default_int_handler)    # even if started with SIGINT ignored
 from fnn.data import load_csv
+import pandas                                   # load_csv's own import: not part of `took`
 path, trials = sys.argv[1], int(sys.argv[2])
 start = time.perf_counter()
 load_csv(path)
