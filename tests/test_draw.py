@@ -284,17 +284,18 @@ def test_idle_pad_sleeps_and_keeps_its_frame(tiny_mlp):
 
 # ---- command line ----------------------------------------------------------------------------
 
-def test_missing_and_corrupt_model_one_line_exit_2(tmp_path):
+def test_missing_and_corrupt_model_one_line_exit_2(tmp_path, capsys):
+    """The missing model through the command line; the corrupt one with draw.main in-process."""
     r = cli("--model", str(tmp_path / "nope.npz"))
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "nope.npz: no such model file" in r.stderr
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"PK\x03\x04 this is not really a zip file")
-    r = cli("--model", str(bad))
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "bad.npz" in r.stderr
-    assert "Traceback" not in r.stderr
-    r = cli("--model", str(bad), "--image", "x.png")
-    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert draw.main(["--model", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.npz" in err and "Traceback" not in err
+    assert draw.main(["--model", str(bad), "--image", "x.png"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
 
 
 def test_no_display_says_so_in_one_line(tiny_mlp):
@@ -313,15 +314,17 @@ def test_no_display_says_so_in_one_line(tiny_mlp):
         assert "no display" in line and "--image" in line and "--screenshot" in line, r.stderr
 
 
-def test_bad_image_one_line_exit_2(tiny_mlp, tmp_path):
+def test_bad_image_one_line_exit_2(tiny_mlp, tmp_path, capsys):
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not a png")
-    r = cli("--model", tiny_mlp, "--image", str(junk))
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "junk.png" in r.stderr
+    assert draw.main(["--model", tiny_mlp, "--image", str(junk)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "junk.png" in err
     blank = tmp_path / "blank.png"
     pygame.image.save(pygame.Surface((40, 40)), str(blank))
-    r = cli("--model", tiny_mlp, "--image", str(blank))
-    assert r.returncode == 2 and "blank" in r.stderr and r.stderr.count("\n") == 1
+    assert draw.main(["--model", tiny_mlp, "--image", str(blank)]) == 2
+    err = capsys.readouterr().err
+    assert "blank" in err and err.count("\n") == 1
 
 
 def save_digit_png(x, path, scale=1, dark_on_light=False):
