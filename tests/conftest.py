@@ -8,6 +8,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# One BLAS thread unless the environment says otherwise, set before NumPy loads, as train.py
+# sets it for itself: train.main run in this process then computes as `python train.py` does,
+# and the tests' many small products do not wait on a second thread (on 2 cores it made the
+# suite slower, and much slower while anything else ran).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 from fnn.data import load_csv  # noqa: E402  (after the sys.path line)
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
