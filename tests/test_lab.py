@@ -68,9 +68,11 @@ def test_curves_read_bounds_the_size(tmp_path, monkeypatch):
         ui.history.read(big)
 
 
-def test_lr_change_option_is_checked():
-    r = train_py("--lr-change", "0:2")
-    assert r.returncode == 2 and "ITER:FACTOR" in r.stderr and len(r.stderr.splitlines()) == 1
+def test_lr_change_option_is_checked(train_in_process, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_in_process("--lr-change", "0:2")
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "ITER:FACTOR" in err and len(err.splitlines()) == 1
 
 
 def test_evaluate_reports_draws_and_writes_no_model(run):
@@ -84,29 +86,29 @@ def test_evaluate_reports_draws_and_writes_no_model(run):
     assert (d / "e.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_predictions_on_kaggle_test_csv(run, tmp_path):
+def test_predictions_on_kaggle_test_csv(run, tmp_path, train_in_process):
     """Kaggle's test.csv: header pixel0..pixel783, no label: ImageId,Label from 1, the labels
     the model predicts."""
     d, _ = run
     X, y = fnn.data.load_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), max_rows=50)
     pd.DataFrame((X.T * 255).round().astype(int), columns=[f"pixel{i}" for i in range(784)]) \
         .to_csv(tmp_path / "test.csv", index=False)
-    r = train_py("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv",
-                 "--predictions", tmp_path / "sub.csv")
-    assert r.returncode == 0, r.stderr
+    code, _, err = train_in_process("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv",
+                                    "--predictions", tmp_path / "sub.csv")
+    assert code == 0, err
     sub = pd.read_csv(tmp_path / "sub.csv")
     assert list(sub.columns) == ["ImageId", "Label"] and sub["ImageId"].tolist() == list(range(1, 51))
     params, layers, _ = fnn.load(d / "m.npz")
     assert sub["Label"].tolist() == fnn.predict(params, X, layers).tolist()
     assert not os.path.exists(tmp_path / "test_errors.png")        # no labels: nothing to draw
-    r = train_py("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv")
-    assert r.returncode == 2 and "no label column" in r.stderr
+    code, _, err = train_in_process("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv")
+    assert code == 2 and "no label column" in "\n".join(err)
 
 
-def test_evaluate_bad_model_is_one_line(tmp_path):
+def test_evaluate_bad_model_is_one_line(tmp_path, train_in_process):
     (tmp_path / "m.npz").write_bytes(b"junk")
-    r = train_py("--evaluate", tmp_path / "m.npz")
-    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "m.npz" in r.stderr
+    code, _, err = train_in_process("--evaluate", tmp_path / "m.npz")
+    assert code == 2 and len(err) == 1 and "m.npz" in err[0]
 
 
 def test_top_k_and_most_confident_first():
