@@ -39,7 +39,7 @@ def first_batch_accuracy(stdout):
     return float(re.search(r"iter +1 .*batch acc +([\d.]+)%", stdout).group(1)) / 100
 
 
-def test_init_starts_from_the_saved_models_accuracy_not_chance(csvs, tmp_path):
+def test_init_starts_from_the_saved_models_accuracy_not_chance(csvs, tmp_path, train_in_process):
     common = ["--train", csvs["train"], "--test", csvs["test"], "--epochs", "1", "--log-every", "1",
               "--batch-size", "100", "--val-split", "0"]
     tuned = run("--init", MLP, *common, "--lr", "1e-5", "--out", tmp_path / "tuned.npz")
@@ -50,38 +50,42 @@ def test_init_starts_from_the_saved_models_accuracy_not_chance(csvs, tmp_path):
     assert test_acc >= 0.95
     params, layers, meta = fnn.load(tmp_path / "tuned.npz")
     assert layers == fnn.load(MLP)[1] and meta["init"] == str(MLP)
-    fresh = run(*common, "--hidden", "32", "--out", tmp_path / "fresh.npz")
-    assert fresh.returncode == 0, fresh.stderr
-    assert first_batch_accuracy(fresh.stdout) < 0.4
+    code, stdout, err = train_in_process(*common, "--hidden", "32", "--out", tmp_path / "fresh.npz")
+    assert code == 0, err
+    assert first_batch_accuracy(stdout) < 0.4
 
 
-def test_several_train_files_with_a_repeat_count(csvs, tmp_path):
-    r = run("--train", csvs["train"], "--train", f"{csvs['own']}:5", "--test", csvs["test"],
-            "--val-split", "0.1", "--epochs", "2", "--hidden", "64", "--out", tmp_path / "m.npz")
-    assert r.returncode == 0, r.stderr
+def test_several_train_files_with_a_repeat_count(csvs, tmp_path, train_in_process):
+    code, stdout, err = train_in_process(
+        "--train", csvs["train"], "--train", f"{csvs['own']}:5", "--test", csvs["test"],
+        "--val-split", "0.1", "--epochs", "2", "--hidden", "64", "--out", tmp_path / "m.npz")
+    assert code == 0, err
     # 10% of each file held out (40 and 4 rows), then the 36 own training rows count 5 times
     assert f"data: {360 + 5 * 36} training, {40 + 4} validation rows from {csvs['train']} + " \
-           f"{csvs['own']} x5;" in r.stdout
+           f"{csvs['own']} x5;" in stdout
 
 
 @pytest.mark.parametrize("args,message", [
     (["--train", "x.csv:0"], "train.py: error: argument --train: the repeat count K of FILE:K "
                              "must be >= 1, got 'x.csv:0' (see --help)"),
 ])
-def test_bad_repeat_counts_are_refused(args, message):
-    r = run(*args)
-    assert r.returncode == 2 and r.stderr.splitlines() == [message]
+def test_bad_repeat_counts_are_refused(args, message, train_in_process, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_in_process(*args)
+    assert e.value.code == 2 and capsys.readouterr().err.splitlines() == [message]
 
 
-def test_init_errors_are_one_line_and_write_nothing(csvs, tmp_path):
+def test_init_errors_are_one_line_and_write_nothing(csvs, tmp_path, train_in_process):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a model")
-    r = run("--init", bad, "--train", csvs["train"], "--test", csvs["test"], "--out", tmp_path / "o.npz")
-    assert r.returncode == 2
-    assert r.stderr.splitlines() == [f"train.py: error: --init: {bad}: not a readable .npz model "
-                                     f"file (not a zip archive)"]
+    code, _, err = train_in_process("--init", bad, "--train", csvs["train"], "--test", csvs["test"],
+                                    "--out", tmp_path / "o.npz")
+    assert code == 2
+    assert err == [f"train.py: error: --init: {bad}: not a readable .npz model "
+                   f"file (not a zip archive)"]
     model = tmp_path / "model.npz"
     model.write_bytes(MLP.read_bytes())
-    r = run("--init", model, "--train", csvs["train"], "--test", csvs["test"], "--out", model)
-    assert r.returncode == 2 and "would overwrite the input" in r.stderr
+    code, _, err = train_in_process("--init", model, "--train", csvs["train"], "--test", csvs["test"],
+                                    "--out", model)
+    assert code == 2 and "would overwrite the input" in "\n".join(err)
     assert model.read_bytes() == MLP.read_bytes() and sorted(os.listdir(tmp_path)) == ["bad.npz", "model.npz"]
