@@ -1,4 +1,5 @@
 """Shared test setup: the repo root on sys.path, headless pygame, and MNIST slices."""
+import gzip
 import os
 import signal
 import sys
@@ -24,6 +25,17 @@ DATA = ROOT / "data"
 
 def _read_slice(name, rows):
     return load_csv(DATA / name, max_rows=rows)
+
+
+@pytest.fixture(scope="session")
+def shipped_lines():
+    """lines(name, rows): the header line and the first `rows` rows of data/NAME as they are
+    in the file (text, line ends kept), for tests that write small CSVs in the shipped format
+    without parsing and formatting them again."""
+    def lines(name, rows):
+        with gzip.open(DATA / name, "rt", newline="") as f:
+            return [line for line, _ in zip(f, range(rows + 1))]
+    return lines
 
 
 @pytest.fixture(scope="session")

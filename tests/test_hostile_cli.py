@@ -11,7 +11,6 @@ import sys
 import zlib
 
 import numpy as np
-import pandas as pd
 import pygame
 import pytest
 
@@ -28,13 +27,13 @@ QUICK = ["--epochs", "3", "--log-every", "0", "--max-rows", "600"]
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, shipped_lines):
     """1,200 training rows (gzipped, as shipped) and 300 test rows."""
     d = tmp_path_factory.mktemp("csv")
     paths = {"train": d / "train.csv.gz", "test": d / "test.csv"}
-    with gzip.open(paths["train"], "wt") as f:
-        pd.read_csv(os.path.join(ROOT, "data", "mnist_train.csv.gz"), nrows=1200).to_csv(f, index=False)
-    pd.read_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), nrows=300).to_csv(paths["test"], index=False)
+    train = "".join(shipped_lines("mnist_train.csv.gz", 1200))
+    paths["train"].write_bytes(gzip.compress(train.encode(), compresslevel=1))
+    paths["test"].write_text("".join(shipped_lines("mnist_test.csv.gz", 300)))
     return {k: str(v) for k, v in paths.items()}
 
 

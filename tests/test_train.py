@@ -44,7 +44,7 @@ def start(*args):
 
 
 @pytest.fixture(scope="module")
-def csvs(tmp_path_factory):
+def csvs(tmp_path_factory, shipped_lines):
     """Small MNIST CSVs in the layouts train.py must read: the shipped header (label,1x1,...)
     gzipped, no header at all, and Kaggle's header (label,pixel0,...)."""
     d = tmp_path_factory.mktemp("csv")
@@ -58,12 +58,6 @@ def csvs(tmp_path_factory):
     kaggle = ",".join(["label"] + [f"pixel{i}" for i in range(784)]) + "\n"
     paths["kaggle"].write_text("".join([kaggle] + train[1:1001]))
     return paths
-
-
-def shipped_lines(name, rows):
-    """The header line and the first `rows` rows of data/NAME, as they are in the file."""
-    with gzip.open(os.path.join(ROOT, "data", name), "rt", newline="") as f:
-        return [line for line, _ in zip(f, range(rows + 1))]
 
 
 def test_help_documents_every_option(capsys):
