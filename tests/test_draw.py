@@ -68,8 +68,15 @@ def run_app(argv, script, max_frames=60):
         for ev in script.get(frame, []):
             pygame.event.post(ev)
 
-    code = draw.main([*argv, "--max-frames", str(max_frames)], on_frame=on_frame)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(window, "IDLE_WAKE", BRISK)
+        code = draw.main([*argv, "--max-frames", str(max_frames)], on_frame=on_frame)
     return code, seen
+
+
+# A frame with no event waits for one up to IDLE_WAKE (0.25 s); tests of what the pad does,
+# not of how it idles (test_idle_pad_sleeps_and_keeps_its_frame), wait this long instead.
+BRISK = 0.01
 
 
 def cli(*args):
@@ -207,7 +214,7 @@ def fresh_render(state, like):
     return pixels(out)
 
 
-def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
+def test_window_shows_the_prediction_for_the_drawing_after_S(trained, monkeypatch):
     """Live off: draw a 1, S, clear, draw a 3, S. Every frame the window showed equals a fresh
     render of its state, each prediction is the model's for the canvas, and the panel changed."""
     one = [(14.5, 4.5), (14.5, 12.5), (14.5, 23.5)]
@@ -223,6 +230,7 @@ def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
         for ev in script.get(frame, []):
             pygame.event.post(ev)
 
+    monkeypatch.setattr(window, "IDLE_WAKE", BRISK)
     assert draw.main(["--max-frames", "20"], on_frame=on_frame) == 0
     assert len(shown) == 12, "Esc ends the loop"
     for i, (_, screen, fresh) in enumerate(shown):

@@ -13,7 +13,7 @@ import draw
 import fnn
 from fnn.data import load_csv
 from fnn.teach import HEADER, digit_row
-from ui import pad, teaching
+from ui import pad, teaching, window
 from ui.canvas import demo_strokes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,9 @@ def run_app(argv, script, max_frames):
         for ev in script.get(frame, []):
             pygame.event.post(ev)
 
-    assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
+    with pytest.MonkeyPatch.context() as m:      # a frame with no event waits 10 ms, not 0.25 s
+        m.setattr(window, "IDLE_WAKE", 0.01)
+        assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
     return seen
 
 
@@ -141,7 +143,9 @@ def run_app_frames(argv, script, max_frames):
         for ev in script.get(frame, []):
             pygame.event.post(ev)
 
-    assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
+    with pytest.MonkeyPatch.context() as m:      # a frame with no event waits 10 ms, not 0.25 s
+        m.setattr(window, "IDLE_WAKE", 0.01)
+        assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
     return seen, shots
 
 

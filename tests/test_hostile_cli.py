@@ -17,7 +17,7 @@ import pytest
 import draw
 import fnn
 from ui import image_header, paths
-from ui import app, inputs, teaching
+from ui import app, inputs, teaching, window
 from ui.canvas import is_empty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -207,7 +207,8 @@ def digit_png(path):
     return str(path)
 
 
-def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_path, capsys):
+def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_path, capsys,
+                                                               monkeypatch):
     image = digit_png(tmp_path / "one.png")
     assert draw.main(["--model", huge_model, "--image", image]) == 2
     assert capsys.readouterr().err.splitlines() == [f"draw.py: {image}: {teaching.NOT_FINITE}"]
@@ -227,6 +228,7 @@ def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_
         if frame == 1:
             for ev in stroke:
                 pygame.event.post(ev)
+    monkeypatch.setattr(window, "IDLE_WAKE", 0.01)          # a frame with no event waits 10 ms
     assert draw.main(["--model", huge_model, "--max-frames", "4"], on_frame=on_frame) == 0
     assert seen[-1]["probs"] is None and seen[-1]["message"] == teaching.NOT_FINITE
     assert not is_empty(seen[-1]["canvas"])
