@@ -153,19 +153,17 @@ def test_kaggle_header_and_options(csvs, tmp_path, train_in_process):
 
 
 def test_same_seed_same_weights_bit_for_bit(csvs, tmp_path):
-    """Each run a process of its own; seeds 7 and 8 at the same time, then 7 again."""
-    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    """Three processes at the same time: seed 7 twice (the second replaces a model already at
+    its path, and says so) and seed 8."""
+    a, again, b = tmp_path / "a.npz", existing_model(tmp_path / "again.npz"), tmp_path / "b.npz"
     common = ["--train", csvs["kaggle"], "--test", csvs["test_plain"], "--dropout", "0.2", "--augment",
               "--log-every", "0", *FAST]
-    seven, eight = start(*common, "--seed", "7", "--out", a), start(*common, "--seed", "8", "--out", b)
-    for p in (seven, eight):
-        assert p.communicate(timeout=120) and p.returncode == 0
-    first, _, _ = fnn.load(a)
-    r = run(*common, "--seed", "7", "--out", a)      # same file again: replaced, and says so
-    assert r.returncode == 0 and f"replaced model {a}" in r.stdout
-    second, _, _ = fnn.load(a)
+    runs = [start(*common, "--seed", seed, "--out", out) for seed, out in ((7, a), (7, again), (8, b))]
+    stdout = [p.communicate(timeout=120)[0] for p in runs]
+    assert [p.returncode for p in runs] == [0, 0, 0]
+    assert f"saved model {a}" in stdout[0] and f"replaced model {again}" in stdout[1]
+    first, second, other = (fnn.load(path)[0] for path in (a, again, b))
     assert all(np.array_equal(first[k], second[k]) for k in first)
-    other, _, _ = fnn.load(b)
     assert not np.array_equal(first["W1"], other["W1"])
 
 
