@@ -1,8 +1,12 @@
 """Shared test setup: the repo root on sys.path, headless pygame, and MNIST slices."""
 import gzip
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -27,15 +31,12 @@ def _read_slice(name, rows):
     return load_csv(DATA / name, max_rows=rows)
 
 
-@pytest.fixture(scope="session")
-def shipped_lines():
-    """lines(name, rows): the header line and the first `rows` rows of data/NAME as they are
-    in the file (text, line ends kept), for tests that write small CSVs in the shipped format
-    without parsing and formatting them again."""
-    def lines(name, rows):
-        with gzip.open(DATA / name, "rt", newline="") as f:
-            return [line for line, _ in zip(f, range(rows + 1))]
-    return lines
+def shipped_lines(name, rows):
+    """The header line and the first `rows` rows of data/NAME as they are in the file (text,
+    line ends kept), for tests that write small CSVs in the shipped format without parsing and
+    formatting them again."""
+    with gzip.open(DATA / name, "rt", newline="") as f:
+        return [line for line, _ in zip(f, range(rows + 1))]
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +68,111 @@ def train_in_process(capsys):
         out, err = capsys.readouterr()
         return code, out, err.splitlines()
     return call
+
+
+# ---- slow command lines, run in the background from the start of the session -----------------
+
+class Early:
+    """f(*args, **kwargs) queued when the session starts and run in a background thread, one
+    at a time in the order queued, while pytest runs the other tests: slow command lines then
+    run on the core pytest leaves idle. result() waits for it and returns what f returned (or
+    raises what it raised); Early.command(args, ...) queues a plain command line.
+
+    A test file queues its slow command lines that need nothing from other tests in a function
+    queue_early(d) (d: a new folder for their files) that returns what its tests need;
+    pytest_collection_finish calls it for each file pytest will run, in the order it runs them,
+    so a file's commands are usually done when its tests get there; a test gets what
+    queue_early returned from the `early` fixture."""
+
+    queue, lock = [], threading.Lock()
+
+    def __init__(self, f, *args, **kwargs):
+        self.work = f, args, kwargs
+        self.started, self.finished, self.value = False, threading.Event(), None
+        Early.queue.append(self)
+
+    @classmethod
+    def command(cls, args, **popen):
+        """completed(args, **popen), queued; the folder and environment are today's unless given."""
+        popen.setdefault("cwd", os.getcwd())
+        popen.setdefault("env", dict(os.environ))
+        return cls(completed, args, **popen)
+
+    def result(self, timeout=300):
+        """What f returned; when the background thread has not got to it yet (a test asks
+        early, or runs alone with -k), f runs here and now."""
+        self.run()
+        assert self.finished.wait(timeout), f"{self.work} did not end within {timeout} s"
+        if isinstance(self.value, BaseException):
+            raise self.value
+        return self.value
+
+    def run(self):
+        """Run f unless it has started already (here or in the other thread)."""
+        with Early.lock:
+            if self.started:
+                return
+            self.started = True
+        f, args, kwargs = self.work
+        try:
+            self.value = f(*args, **kwargs)
+        except BaseException as e:             # the test that waits for it raises it
+            self.value = e
+        self.finished.set()
+
+
+def completed(args, **popen):
+    """subprocess.run(args, **popen) -> CompletedProcess (text), the output kept in temporary
+    files (a pipe nobody reads yet could fill up and stop the process)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        code = subprocess.run([str(a) for a in args], stdout=out, stderr=err, **popen).returncode
+        text = []
+        for f in (out, err):
+            f.seek(0)
+            text.append(f.read().decode())
+    return subprocess.CompletedProcess(args, code, *text)
+
+
+_queued = {}                                  # test module name -> what its queue_early returned
+_background = {"dirs": [], "stop": threading.Event(), "thread": None}
+
+
+def _run_queue():
+    for item in Early.queue:
+        if _background["stop"].is_set():
+            return
+        item.run()
+
+
+def pytest_collection_finish(session):
+    if session.config.option.collectonly:
+        return
+    for module in dict.fromkeys(getattr(item, "module", None) for item in session.items):
+        if hasattr(module, "queue_early"):
+            d = Path(tempfile.mkdtemp(prefix="fnn-early-"))
+            _background["dirs"].append(d)
+            try:
+                _queued[module.__name__] = module.queue_early(d)
+            except Exception as e:             # its tests fail with it (the `early` fixture)
+                _queued[module.__name__] = e
+    if Early.queue:
+        _background["thread"] = threading.Thread(target=_run_queue, daemon=True)
+        _background["thread"].start()
+
+
+def pytest_sessionfinish(session):
+    """What is queued and not started is dropped; what runs ends first (no process is left)."""
+    _background["stop"].set()
+    if _background["thread"] is not None:
+        _background["thread"].join(timeout=300)
+    for d in _background["dirs"]:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def early(request):
+    """What this test file's queue_early(d) returned (see Early)."""
+    value = _queued[request.module.__name__]
+    if isinstance(value, Exception):
+        raise value
+    return value

@@ -17,6 +17,7 @@ import pytest
 import draw
 import fnn
 from ui import image_header, paths
+from conftest import shipped_lines
 from ui import app, inputs, teaching, window
 from ui.canvas import is_empty
 
@@ -27,7 +28,7 @@ QUICK = ["--epochs", "3", "--log-every", "0", "--max-rows", "600"]
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory, shipped_lines):
+def data(tmp_path_factory):
     """1,200 training rows (gzipped, as shipped) and 300 test rows."""
     d = tmp_path_factory.mktemp("csv")
     paths = {"train": d / "train.csv.gz", "test": d / "test.csv"}

@@ -19,6 +19,7 @@ import fnn
 import fnn.data
 import ui.run
 import ui.sources
+from conftest import shipped_lines
 from ui import networks
 from fnn.report import confusion_matrix, format_report, per_class_accuracy
 from fnn.training import fit, minibatches, train_step
@@ -44,7 +45,7 @@ def start(*args):
 
 
 @pytest.fixture(scope="module")
-def csvs(tmp_path_factory, shipped_lines):
+def csvs(tmp_path_factory):
     """Small MNIST CSVs in the layouts train.py must read: the shipped header (label,1x1,...)
     gzipped, no header at all, and Kaggle's header (label,pixel0,...)."""
     d = tmp_path_factory.mktemp("csv")
