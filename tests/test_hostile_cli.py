@@ -17,7 +17,7 @@ import pytest
 import draw
 import fnn
 from ui import image_header, paths
-from conftest import shipped_lines
+from conftest import Early, shipped_lines
 from ui import app, inputs, teaching, window
 from ui.canvas import is_empty
 
@@ -27,15 +27,30 @@ ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
 QUICK = ["--epochs", "3", "--log-every", "0", "--max-rows", "600"]
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    """1,200 training rows (gzipped, as shipped) and 300 test rows."""
-    d = tmp_path_factory.mktemp("csv")
+def queue_early(d):
+    """1,200 training rows (gzipped, as shipped) and 300 test rows in d, and the Ctrl-C runs
+    of test_ctrl_c_while_starting_or_loading_is_one_line_exit_130 on them, run in the
+    background from the start of the session (conftest.Early)."""
     paths = {"train": d / "train.csv.gz", "test": d / "test.csv"}
     train = "".join(shipped_lines("mnist_train.csv.gz", 1200))
     paths["train"].write_bytes(gzip.compress(train.encode(), compresslevel=1))
     paths["test"].write_text("".join(shipped_lines("mnist_test.csv.gz", 300)))
-    return {k: str(v) for k, v in paths.items()}
+    data = {k: str(v) for k, v in paths.items()}
+    interrupted = {}
+    for script, when, _ in CTRL_C_CASES:
+        out = d / f"{script}-{when}"
+        out.mkdir()
+        args = ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"] \
+            if script == "train.py" else ["--image", "x.png"]
+        interrupted[script, when] = out, Early.command(
+            [sys.executable, "-c", HOOK, when, os.path.join(ROOT, script), *args], cwd=ROOT, env=ENV,
+            timeout=60)
+    return {"data": data, "interrupted": interrupted}
+
+
+@pytest.fixture
+def data(early):
+    return early["data"]
 
 
 @pytest.fixture
@@ -379,15 +394,17 @@ runpy.run_path(script, run_name="__main__")
 """
 
 
-@pytest.mark.parametrize("script, when, line", [
+CTRL_C_CASES = [
     ("train.py", "numpy", "train.py: interrupted while starting; nothing written"),
     ("draw.py", "pygame", "draw.py: interrupted"),
     ("train.py", "read", "train.py: interrupted while loading the data; nothing written"),
-])
-def test_ctrl_c_while_starting_or_loading_is_one_line_exit_130(data, tmp_path, script, when, line):
-    p = spawn(["-c", HOOK, when, os.path.join(ROOT, script)], "--train", data["train"], "--test",
-              data["test"], "--out", tmp_path / "m.npz") if script == "train.py" else \
-        spawn(["-c", HOOK, when, os.path.join(ROOT, script)], "--image", "x.png")
-    _, err = p.communicate(timeout=60)
-    assert p.returncode == 130 and err.strip().splitlines() == [line]
-    assert os.listdir(tmp_path) == []
+]
+
+
+@pytest.mark.parametrize("script, when, line", CTRL_C_CASES)
+def test_ctrl_c_while_starting_or_loading_is_one_line_exit_130(early, script, when, line):
+    """The run of queue_early for this case, in a process of its own."""
+    out, run = early["interrupted"][script, when]
+    r = run.result()
+    assert r.returncode == 130 and r.stderr.strip().splitlines() == [line]
+    assert os.listdir(out) == []
