@@ -121,11 +121,17 @@ class Early:
         self.finished.set()
 
 
-def completed(args, **popen):
+def completed(args, timeout=None, **popen):
     """subprocess.run(args, **popen) -> CompletedProcess (text), the output kept in temporary
     files (a pipe nobody reads yet could fill up and stop the process)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        code = subprocess.run([str(a) for a in args], stdout=out, stderr=err, **popen).returncode
+        with subprocess.Popen([str(a) for a in args], stdout=out, stderr=err, **popen) as p:
+            _background["running"].add(p)
+            try:
+                code = p.wait(timeout)
+            finally:
+                p.kill()                      # no-op unless the timeout expired
+                _background["running"].discard(p)
         text = []
         for f in (out, err):
             f.seek(0)
@@ -134,7 +140,7 @@ def completed(args, **popen):
 
 
 _queued = {}                                  # test module name -> what its queue_early returned
-_background = {"dirs": [], "stop": threading.Event(), "thread": None}
+_background = {"dirs": [], "stop": threading.Event(), "thread": None, "running": set()}
 
 
 def _run_queue():
@@ -161,8 +167,10 @@ def pytest_collection_finish(session):
 
 
 def pytest_sessionfinish(session):
-    """What is queued and not started is dropped; what runs ends first (no process is left)."""
+    """What is queued and not started is dropped, what runs is stopped: no process is left."""
     _background["stop"].set()
+    for p in list(_background["running"]):
+        p.kill()
     if _background["thread"] is not None:
         _background["thread"].join(timeout=300)
     for d in _background["dirs"]:
