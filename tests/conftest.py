@@ -1,4 +1,5 @@
-"""Shared test setup: the repo root on sys.path, headless pygame, and MNIST slices."""
+"""Shared test setup: the repo root on sys.path, one BLAS thread, headless pygame, MNIST slices,
+train.main in-process, and slow command lines run in the background (Early)."""
 import gzip
 import os
 import shutil
@@ -73,16 +74,16 @@ def train_in_process(capsys):
 # ---- slow command lines, run in the background from the start of the session -----------------
 
 class Early:
-    """f(*args, **kwargs) queued when the session starts and run in a background thread, one
-    at a time in the order queued, while pytest runs the other tests: slow command lines then
-    run on the core pytest leaves idle. result() waits for it and returns what f returned (or
-    raises what it raised); Early.command(args, ...) queues a plain command line.
+    """f(*args, **kwargs) queued as the session starts and run in a background thread, one at
+    a time in the order queued, while pytest collects and runs the other tests: slow command
+    lines then run on the core pytest leaves idle. result() waits for it and returns what f
+    returned (or raises what it raised); Early.command(args, ...) queues a plain command line.
 
     A test file queues its slow command lines that need nothing from other tests in a function
     queue_early(d) (d: a new folder for their files) that returns what its tests need;
-    pytest_collection_finish calls it for each file pytest will run, in the order it runs them,
-    so a file's commands are usually done when its tests get there; a test gets what
-    queue_early returned from the `early` fixture."""
+    pytest_itemcollected calls it when pytest has collected the file's first test, file after
+    file in the order they run, so a file's commands are usually done when its tests get there;
+    a test gets what queue_early returned from the `early` fixture."""
 
     queue, lock = [], threading.Lock()
 
@@ -93,7 +94,8 @@ class Early:
 
     @classmethod
     def command(cls, args, **popen):
-        """completed(args, **popen), queued; the folder and environment are today's unless given."""
+        """completed(args, **popen), queued; in this moment's folder and environment unless
+        given (not those of when it runs)."""
         popen.setdefault("cwd", os.getcwd())
         popen.setdefault("env", dict(os.environ))
         return cls(completed, args, **popen)
@@ -125,8 +127,12 @@ def completed(args, timeout=None, **popen):
     """subprocess.run(args, **popen) -> CompletedProcess (text), the output kept in temporary
     files (a pipe nobody reads yet could fill up and stop the process)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        with subprocess.Popen([str(a) for a in args], stdout=out, stderr=err, **popen) as p:
+        with Early.lock:                      # started and known, or not started: never left
+            if _background["stop"].is_set():
+                raise RuntimeError("the session has ended")
+            p = subprocess.Popen([str(a) for a in args], stdout=out, stderr=err, **popen)
             _background["running"].add(p)
+        with p:
             try:
                 code = p.wait(timeout)
             finally:
@@ -144,35 +150,45 @@ _background = {"dirs": [], "stop": threading.Event(), "thread": None, "running":
 
 
 def _run_queue():
-    for item in Early.queue:
-        if _background["stop"].is_set():
-            return
-        item.run()
+    done = 0
+    while not _background["stop"].is_set():
+        with Early.lock:
+            if done == len(Early.queue):             # all queued so far has run: the thread ends
+                _background["thread"] = None
+                return
+        Early.queue[done].run()
+        done += 1
 
 
-def pytest_collection_finish(session):
-    if session.config.option.collectonly:
+def pytest_itemcollected(item):
+    """The first time pytest collects a test of a file, queue that file's slow command lines
+    (its queue_early), so that the background thread starts on them while pytest collects the
+    other files."""
+    module = getattr(item, "module", None)
+    if module is None or module.__name__ in _queued or not hasattr(module, "queue_early") \
+            or item.config.option.collectonly:
         return
-    for module in dict.fromkeys(getattr(item, "module", None) for item in session.items):
-        if hasattr(module, "queue_early"):
-            d = Path(tempfile.mkdtemp(prefix="fnn-early-"))
-            _background["dirs"].append(d)
-            try:
-                _queued[module.__name__] = module.queue_early(d)
-            except Exception as e:             # its tests fail with it (the `early` fixture)
-                _queued[module.__name__] = e
-    if Early.queue:
-        _background["thread"] = threading.Thread(target=_run_queue, daemon=True)
-        _background["thread"].start()
+    d = Path(tempfile.mkdtemp(prefix="fnn-early-"))
+    _background["dirs"].append(d)
+    try:
+        _queued[module.__name__] = module.queue_early(d)
+    except Exception as e:                     # its tests fail with it (the `early` fixture)
+        _queued[module.__name__] = e
+    with Early.lock:
+        if _background["thread"] is None:
+            _background["thread"] = threading.Thread(target=_run_queue, daemon=True)
+            _background["thread"].start()
 
 
 def pytest_sessionfinish(session):
     """What is queued and not started is dropped, what runs is stopped: no process is left."""
-    _background["stop"].set()
-    for p in list(_background["running"]):
-        p.kill()
-    if _background["thread"] is not None:
-        _background["thread"].join(timeout=300)
+    with Early.lock:
+        _background["stop"].set()
+        for p in _background["running"]:
+            p.kill()
+    thread = _background["thread"]
+    if thread is not None:
+        thread.join(timeout=300)
     for d in _background["dirs"]:
         shutil.rmtree(d, ignore_errors=True)
 
