@@ -35,7 +35,6 @@ import warnings
 import zlib
 
 import numpy as np
-import pandas as pd
 
 NUM_PIXELS = 784                                 # 28 x 28 pixels an image
 MAX_PIXEL = 255                                  # pixel values are 0 (background) .. 255 (ink)
@@ -53,8 +52,6 @@ _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _OPENERS = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open, None: open}
 # What reading a file that is not (compressed) CSV text raises, from pandas or the stdlib.
 _READ_ERRORS = (OSError, EOFError, UnicodeError, csv.Error, zlib.error, lzma.LZMAError)
-# ParserError is a ValueError; ParserWarning is raised as an error by _strict
-_PANDAS_ERRORS = (ValueError, OverflowError, pd.errors.ParserWarning) + _READ_ERRORS
 _CHUNK_ROWS = 8192                               # rows pandas parses and we check at a time
 
 # An MNIST row is at most 785 fields of 3 digits and a comma (3,140 bytes), Kaggle's header
@@ -82,6 +79,7 @@ def load_csv(path, max_rows=None, labels="auto"):
         label column), False (the file must be 784 pixel columns only).
     Raises DataError (one line: file, line, column, problem) for any file or format problem.
     """
+    import pandas as pd           # here: `import fnn.data` alone does not pay its 0.5 s
     name = os.fspath(path)
     if not (isinstance(labels, (bool, np.bool_)) or (isinstance(labels, str) and labels == "auto")):
         raise ValueError(f'labels must be "auto", True or False, got {labels!r}')
@@ -117,7 +115,9 @@ def load_csv(path, max_rows=None, labels="auto"):
                     return _split(blocks, labelled)
     except DataError:
         raise
-    except _PANDAS_ERRORS as err:                            # ragged rows, "abc", corrupt gzip ...
+    except (ValueError, OverflowError, pd.errors.ParserWarning) + _READ_ERRORS as err:
+        # ragged rows, "abc", corrupt gzip ... (ParserError is a ValueError; _strict raises
+        # ParserWarning as an error)
         # pandas' C parser can turn what is raised while it runs (Ctrl-C, a too long line)
         # into a ParserError: raise those as they were, not as a problem of the file
         if interrupted:
@@ -141,9 +141,10 @@ def _strict(caught):
     first line: with index_col=False pandas would drop the last one and load the rest);
     a value too large for float32 overflows quietly (the range check refuses it); and what a
     signal handler raises is kept in `caught` (_signal_exceptions)."""
+    from pandas.errors import ParserWarning
     with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"), \
             _signal_exceptions(caught):
-        warnings.simplefilter("error", pd.errors.ParserWarning)
+        warnings.simplefilter("error", ParserWarning)
         yield
 
 

@@ -34,7 +34,18 @@ def peak_growth(module, load, error, good, paths):
     when it raised that, "loaded", or another exception's name) and by how many MB the peak
     RSS of the process had grown over loading the valid file `good` (a high-water mark, so the
     growth of one path includes the paths before it)."""
+    run = subprocess.run(command(module, load, error, good, paths), capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    return growth(run)
+
+
+def command(module, load, error, good, paths):
+    """The command line peak_growth runs (for a test that starts it itself, conftest.Early)."""
     script = SCRIPT.format(module=module, load=load, error=error)
-    out = subprocess.run([sys.executable, "-c", script, str(good), *map(str, paths)], check=True,
-                         capture_output=True, text=True, timeout=120, cwd=ROOT).stdout
-    return [(p, outcome, int(mb)) for p, outcome, mb in (line.rsplit(" ", 2) for line in out.splitlines())]
+    return [sys.executable, "-c", script, str(good), *map(str, paths)]
+
+
+def growth(run):
+    """peak_growth's list from the CompletedProcess of command(...)."""
+    assert run.returncode == 0, run.stderr
+    return [(p, outcome, int(mb)) for p, outcome, mb in (line.rsplit(" ", 2) for line in run.stdout.splitlines())]

@@ -7,7 +7,6 @@ takes the real "torch is missing" path.
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -16,7 +15,7 @@ import pytest
 
 import fnn
 import fnn.training
-from conftest import ROOT
+from conftest import ROOT, Early
 
 HIDE_TORCH = "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n"
 
@@ -28,17 +27,24 @@ def _import(name):
     return module
 
 
-def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(tmp_path):
-    fake = tmp_path / "site" / "torch"
+def queue_early(d):
+    """bench.py --quick with torch hidden, run in the background from the start of the session
+    (conftest.Early): its results go to d."""
+    fake = d / "site" / "torch"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text(HIDE_TORCH)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(ROOT)]))
-    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick",
-                        "--out", str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(d / "site"), str(ROOT)]))
+    bench = [sys.executable, ROOT / "benchmarks" / "bench.py"]
+    return {"out": d, "quick": Early.command([*bench, "--quick", "--out", d], env=env),
+            "unknown section": Early.command([*bench, "--quick", "--sections", "mlp,gpu"])}
+
+
+def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(early):
+    p, out = early["quick"].result(timeout=120), early["out"]
     assert p.returncode == 0, p.stderr
     assert "PyTorch: not installed" in p.stderr
-    res = json.loads((tmp_path / "benchmarks.json").read_text(encoding="utf-8"))
-    text = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
+    res = json.loads((out / "benchmarks.json").read_text(encoding="utf-8"))
+    text = (out / "benchmarks.md").read_text(encoding="utf-8")
     assert res["quick"] and res["machine"]["torch"] is None and "not installed" in res["torch_missing"]
     assert "PyTorch not installed" in text and "--quick" in text
 
@@ -65,9 +71,8 @@ def test_the_benchmarked_cnn_is_the_one_train_py_trains():
     assert _import("bench").CNN == networks.NAMED["cnn"]
 
 
-def test_unknown_section_is_a_usage_error():
-    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick",
-                        "--sections", "mlp,gpu"], capture_output=True, text=True, timeout=60)
+def test_unknown_section_is_a_usage_error(early):
+    p = early["unknown section"].result()
     assert p.returncode == 2 and "unknown section(s) gpu" in p.stderr
 
 

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import fnn.data as fnn_data
+import peak_rss
+from conftest import Early
 from fnn.data import NUM_PIXELS, DataError, load_csv
-from peak_rss import peak_growth
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_GZ = ROOT / "data" / "mnist_test.csv.gz"
@@ -479,21 +480,28 @@ def gzip_of_repeats(head, unit, mib):
 HEADER_LINE = (",".join(SHIPPED_HEADER) + "\n").encode()
 ZERO_ROW = ("0," * NUM_PIXELS + "0\n").encode()
 
-def test_small_gz_files_that_inflate_to_huge_lines_or_rows_take_bounded_memory(tmp_path):
+def inflating_loads(d):
+    """Four files that inflate to 128 MiB each and a valid one -> (their paths, peak_rss's
+    command line loading them)."""
+    good = write(d / "good.csv.gz", csv_text(sample(20)))
+    cases = {"one_line": (b"", b"0,"), "header_then_one_line": (HEADER_LINE, b"0,"),
+             "header_line": (b"label,", b"1x1,"), "zero_rows": (HEADER_LINE, ZERO_ROW)}
+    paths = []
+    for name, (head, unit) in cases.items():
+        paths.append(d / f"{name}.csv.gz")
+        paths[-1].write_bytes(gzip_of_repeats(head, unit, 128))
+    return paths, peak_rss.command("fnn.data", "load_csv", "DataError", good, paths)
+
+
+def test_small_gz_files_that_inflate_to_huge_lines_or_rows_take_bounded_memory(early):
     """Each file is under 300 KB and inflates to 128 MiB: one line, a header then one line, a
     header of one line, or 85,000 rows of zeros. Peak RSS must stay within 32 MB of loading a
     valid file for the lines (they stop at MAX_LINE_BYTES), and within 200 MB for the rows:
     inflation stops at 64 times the file + 32 MiB, 49 MB of text here, whose 31,000 rows
     load to 98 MB of float32 before the bound is reached."""
-    good = write(tmp_path / "good.csv.gz", csv_text(sample(20)))
-    cases = {"one_line": (b"", b"0,"), "header_then_one_line": (HEADER_LINE, b"0,"),
-             "header_line": (b"label,", b"1x1,"), "zero_rows": (HEADER_LINE, ZERO_ROW)}
-    paths = []
-    for name, (head, unit) in cases.items():
-        paths.append(tmp_path / f"{name}.csv.gz")
-        paths[-1].write_bytes(gzip_of_repeats(head, unit, 128))
-        assert paths[-1].stat().st_size < 300_000
-    results = peak_growth("fnn.data", "load_csv", "DataError", good, paths)
+    paths, run = early["inflating loads"]
+    assert all(path.stat().st_size < 300_000 for path in paths)
+    results = peak_rss.growth(run.result())
     assert len(results) == len(paths)
     for path, outcome, grown in results:
         assert outcome == "DataError" and grown < (200 if "zero_rows" in path else 32), (path, outcome, grown)
@@ -550,7 +558,9 @@ def test_line_bound_finds_the_first_long_line_across_any_read_sizes(monkeypatch,
 
 CTRL_C_AT = r"""
 import os, signal, sys, threading, time
+signal.signal(signal.SIGINT, signal.default_int_handler)    # even if started with SIGINT ignored
 from fnn.data import load_csv
+import pandas                                   # load_csv's own import: not part of `took`
 path, trials = sys.argv[1], int(sys.argv[2])
 start = time.perf_counter()
 load_csv(path)
@@ -575,15 +585,13 @@ for k in range(trials):
 """
 
 
-def test_ctrl_c_while_loading_is_a_keyboard_interrupt_never_a_parse_error(tmp_path):
+def test_ctrl_c_while_loading_is_a_keyboard_interrupt_never_a_parse_error(early):
     """A real SIGINT at 12 moments of a load. pandas' C parser sometimes loses the KeyboardInterrupt
     and raises "ParserError: ... Calling read(nbytes) on source failed", which load_csv used to
     report as a broken CSV after re-reading the whole file."""
-    import subprocess
-    import sys
-    path = write(tmp_path / "rows.csv.gz", csv_text(sample(3000, seed=9)))
-    out = subprocess.run([sys.executable, "-c", CTRL_C_AT, str(path), "12"], check=True,
-                         capture_output=True, text=True, timeout=300, cwd=ROOT).stdout.splitlines()
+    run = early["ctrl-c"].result()
+    assert run.returncode == 0, run.stderr
+    out = run.stdout.splitlines()
     assert len(out) == 12 and set(out) <= {"KeyboardInterrupt", "loaded"}, out
     assert out.count("KeyboardInterrupt") >= 4, out
 
@@ -606,3 +614,13 @@ def test_a_value_too_large_for_float32_is_out_of_range_without_a_warning(tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert error_of(path) == 'line 3, column "1x5": pixel value "1e39" is outside 0-255'
+
+
+def queue_early(d):
+    """This file's two slow tests run a process each; conftest.Early runs them in the background
+    from the start of the session."""
+    import sys
+    rows = write(d / "rows.csv.gz", csv_text(sample(3000, seed=9)))
+    paths, command = inflating_loads(d)
+    return {"ctrl-c": Early.command([sys.executable, "-c", CTRL_C_AT, rows, "12"], cwd=ROOT),
+            "inflating loads": (paths, Early.command(command, cwd=ROOT))}

@@ -12,6 +12,8 @@ import pytest
 
 import draw
 import fnn
+import fnn.data
+from conftest import Early
 from fnn.preprocess import even_out_strokes, mnistify
 from ui import app, inputs, pad, teaching, window
 from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, demo_strokes, draw_strokes, paint
@@ -23,12 +25,30 @@ SHIPPED = ROOT / draw.DEFAULT_MODEL
 
 # ---- helpers ---------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def tiny_mlp(tmp_path_factory):
-    """An untrained 784-32-10 MLP saved with fnn.save (fast; for the event plumbing)."""
-    path = tmp_path_factory.mktemp("models") / "tiny_mlp.npz"
-    fnn.save(path, fnn.init_params([784, 32, 10], seed=0))
-    return str(path)
+def queue_early(d):
+    """An untrained 784-32-10 MLP saved with fnn.save in d (fast; for the event plumbing), and
+    this file's command lines, run in the background from the start of the session
+    (conftest.Early): a missing model, no display, --image of a scanned 7, --screenshot."""
+    tiny = str(d / "tiny_mlp.npz")
+    fnn.save(tiny, fnn.init_params([784, 32, 10], seed=0))
+    X, y = fnn.data.load_csv(ROOT / "data" / "mnist_test.csv.gz", max_rows=1)
+    seven = d / "seven.png"
+    save_digit_png(X[:, 0], seven, scale=8, dark_on_light=True)     # a 224x224 "scan" of a 7
+    return {"tiny": tiny, "missing": draw_py("--model", d / "nope.npz"),
+            "no display": Early(without_a_display, tiny),
+            "image": (seven, y[0], draw_py("--image", seven)),            # the default model
+            "screenshot": (d / "pad.png", draw_py("--model", tiny, "--screenshot", d / "pad.png"))}
+
+
+def draw_py(*args):
+    """python draw.py ARGS, queued (conftest.Early)."""
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    return Early.command([sys.executable, ROOT / "draw.py", *args], cwd=ROOT, env=env, timeout=60)
+
+
+@pytest.fixture
+def tiny_mlp(early):
+    return early["tiny"]
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +88,15 @@ def run_app(argv, script, max_frames=60):
         for ev in script.get(frame, []):
             pygame.event.post(ev)
 
-    code = draw.main([*argv, "--max-frames", str(max_frames)], on_frame=on_frame)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(window, "IDLE_WAKE", BRISK)
+        code = draw.main([*argv, "--max-frames", str(max_frames)], on_frame=on_frame)
     return code, seen
 
 
-def cli(*args):
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
-    return subprocess.run([sys.executable, str(ROOT / "draw.py"), *args], capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=60)
+# A frame with no event waits for one up to IDLE_WAKE (0.25 s); tests of what the pad does,
+# not of how it idles (test_idle_pad_sleeps_and_keeps_its_frame), wait this long instead.
+BRISK = 0.01
 
 
 # ---- the brush -------------------------------------------------------------------------------
@@ -207,7 +228,7 @@ def fresh_render(state, like):
     return pixels(out)
 
 
-def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
+def test_window_shows_the_prediction_for_the_drawing_after_S(trained, monkeypatch):
     """Live off: draw a 1, S, clear, draw a 3, S. Every frame the window showed equals a fresh
     render of its state, each prediction is the model's for the canvas, and the panel changed."""
     one = [(14.5, 4.5), (14.5, 12.5), (14.5, 23.5)]
@@ -223,6 +244,7 @@ def test_window_shows_the_prediction_for_the_drawing_after_S(trained):
         for ev in script.get(frame, []):
             pygame.event.post(ev)
 
+    monkeypatch.setattr(window, "IDLE_WAKE", BRISK)
     assert draw.main(["--max-frames", "20"], on_frame=on_frame) == 0
     assert len(shown) == 12, "Esc ends the loop"
     for i, (_, screen, fresh) in enumerate(shown):
@@ -284,44 +306,57 @@ def test_idle_pad_sleeps_and_keeps_its_frame(tiny_mlp):
 
 # ---- command line ----------------------------------------------------------------------------
 
-def test_missing_and_corrupt_model_one_line_exit_2(tmp_path):
-    r = cli("--model", str(tmp_path / "nope.npz"))
+def test_missing_and_corrupt_model_one_line_exit_2(early, tmp_path, capsys):
+    """The missing model through the command line; the corrupt one with draw.main in-process."""
+    r = early["missing"].result()
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "nope.npz: no such model file" in r.stderr
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"PK\x03\x04 this is not really a zip file")
-    r = cli("--model", str(bad))
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "bad.npz" in r.stderr
-    assert "Traceback" not in r.stderr
-    r = cli("--model", str(bad), "--image", "x.png")
-    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert draw.main(["--model", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.npz" in err and "Traceback" not in err
+    assert draw.main(["--model", str(bad), "--image", "x.png"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
 
 
-def test_no_display_says_so_in_one_line(tiny_mlp):
-    """No DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER: one line pointing to --image and
-    --screenshot, exit 2, at once (no invisible window); the same for an X display that is not there."""
+def without_a_display(tiny_mlp):
+    """python draw.py --model TINY_MLP with no DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER, then
+    with an X display that is not there -> [(seconds, CompletedProcess, most stderr lines)]."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    runs = []
     for extra, lines in (({}, 1), ({"DISPLAY": ":7391"}, 2)):   # SDL may add a line of its own
         t0 = time.perf_counter()
         r = subprocess.run([sys.executable, str(ROOT / "draw.py"), "--model", tiny_mlp],
                            capture_output=True, text=True, env=dict(env, **extra), timeout=30)
-        assert time.perf_counter() - t0 < 10
+        runs.append((time.perf_counter() - t0, r, lines))
+    return runs
+
+
+def test_no_display_says_so_in_one_line(early):
+    """No DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER: one line pointing to --image and
+    --screenshot, exit 2, at once (no invisible window); the same for an X display that is not
+    there (without_a_display, run by queue_early)."""
+    for seconds, r, lines in early["no display"].result():
+        assert seconds < 10
         assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr, r.stderr
         assert 1 <= r.stderr.count("\n") <= lines, r.stderr
         line = r.stderr.splitlines()[-1]
         assert "no display" in line and "--image" in line and "--screenshot" in line, r.stderr
 
 
-def test_bad_image_one_line_exit_2(tiny_mlp, tmp_path):
+def test_bad_image_one_line_exit_2(tiny_mlp, tmp_path, capsys):
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not a png")
-    r = cli("--model", tiny_mlp, "--image", str(junk))
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "junk.png" in r.stderr
+    assert draw.main(["--model", tiny_mlp, "--image", str(junk)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "junk.png" in err
     blank = tmp_path / "blank.png"
     pygame.image.save(pygame.Surface((40, 40)), str(blank))
-    r = cli("--model", tiny_mlp, "--image", str(blank))
-    assert r.returncode == 2 and "blank" in r.stderr and r.stderr.count("\n") == 1
+    assert draw.main(["--model", tiny_mlp, "--image", str(blank)]) == 2
+    err = capsys.readouterr().err
+    assert "blank" in err and err.count("\n") == 1
 
 
 def save_digit_png(x, path, scale=1, dark_on_light=False):
@@ -334,13 +369,12 @@ def save_digit_png(x, path, scale=1, dark_on_light=False):
     pygame.image.save(surf, str(path))
 
 
-def test_image_cli_prints_the_right_digit(trained, tmp_path, mnist_test_slice):
+def test_image_cli_prints_the_right_digit(trained, early, tmp_path, mnist_test_slice):
     X, y = mnist_test_slice
-    png = tmp_path / "seven.png"
-    save_digit_png(X[:, 0], png, scale=8, dark_on_light=True)     # a 224x224 "scan" of a 7
-    r = cli("--image", str(png))                                   # the default model
+    png, digit, run = early["image"]                               # the scanned 7 of queue_early
+    r = run.result()
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith(f"{png}: {y[0]} (")
+    assert digit == y[0] and r.stdout.startswith(f"{png}: {y[0]} (")
     hits = 0
     for j in range(1, 21):                                         # in-process: 20 more PNGs
         p = tmp_path / f"d{j}.png"
@@ -349,9 +383,9 @@ def test_image_cli_prints_the_right_digit(trained, tmp_path, mnist_test_slice):
     assert hits >= 19
 
 
-def test_screenshot_cli(tiny_mlp, tmp_path):
-    out = tmp_path / "pad.png"
-    r = cli("--model", tiny_mlp, "--screenshot", str(out))
+def test_screenshot_cli(early):
+    out, run = early["screenshot"]
+    r = run.result()
     assert r.returncode == 0, r.stderr
     assert pygame.image.load(str(out)).get_size() == (pad.WIDTH, pad.HEIGHT)
 

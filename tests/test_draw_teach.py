@@ -1,7 +1,6 @@
 """draw.py's backprop views and teaching: --digits on the command line; G, B, digit keys,
 Ctrl-Z and K driven by real pygame events (headless)."""
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,9 +10,10 @@ import pytest
 
 import draw
 import fnn
+from conftest import Early
 from fnn.data import load_csv
 from fnn.teach import HEADER, digit_row
-from ui import pad, teaching
+from ui import pad, teaching, window
 from ui.canvas import demo_strokes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,17 +36,25 @@ def test_digits_reports_the_models_accuracy_per_digit(tmp_path, mnist_test_slice
         assert any(line.startswith(f"  {d}: ") and line.endswith(f"({k}/{n})") for line in lines)
 
 
-def test_digits_errors_are_one_line_exit_2(tmp_path, capsys):
-    bad = tmp_path / "bad.csv"
+def queue_early(d):
+    """A CSV of one short row, and draw.py --digits on it, run in the background from the start
+    of the session (conftest.Early)."""
+    bad = d / "bad.csv"
     bad.write_text("1,2,3\n")
+    digits = Early.command([sys.executable, ROOT / "draw.py", "--digits", bad], cwd=ROOT, env=ENV,
+                           timeout=60)
+    return {"bad": bad, "digits": digits}
+
+
+def test_digits_errors_are_one_line_exit_2(early, tmp_path, capsys):
+    bad = early["bad"]
     assert draw.main(["--digits", str(bad)]) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"draw.py: {bad}: line 1: expected 785 columns (label + 784 pixels), found 3"]
     assert draw.main(["--digits", str(tmp_path / "missing.csv")]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and "missing.csv" in err[0]
-    r = subprocess.run([sys.executable, str(ROOT / "draw.py"), "--digits", str(bad)], cwd=ROOT,
-                       env=ENV, capture_output=True, text=True, timeout=60)
+    r = early["digits"].result()
     assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1    # no traceback
 
 
@@ -86,7 +94,9 @@ def run_app(argv, script, max_frames):
         for ev in script.get(frame, []):
             pygame.event.post(ev)
 
-    assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
+    with pytest.MonkeyPatch.context() as m:      # a frame with no event waits 10 ms, not 0.25 s
+        m.setattr(window, "IDLE_WAKE", 0.01)
+        assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
     return seen
 
 
@@ -141,7 +151,9 @@ def run_app_frames(argv, script, max_frames):
         for ev in script.get(frame, []):
             pygame.event.post(ev)
 
-    assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
+    with pytest.MonkeyPatch.context() as m:      # a frame with no event waits 10 ms, not 0.25 s
+        m.setattr(window, "IDLE_WAKE", 0.01)
+        assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
     return seen, shots
 
 

@@ -11,14 +11,14 @@ import sys
 import zlib
 
 import numpy as np
-import pandas as pd
 import pygame
 import pytest
 
 import draw
 import fnn
 from ui import image_header, paths
-from ui import app, inputs, teaching
+from conftest import Early, shipped_lines
+from ui import app, inputs, teaching, window
 from ui.canvas import is_empty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,15 +27,30 @@ ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
 QUICK = ["--epochs", "3", "--log-every", "0", "--max-rows", "600"]
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    """1,200 training rows (gzipped, as shipped) and 300 test rows."""
-    d = tmp_path_factory.mktemp("csv")
+def queue_early(d):
+    """1,200 training rows (gzipped, as shipped) and 300 test rows in d, and the Ctrl-C runs
+    of test_ctrl_c_while_starting_or_loading_is_one_line_exit_130 on them, run in the
+    background from the start of the session (conftest.Early)."""
     paths = {"train": d / "train.csv.gz", "test": d / "test.csv"}
-    with gzip.open(paths["train"], "wt") as f:
-        pd.read_csv(os.path.join(ROOT, "data", "mnist_train.csv.gz"), nrows=1200).to_csv(f, index=False)
-    pd.read_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), nrows=300).to_csv(paths["test"], index=False)
-    return {k: str(v) for k, v in paths.items()}
+    train = "".join(shipped_lines("mnist_train.csv.gz", 1200))
+    paths["train"].write_bytes(gzip.compress(train.encode(), compresslevel=1))
+    paths["test"].write_text("".join(shipped_lines("mnist_test.csv.gz", 300)))
+    data = {k: str(v) for k, v in paths.items()}
+    interrupted = {}
+    for script, when, _ in CTRL_C_CASES:
+        out = d / f"{script}-{when}"
+        out.mkdir()
+        args = ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"] \
+            if script == "train.py" else ["--image", "x.png"]
+        interrupted[script, when] = out, Early.command(
+            [sys.executable, "-c", HOOK, when, os.path.join(ROOT, script), *args], cwd=ROOT, env=ENV,
+            timeout=60)
+    return {"data": data, "interrupted": interrupted}
+
+
+@pytest.fixture
+def data(early):
+    return early["data"]
 
 
 @pytest.fixture
@@ -208,7 +223,8 @@ def digit_png(path):
     return str(path)
 
 
-def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_path, capsys):
+def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_path, capsys,
+                                                               monkeypatch):
     image = digit_png(tmp_path / "one.png")
     assert draw.main(["--model", huge_model, "--image", image]) == 2
     assert capsys.readouterr().err.splitlines() == [f"draw.py: {image}: {teaching.NOT_FINITE}"]
@@ -228,6 +244,7 @@ def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_
         if frame == 1:
             for ev in stroke:
                 pygame.event.post(ev)
+    monkeypatch.setattr(window, "IDLE_WAKE", 0.01)          # a frame with no event waits 10 ms
     assert draw.main(["--model", huge_model, "--max-frames", "4"], on_frame=on_frame) == 0
     assert seen[-1]["probs"] is None and seen[-1]["message"] == teaching.NOT_FINITE
     assert not is_empty(seen[-1]["canvas"])
@@ -350,9 +367,12 @@ def test_a_tiny_run_whose_weights_explode_fails(train_main, tmp_path):
 # ---- signals -----------------------------------------------------------------------------------
 
 # A Ctrl-C at a chosen point: the first time the hooked module is imported, or on the 5th read
-# of the gzipped training CSV (inside pandas' parser), this process sends itself SIGINT.
+# of the gzipped training CSV (inside pandas' parser), this process sends itself SIGINT. Python's
+# own SIGINT handler first, as under an interactive shell: a shell that starts pytest as a
+# background job starts it, and so this process, with SIGINT ignored.
 HOOK = """
 import gzip, os, runpy, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 when = sys.argv.pop(1)
 class Hook:
     def find_spec(self, name, path=None, target=None):
@@ -374,15 +394,17 @@ runpy.run_path(script, run_name="__main__")
 """
 
 
-@pytest.mark.parametrize("script, when, line", [
-    ("train.py", "pandas", "train.py: interrupted while starting; nothing written"),
+CTRL_C_CASES = [
+    ("train.py", "numpy", "train.py: interrupted while starting; nothing written"),
     ("draw.py", "pygame", "draw.py: interrupted"),
     ("train.py", "read", "train.py: interrupted while loading the data; nothing written"),
-])
-def test_ctrl_c_while_starting_or_loading_is_one_line_exit_130(data, tmp_path, script, when, line):
-    p = spawn(["-c", HOOK, when, os.path.join(ROOT, script)], "--train", data["train"], "--test",
-              data["test"], "--out", tmp_path / "m.npz") if script == "train.py" else \
-        spawn(["-c", HOOK, when, os.path.join(ROOT, script)], "--image", "x.png")
-    _, err = p.communicate(timeout=60)
-    assert p.returncode == 130 and err.strip().splitlines() == [line]
-    assert os.listdir(tmp_path) == []
+]
+
+
+@pytest.mark.parametrize("script, when, line", CTRL_C_CASES)
+def test_ctrl_c_while_starting_or_loading_is_one_line_exit_130(early, script, when, line):
+    """The run of queue_early for this case, in a process of its own."""
+    out, run = early["interrupted"][script, when]
+    r = run.result()
+    assert r.returncode == 130 and r.stderr.strip().splitlines() == [line]
+    assert os.listdir(out) == []

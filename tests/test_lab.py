@@ -1,7 +1,6 @@
 """The training lab around train.py: curve CSVs, rate changes in the model's meta, --evaluate,
 --predictions, and the pure report helpers they use."""
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -10,27 +9,41 @@ import pytest
 
 import fnn
 import ui.history
+from conftest import Early, completed
 from fnn.report import cell_examples, mistakes, top_k
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRAIN_PY = os.path.join(ROOT, "train.py")
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
            PYGAME_HIDE_SUPPORT_PROMPT="1", OPENBLAS_NUM_THREADS="1")
 TINY = ["--max-rows", "600", "--epochs", "2", "--batch-size", "100", "--hidden", "16",
         "--log-every", "0"]
 
 
-def train_py(*args):
-    return subprocess.run([sys.executable, os.path.join(ROOT, "train.py"), *map(str, args)],
-                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+def queue_early(d):
+    """One tiny run with a rate change at iteration 7 (its model, curve CSV and output go to
+    d), then --evaluate on its model, run in the background from the start of the session
+    (conftest.Early)."""
+    run = Early.command([sys.executable, TRAIN_PY, *TINY, "--lr-change", "7:0.5", "--out",
+                         d / "m.npz"], cwd=ROOT, env=ENV)
+    return {"folder": d, "run": run, "evaluate": Early(evaluate_after, run, d)}
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """One tiny run with a rate change at iteration 7: its model, curve CSV and output."""
-    d = tmp_path_factory.mktemp("lab")
-    r = train_py(*TINY, "--lr-change", "7:0.5", "--out", d / "m.npz")
+def evaluate_after(run, d):
+    """train.py --evaluate on the model of `run`, once it is there -> (the files in d before,
+    the CompletedProcess)."""
+    run.result()
+    before = sorted(os.listdir(d))
+    return before, completed([sys.executable, TRAIN_PY, "--evaluate", d / "m.npz", "--max-rows",
+                              "300", "--errors-png", d / "e.png"], cwd=ROOT, env=ENV)
+
+
+@pytest.fixture
+def run(early):
+    """The tiny run of queue_early: (its folder, its CompletedProcess)."""
+    r = early["run"].result()
     assert r.returncode == 0, r.stderr
-    return d, r
+    return early["folder"], r
 
 
 def test_curve_csv_beside_the_model_reads_with_pandas(run):
@@ -68,15 +81,16 @@ def test_curves_read_bounds_the_size(tmp_path, monkeypatch):
         ui.history.read(big)
 
 
-def test_lr_change_option_is_checked():
-    r = train_py("--lr-change", "0:2")
-    assert r.returncode == 2 and "ITER:FACTOR" in r.stderr and len(r.stderr.splitlines()) == 1
+def test_lr_change_option_is_checked(train_in_process, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_in_process("--lr-change", "0:2")
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "ITER:FACTOR" in err and len(err.splitlines()) == 1
 
 
-def test_evaluate_reports_draws_and_writes_no_model(run):
+def test_evaluate_reports_draws_and_writes_no_model(run, early):
     d, _ = run
-    before = sorted(os.listdir(d))
-    r = train_py("--evaluate", d / "m.npz", "--max-rows", "300", "--errors-png", d / "e.png")
+    before, r = early["evaluate"].result()
     assert r.returncode == 0, r.stderr
     assert "test accuracy" in r.stdout and "per-class accuracy:" in r.stdout
     assert "confusion matrix" in r.stdout
@@ -84,29 +98,29 @@ def test_evaluate_reports_draws_and_writes_no_model(run):
     assert (d / "e.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_predictions_on_kaggle_test_csv(run, tmp_path):
+def test_predictions_on_kaggle_test_csv(run, tmp_path, train_in_process):
     """Kaggle's test.csv: header pixel0..pixel783, no label: ImageId,Label from 1, the labels
     the model predicts."""
     d, _ = run
     X, y = fnn.data.load_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), max_rows=50)
     pd.DataFrame((X.T * 255).round().astype(int), columns=[f"pixel{i}" for i in range(784)]) \
         .to_csv(tmp_path / "test.csv", index=False)
-    r = train_py("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv",
-                 "--predictions", tmp_path / "sub.csv")
-    assert r.returncode == 0, r.stderr
+    code, _, err = train_in_process("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv",
+                                    "--predictions", tmp_path / "sub.csv")
+    assert code == 0, err
     sub = pd.read_csv(tmp_path / "sub.csv")
     assert list(sub.columns) == ["ImageId", "Label"] and sub["ImageId"].tolist() == list(range(1, 51))
     params, layers, _ = fnn.load(d / "m.npz")
     assert sub["Label"].tolist() == fnn.predict(params, X, layers).tolist()
     assert not os.path.exists(tmp_path / "test_errors.png")        # no labels: nothing to draw
-    r = train_py("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv")
-    assert r.returncode == 2 and "no label column" in r.stderr
+    code, _, err = train_in_process("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv")
+    assert code == 2 and "no label column" in "\n".join(err)
 
 
-def test_evaluate_bad_model_is_one_line(tmp_path):
+def test_evaluate_bad_model_is_one_line(tmp_path, train_in_process):
     (tmp_path / "m.npz").write_bytes(b"junk")
-    r = train_py("--evaluate", tmp_path / "m.npz")
-    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "m.npz" in r.stderr
+    code, _, err = train_in_process("--evaluate", tmp_path / "m.npz")
+    assert code == 2 and len(err) == 1 and "m.npz" in err[0]
 
 
 def test_top_k_and_most_confident_first():

@@ -94,7 +94,8 @@ def test_an_interrupted_append_leaves_the_old_file(tmp_path, monkeypatch):
 def test_ctrl_c_while_appending_in_a_loop_leaves_a_valid_file(tmp_path):
     """A real SIGINT at an arbitrary moment of a loop of appends: the file loads, every row whole."""
     path = tmp_path / "my_digits.csv"
-    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[2])\n"
+    code = ("import signal, sys, numpy as np; sys.path.insert(0, sys.argv[2])\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # even if started ignoring it
             "from fnn.teach import append_digit\n"
             "x = np.linspace(0, 1, 784); n = 0\n"
             "while True:\n"

@@ -1,7 +1,9 @@
-"""train.py from the command line, in subprocesses, on small CSVs written to tmp_path; and the
-pure pieces it is made of (fnn.training, fnn.report).
+"""train.py from the command line, in subprocesses, or its main() in this process where the
+test is about what main decides, on small CSVs written to tmp_path; and the pure pieces it is
+made of (fnn.training, fnn.report).
 
-Every run passes --out inside tmp_path: a test never writes to data/ or models/.
+Every run passes --out inside tmp_path (or queue_early's folder): a test never writes to data/
+or models/.
 """
 import gzip
 import os
@@ -18,6 +20,7 @@ import fnn
 import fnn.data
 import ui.run
 import ui.sources
+from conftest import Early, shipped_lines
 from ui import networks
 from fnn.report import confusion_matrix, format_report, per_class_accuracy
 from fnn.training import fit, minibatches, train_step
@@ -30,38 +33,44 @@ ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
 FAST = ["--epochs", "2", "--batch-size", "64", "--lr", "2e-3"]
 
 
-def run(*args, timeout=120):
-    """python train.py ARGS from the repo root -> CompletedProcess (text)."""
-    return subprocess.run([sys.executable, TRAIN_PY, *map(str, args)], cwd=ROOT, env=ENV,
-                          capture_output=True, text=True, timeout=timeout)
+def start(*args):
+    """python train.py ARGS from the repo root, started and not waited for -> Popen (text)."""
+    return subprocess.Popen([sys.executable, TRAIN_PY, *map(str, args)], cwd=ROOT, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture(scope="module")
 def csvs(tmp_path_factory):
-    """Small MNIST CSVs in the layouts train.py must read: the shipped header (label,1x1,...)
-    gzipped, no header at all, and Kaggle's header (label,pixel0,...)."""
-    d = tmp_path_factory.mktemp("csv")
-    train = pd.read_csv(os.path.join(ROOT, "data", "mnist_train.csv.gz"), nrows=3000)
-    test = pd.read_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), nrows=1000)
+    return write_csvs(tmp_path_factory.mktemp("csv"))
+
+
+def write_csvs(d):
+    """Small MNIST CSVs in the layouts train.py must read, written to d: the shipped header
+    (label,1x1,...) gzipped, no header at all, and Kaggle's header (label,pixel0,...)."""
+    train = shipped_lines("mnist_train.csv.gz", 3000)             # the header line, 3000 rows
+    test = shipped_lines("mnist_test.csv.gz", 1000)
     paths = {"train_gz": d / "train.csv.gz", "test_plain": d / "test_noheader.csv",
-             "kaggle": d / "train_kaggle.csv", "rows": train.head(20)}
-    with gzip.open(paths["train_gz"], "wt") as f:
-        train.to_csv(f, index=False)
-    test.to_csv(paths["test_plain"], index=False, header=False)
-    kaggle = train.head(1000).copy()
-    kaggle.columns = ["label"] + [f"pixel{i}" for i in range(784)]
-    kaggle.to_csv(paths["kaggle"], index=False)
+             "kaggle": d / "train_kaggle.csv"}
+    paths["train_gz"].write_bytes(gzip.compress("".join(train).encode(), compresslevel=1))
+    paths["rows"] = pd.read_csv(paths["train_gz"], nrows=20)
+    paths["test_plain"].write_text("".join(test[1:]))
+    kaggle = ",".join(["label"] + [f"pixel{i}" for i in range(784)]) + "\n"
+    paths["kaggle"].write_text("".join([kaggle] + train[1:1001]))
     return paths
 
 
-def test_help_documents_every_option():
-    r = run("--help")
-    assert r.returncode == 0 and r.stderr == ""
+def test_help_documents_every_option(capsys):
+    import train
+    with pytest.raises(SystemExit) as e:
+        train.parse_args(["--help"])
+    assert e.value.code == 0
+    r = capsys.readouterr()
+    assert r.err == ""
     for option in ("--train", "--test", "--val-split", "--max-rows", "--augment", "--arch", "--hidden",
                    "--activation", "--epochs", "--batch-size", "--optimizer", "--lr", "--schedule",
                    "--decay", "--drop", "--every", "--l2", "--dropout", "--seed", "--out", "--log-every"):
-        assert option in r.stdout, option
-    assert "sgd" in r.stdout and "momentum" in r.stdout and "cosine" in r.stdout
+        assert option in r.out, option
+    assert "sgd" in r.out and "momentum" in r.out and "cosine" in r.out
 
 
 def test_defaults_train_the_shipped_recipe_into_models():
@@ -85,10 +94,45 @@ def test_the_default_rate_follows_the_optimizer():
     assert train.parse_args(["--optimizer", "sgd", "--lr", "0.5"]).lr == 0.5
 
 
-def test_end_to_end_gz_with_header_and_plain_without(csvs, tmp_path):
-    out = tmp_path / "m.npz"
-    r = run("--train", csvs["train_gz"], "--test", csvs["test_plain"], "--out", out, "--epochs", "3",
-            "--lr", "2e-3", "--batch-size", "64")
+def queue_early(d):
+    """This file's slow command lines that need nothing from other tests, on CSVs of their own,
+    run in the background from the start of the session (conftest.Early): the end-to-end run,
+    the three seed runs, the diverging run, the interrupted ones, a bad CSV and a bad option."""
+    csvs = write_csvs(d)
+    common = ["--train", csvs["kaggle"], "--test", csvs["test_plain"]]
+    for name in ("end_to_end", "seeds", "diverging"):
+        (d / name).mkdir()
+
+    def train_py(*args):
+        return Early.command([sys.executable, TRAIN_PY, *args], cwd=ROOT, env=ENV)
+    early = {"csvs": csvs}
+    out = d / "end_to_end" / "m.npz"
+    early["end to end"] = out, train_py("--train", csvs["train_gz"], "--test", csvs["test_plain"],
+                                        "--out", out, "--epochs", "3", "--lr", "2e-3",
+                                        "--batch-size", "64")
+    outs = d / "seeds" / "a.npz", existing_model(d / "seeds" / "again.npz"), d / "seeds" / "b.npz"
+    early["seeds"] = outs, [train_py(*common, "--dropout", "0.2", "--augment", "--log-every", "0",
+                                     *FAST, "--seed", seed, "--out", out)
+                            for seed, out in zip((7, 7, 8), outs)]
+    out = existing_model(d / "diverging" / "model.npz")
+    early["diverging"] = out, out.read_bytes(), train_py(*common, "--out", out, "--optimizer", "sgd",
+                                                          "--lr", "1e6", "--log-every", "1")
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        early[sig] = Early(interrupted_runs, d / sig.name, csvs, sig)
+    (d / "bad_csv").mkdir()
+    bad = _bad(csvs, d / "bad_csv", "pixel.csv", BAD_INPUTS["pixel"][0])
+    out = existing_model(d / "bad_csv" / "model.npz")
+    early["bad csv"] = bad, out, out.read_bytes(), train_py("--train", csvs["kaggle"], "--test", bad,
+                                                             "--out", out, *FAST)
+    (d / "bad_option").mkdir()
+    early["bad option"] = d / "bad_option", train_py("--lr", "abc", "--out", d / "bad_option" / "m.npz")
+    return early
+
+
+def test_end_to_end_gz_with_header_and_plain_without(early):
+    csvs, (out, run) = early["csvs"], early["end to end"]
+    png = out.with_suffix(".png")
+    r = run.result()
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     lines = r.stdout.splitlines()
@@ -120,39 +164,37 @@ def test_end_to_end_gz_with_header_and_plain_without(csvs, tmp_path):
     assert params["W1"].shape == (256, 784) and params["W1"].dtype == np.float32
     # the curve next to it, a real PNG
     import pygame
-    img = pygame.image.load(str(tmp_path / "m.png"))
+    img = pygame.image.load(str(png))
     assert img.get_size() == (1000, 720)
-    assert f"saved model {out}" in lines and f"saved training curve {tmp_path / 'm.png'}" in lines
+    assert f"saved model {out}" in lines and f"saved training curve {png}" in lines
     assert lines[-1] == f"draw digits with this model: python draw.py --model {out}"
 
 
-def test_kaggle_header_and_options(csvs, tmp_path):
+def test_kaggle_header_and_options(csvs, tmp_path, train_in_process):
     out = tmp_path / "k.npz"
-    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out, "--epochs", "1",
-            "--hidden", "64", "--activation", "tanh", "--optimizer", "momentum", "--lr", "0.1",
-            "--schedule", "step", "--l2", "0.01", "--dropout", "0.1", "--augment", "--val-split", "0",
-            "--log-every", "0", "--max-rows", "500")
-    assert r.returncode == 0, r.stderr
-    assert "data: 500 training, 0 validation rows" in r.stdout
-    assert not any(l.startswith("iter ") for l in r.stdout.splitlines())
-    assert "epoch 1/1  validation accuracy n/a" in r.stdout
+    code, stdout, stderr = train_in_process(
+        "--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out, "--epochs", "1",
+        "--hidden", "64", "--activation", "tanh", "--optimizer", "momentum", "--lr", "0.1",
+        "--schedule", "step", "--l2", "0.01", "--dropout", "0.1", "--augment", "--val-split", "0",
+        "--log-every", "0", "--max-rows", "500")
+    assert code == 0, stderr
+    assert "data: 500 training, 0 validation rows" in stdout
+    assert not any(l.startswith("iter ") for l in stdout.splitlines())
+    assert "epoch 1/1  validation accuracy n/a" in stdout
     params, layers, meta = fnn.load(out)
     assert [s["type"] for s in layers] == ["input", "dense", "tanh", "dense", "softmax"]
     assert params["W1"].shape == (64, 784)
 
 
-def test_same_seed_same_weights_bit_for_bit(csvs, tmp_path):
-    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
-    common = ["--train", csvs["kaggle"], "--test", csvs["test_plain"], "--dropout", "0.2", "--augment",
-              "--log-every", "0", *FAST]
-    assert run(*common, "--seed", "7", "--out", a).returncode == 0
-    first, _, _ = fnn.load(a)
-    r = run(*common, "--seed", "7", "--out", a)      # same file again: replaced, and says so
-    assert r.returncode == 0 and f"replaced model {a}" in r.stdout
-    second, _, _ = fnn.load(a)
+def test_same_seed_same_weights_bit_for_bit(early):
+    """A process each (queue_early): seed 7 twice (the second replaces a model already at its
+    path, and says so) and seed 8."""
+    (a, again, b), runs = early["seeds"]
+    runs = [run.result() for run in runs]
+    assert [r.returncode for r in runs] == [0, 0, 0], [r.stderr for r in runs]
+    assert f"saved model {a}" in runs[0].stdout and f"replaced model {again}" in runs[1].stdout
+    first, second, other = (fnn.load(path)[0] for path in (a, again, b))
     assert all(np.array_equal(first[k], second[k]) for k in first)
-    assert run(*common, "--seed", "8", "--out", b).returncode == 0
-    other, _, _ = fnn.load(b)
     assert not np.array_equal(first["W1"], other["W1"])
 
 
@@ -187,13 +229,11 @@ BAD_INPUTS = {
 }
 
 
-# cases that also run as a real command line (the rest run train.main in this process)
-IN_A_SUBPROCESS = {("missing", "--train"), ("pixel", "--test")}
-
-
 @pytest.mark.parametrize("which", ["--train", "--test"])
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_one_line_exit_2_model_untouched(csvs, tmp_path, train_in_process, case, which):
+    """train.main in this process; test_a_bad_csv_from_the_command_line_one_line_exit_2 shows
+    the real command line ends the same way."""
     edit, message = BAD_INPUTS[case]
     path = tmp_path / f"{case}.csv"
     if edit == "":
@@ -203,18 +243,25 @@ def test_bad_input_one_line_exit_2_model_untouched(csvs, tmp_path, train_in_proc
     out = existing_model(tmp_path / "model.npz")
     before = out.read_bytes()
     files = {"--train": csvs["kaggle"], "--test": csvs["test_plain"], which: path}
-    args = ("--train", files["--train"], "--test", files["--test"], "--out", out, *FAST)
-    if (case, which) in IN_A_SUBPROCESS:
-        r = run(*args)
-        code, stdout, stderr = r.returncode, r.stdout, r.stderr.splitlines()
-    else:
-        code, stdout, stderr = train_in_process(*args)
+    code, stdout, stderr = train_in_process("--train", files["--train"], "--test", files["--test"],
+                                            "--out", out, *FAST)
     assert code == 2
     expected = f"train.py: error: {which}: {path}: " + message.format(abs=os.path.abspath(path))
     assert stderr == [expected]
     assert "Traceback" not in "\n".join(stderr) + stdout
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".npz", ".png")) == ["model.npz"]
+
+
+def test_a_bad_csv_from_the_command_line_one_line_exit_2(early):
+    """BAD_INPUTS' "pixel" case in --test, through the command line (queue_early)."""
+    path, out, before, run = early["bad csv"]
+    r = run.result()
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [f"train.py: error: --test: {path}: " + BAD_INPUTS["pixel"][1]]
+    assert "Traceback" not in r.stderr + r.stdout
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in out.parent.iterdir() if p.suffix in (".npz", ".png")) == ["model.npz"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -240,30 +287,34 @@ def test_bad_option_one_line_exit_2(tmp_path, capsys, args, message):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_bad_option_from_the_command_line_one_line_exit_2(tmp_path):
-    r = run("--lr", "abc", "--out", tmp_path / "m.npz")
+def test_bad_option_from_the_command_line_one_line_exit_2(early):
+    folder, run = early["bad option"]
+    r = run.result()
     assert r.returncode == 2
     assert r.stderr.splitlines() == ["train.py: error: argument --lr: expected a number > 0, got "
                                      "'abc' (see --help)"]
-    assert list(tmp_path.iterdir()) == []
+    assert list(folder.iterdir()) == []
 
 
-def test_out_is_a_folder(csvs, tmp_path):
-    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", tmp_path)
-    assert r.returncode == 2
-    assert r.stderr.splitlines() == [f"train.py: error: {tmp_path}: is a folder; --out needs a file "
-                                     f"name such as {os.path.join('models', 'mnist_mlp.npz')}"]
+def test_out_is_a_folder(csvs, tmp_path, train_in_process):
+    code, _, stderr = train_in_process("--train", csvs["kaggle"], "--test", csvs["test_plain"],
+                                       "--out", tmp_path)
+    assert code == 2
+    assert stderr == [f"train.py: error: {tmp_path}: is a folder; --out needs a file "
+                      f"name such as {os.path.join('models', 'mnist_mlp.npz')}"]
 
 
-def test_out_would_overwrite_an_input_or_is_a_png(csvs, tmp_path):
-    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", csvs["test_plain"])
-    assert r.returncode == 2
-    assert r.stderr.splitlines() == [f"train.py: error: {csvs['test_plain']}: writing the model would "
-                                     f"overwrite the input {csvs['test_plain']}"]
-    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", tmp_path / "m.png")
-    assert r.returncode == 2
-    assert r.stderr.splitlines() == [f"train.py: error: {tmp_path / 'm.png'}: --out names the model "
-                                     f"file (.npz); its curve goes next to it as .png"]
+def test_out_would_overwrite_an_input_or_is_a_png(csvs, tmp_path, train_in_process):
+    code, _, stderr = train_in_process("--train", csvs["kaggle"], "--test", csvs["test_plain"],
+                                       "--out", csvs["test_plain"])
+    assert code == 2
+    assert stderr == [f"train.py: error: {csvs['test_plain']}: writing the model would "
+                      f"overwrite the input {csvs['test_plain']}"]
+    code, _, stderr = train_in_process("--train", csvs["kaggle"], "--test", csvs["test_plain"],
+                                       "--out", tmp_path / "m.png")
+    assert code == 2
+    assert stderr == [f"train.py: error: {tmp_path / 'm.png'}: --out names the model "
+                      f"file (.npz); its curve goes next to it as .png"]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -283,11 +334,9 @@ def existing_model(path):
     return path
 
 
-def test_diverging_run_exits_2_and_writes_nothing(csvs, tmp_path):
-    out = existing_model(tmp_path / "model.npz")
-    before = out.read_bytes()
-    r = run("--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out,
-            "--optimizer", "sgd", "--lr", "1e6", "--log-every", "1")
+def test_diverging_run_exits_2_and_writes_nothing(early):
+    out, before, run = early["diverging"]
+    r = run.result()
     assert r.returncode == 2
     [line] = r.stderr.splitlines()
     assert line.startswith("train.py: error: training diverged at iteration ")
@@ -296,19 +345,12 @@ def test_diverging_run_exits_2_and_writes_nothing(csvs, tmp_path):
     n = int(line.split("iteration ")[1].split()[0])
     assert [l for l in r.stdout.splitlines() if l.startswith("iter ")][-1].split()[1] == str(n - 1)
     assert out.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+    assert [p.name for p in out.parent.iterdir()] == ["model.npz"]
 
 
-@pytest.mark.parametrize("sig, presses, code", [(signal.SIGINT, 1, 130), (signal.SIGINT, 2, 130),
-                                               (signal.SIGTERM, 1, 143), (signal.SIGTERM, 2, 143)])
-def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path, sig, presses, code):
-    """One Ctrl-C (or SIGTERM, handled the same way) after two epochs; or two in quick
-    succession (the second lands while the first is being handled: it must not break the save)."""
-    out = tmp_path / "model.npz"
-    p = subprocess.Popen([sys.executable, TRAIN_PY, "--train", str(csvs["kaggle"]), "--test",
-                          str(csvs["test_plain"]), "--out", str(out), "--epochs", "1000",
-                          "--batch-size", "32", "--log-every", "1"],
-                         cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _interrupt_after_two_epochs(p, sig, presses):
+    """Send p `presses` signals `sig` once it has logged two epochs and an iteration more
+    -> (what it logged before, its stderr)."""
     try:
         seen, deadline = [], time.monotonic() + 60
         while time.monotonic() < deadline:       # wait for two epochs and a few more iterations
@@ -316,33 +358,62 @@ def test_ctrl_c_saves_the_best_model_so_far(csvs, tmp_path, sig, presses, code):
             seen.append(line)
             if not line or sum(l.startswith("epoch ") for l in seen) == 2 and line.startswith("iter "):
                 break
-        assert sum(l.startswith("epoch ") for l in seen) == 2, "".join(seen)
-        p.send_signal(sig)
-        if presses == 2:
-            time.sleep(0.02)
+        if sum(l.startswith("epoch ") for l in seen) == 2:
             p.send_signal(sig)
-        rest, err = p.communicate(timeout=60)
+            if presses == 2:
+                time.sleep(0.02)
+                p.send_signal(sig)
+        else:
+            p.kill()                             # it never got there: the test shows what it logged
+        return seen, p.communicate(timeout=60)[1]
     finally:
         if p.poll() is None:
             p.kill()
             p.communicate()
-    assert p.returncode == code, err
-    assert "Traceback" not in err
-    last = err.splitlines()[-1]
-    assert last.startswith("train.py: saved the ") and last.endswith(f"to {out}")
-    params, layers, meta = fnn.load(out)                # a complete, valid model file
-    assert meta["interrupted"] is True and meta["epochs_done"] >= 2
-    X, y = fnn.data.load_csv(csvs["test_plain"])
-    assert fnn.accuracy(params, X, y, layers) > 0.7
-    assert (tmp_path / "model.png").exists()
-    assert not [n for n in os.listdir(tmp_path) if n.startswith(".fnn-tmp")]
 
 
-def test_cnn_arch(csvs, tmp_path):
+def interrupted_runs(d, csvs, sig):
+    """A run sent one `sig` and a run sent two, two processes at the same time, in d/1 and
+    d/2 -> {presses: (folder, what it logged before, its exit code, its stderr)}."""
+    from concurrent.futures import ThreadPoolExecutor
+    runs = {}
+    for presses in (1, 2):
+        (d / str(presses)).mkdir(parents=True)
+        runs[presses] = d / str(presses), start(
+            "--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out",
+            d / str(presses) / "model.npz", "--epochs", "1000", "--batch-size", "32", "--log-every", "1")
+    with ThreadPoolExecutor(2) as pool:
+        ended = {n: pool.submit(_interrupt_after_two_epochs, p, sig, n) for n, (_, p) in runs.items()}
+    return {n: (folder, *ended[n].result(), p.returncode) for n, (folder, p) in runs.items()}
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_saves_the_best_model_so_far(early, sig, code):
+    """One Ctrl-C (or SIGTERM, handled the same way) after two epochs; or two in quick
+    succession (the second lands while the first is being handled: it must not break the save).
+    Both runs (queue_early, interrupted_runs) are processes of their own."""
+    X, y = fnn.data.load_csv(early["csvs"]["test_plain"])
+    for presses, (d, seen, err, returncode) in early[sig].result().items():
+        assert sum(l.startswith("epoch ") for l in seen) == 2, "".join(seen)
+        assert returncode == code, (presses, err)
+        assert "Traceback" not in err
+        out = d / "model.npz"
+        last = err.splitlines()[-1]
+        assert last.startswith("train.py: saved the ") and last.endswith(f"to {out}")
+        params, layers, meta = fnn.load(out)                # a complete, valid model file
+        assert meta["interrupted"] is True and meta["epochs_done"] >= 2
+        assert fnn.accuracy(params, X, y, layers) > 0.7
+        assert (d / "model.png").exists()
+        assert not [n for n in os.listdir(d) if n.startswith(".fnn-tmp")]
+
+
+def test_cnn_arch(csvs, tmp_path, train_in_process):
     out = tmp_path / "cnn.npz"
-    r = run("--arch", "cnn", "--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out,
-            "--epochs", "1", "--max-rows", "300", "--log-every", "0")
-    assert r.returncode == 0, r.stderr
+    code, _, stderr = train_in_process("--arch", "cnn", "--train", csvs["kaggle"], "--test",
+                                       csvs["test_plain"], "--out", out, "--epochs", "1",
+                                       "--max-rows", "300", "--log-every", "0")
+    assert code == 0, stderr
     params, layers, _ = fnn.load(out)
     assert [s["type"] for s in layers] == ["input", "conv", "relu", "maxpool", "conv", "relu", "maxpool",
                                            "flatten", "dense", "relu", "dense", "softmax"]

@@ -14,7 +14,6 @@ curves differ only by the option that differs: a fair comparison (train.py --wat
 import os
 
 import numpy as np
-import pandas as pd
 
 from fnn.files import atomic_write
 from ui.paths import PathError, check_input
@@ -32,6 +31,7 @@ def table(history):
     """The rows of history {"iteration", "epoch", "loss", "acc", "lr": lists, one entry a step;
     "val": [(iteration, val_acc), ...] one an epoch} as a DataFrame of COLUMNS; val_acc is NaN
     except on the iteration each validation point belongs to."""
+    import pandas as pd           # here, not at the top: train.py --help does not load pandas
     frame = pd.DataFrame({k: history[k] for k in COLUMNS[:-1]})
     frame["val_acc"] = np.nan
     if len(history["val"]) and len(frame):
@@ -50,6 +50,7 @@ def write(path, history):
 def read(path):
     """The DataFrame of a curve CSV; ValueError (one line, naming the file) when it is not one,
     is not a regular file, or is larger than MAX_BYTES (read whole, so its size is bounded)."""
+    import pandas as pd
     try:
         check_input(path)
         if os.path.getsize(path) > MAX_BYTES:
