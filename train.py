@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train a network on an MNIST CSV, report on the test set, save the model and its training curve.
 
-    python train.py                                  # the default MLP: ~98.5% test accuracy in < 1 minute
+    python train.py                                  # the default MLP: ~98.5% test accuracy (README: Results)
     python train.py --arch cnn --out models/cnn.npz  # the CNN (fnn.conv)
     python train.py --watch                          # the same run in a window (ui/lab.py)
     python train.py --evaluate data/mnist_mlp.npz    # a saved model's report and mistakes
