@@ -39,7 +39,7 @@ def model_rows(root):
         took = f" in {meta['seconds']:.0f} s" if "seconds" in meta else ""
         rows.append(f"| {kind} {meta.get('network', '')}, test accuracy (10,000 MNIST test images) "
                     f"| **{100 * meta['test_accuracy']:.2f} %**, trained{took} (train.py's total, "
-                    f"data loading included) | `{meta.get('command', 'python train.py')}` → "
+                    f"data loading included, on the machine of [What is promised](#what-is-promised)) | `{meta.get('command', 'python train.py')}` → "
                     f"`{file}` |")
     return rows
 
