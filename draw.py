@@ -9,13 +9,13 @@
 
 Mouse: left drag paints, right drag erases. Keys: S predict, C or Backspace clear, L live
 prediction on/off, Esc quit. Dropping an image file on the window loads and classifies it.
-Backprop on the drawing (fnn.explain, fnn.teach): G shows d log p / d pixel of the answer, B the
+Backprop on the drawing (fnn.analysis.explain, fnn.digits.teach): G shows d log p / d pixel of the answer, B the
 X-ray of every layer (0-9 there set its label), a digit key teaches the drawing's true class,
 Ctrl-Z undoes that, K keeps the labelled drawing in the handwriting CSV (--keep), Ctrl-S saves
 the taught model under models/.
 
-The network sees the drawing as MNIST was made (fnn.preprocess.mnistify); the pad itself is
-ui/: ui.app (its state and events), ui.window (the loop and --screenshot), ui.pad (a frame).
+The network sees the drawing as MNIST was made (fnn.digits.preprocess.mnistify); the pad itself is
+fnnapp.views: app (its state and events), window (the loop and --screenshot), pad (a frame).
 """
 import argparse
 import os
@@ -26,14 +26,14 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # keep stdout clean f
 try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
     import numpy as np     # noqa: E402
 
-    from fnn.data import DataError                                   # noqa: E402
-    from fnn.report import format_report                             # noqa: E402
-    from fnn.teach import score_digits                               # noqa: E402
-    from ui import paths                                             # noqa: E402
-    from ui.app import DEFAULT_DIGITS, new_state                     # noqa: E402
-    from ui.inputs import AppError, classify_image, load_model       # noqa: E402
-    from ui.options import Parser                                    # noqa: E402
-    from ui.window import check_screenshot, run, screenshot          # noqa: E402
+    from fnn.io.data import DataError                                   # noqa: E402
+    from fnn.analysis.report import format_report                             # noqa: E402
+    from fnn.digits.teach import score_digits                               # noqa: E402
+    from fnnapp.cli import paths                                             # noqa: E402
+    from fnnapp.views.app import DEFAULT_DIGITS, new_state                     # noqa: E402
+    from fnnapp.views.inputs import AppError, classify_image, load_model       # noqa: E402
+    from fnnapp.cli.options import Parser                                    # noqa: E402
+    from fnnapp.views.window import check_screenshot, run, screenshot          # noqa: E402
 except KeyboardInterrupt:
     sys.stderr.write("\ndraw.py: interrupted\n")
     sys.exit(130)

@@ -3,7 +3,7 @@
 
     python train.py                                  # the default MLP: ~98.5% test accuracy (README: Results)
     python train.py --arch cnn --out models/cnn.npz  # the CNN (fnn.conv)
-    python train.py --watch                          # the same run in a window (ui/lab.py)
+    python train.py --watch                          # the same run in a window (fnnapp/views/lab.py)
     python train.py --evaluate data/mnist_mlp.npz    # a saved model's report and mistakes
     python train.py --help                           # every option
     python train.py --init data/mnist_cnn.npz --train data/mnist_train.csv.gz \
@@ -11,8 +11,8 @@
                                                      # fine-tune on MNIST plus your digits x20
 
 This file is the command line: its options and what they dispatch to. The loop itself is
-fnn.training.fit; ui/run.py is one run around it (checks, loading, logging, Ctrl-C, divergence,
-the report, the model file and its curves); ui/evaluate.py is --evaluate.
+fnn.training.fit; fnnapp/cli/run.py is one run around it (checks, loading, logging, Ctrl-C, divergence,
+the report, the model file and its curves); fnnapp/cli/evaluate.py is --evaluate.
 
 Exit codes: 0 done; 2 bad input (a bad CSV, a bad option value, an output path that is not a
 model file, a diverged or failed run); 130 Ctrl-C, 143 SIGTERM (the best model so far is saved
@@ -34,11 +34,11 @@ if __name__ == "__main__":
 
 try:                                      # Ctrl-C while NumPy and pandas load: one line, no traceback
     from fnn.activations import HIDDEN_ACTIVATIONS
-    from fnn.augment import AUGMENTATIONS
+    from fnn.digits.augment import AUGMENTATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
-    from ui import interrupts, networks, options, progress, run
-    from ui.run import PROG
-    import ui.evaluate                    # pygame loads only when it draws
+    from fnnapp.cli import interrupts, networks, options, progress, run
+    from fnnapp.cli.run import PROG
+    import fnnapp.cli.evaluate                    # pygame loads only when it draws
 except KeyboardInterrupt:
     sys.stderr.write("\ntrain.py: interrupted while starting; nothing written\n")
     sys.exit(130)
@@ -87,10 +87,10 @@ def build_parser():
     d.add_argument("--max-rows", type=options.positive_int, default=None, metavar="N",
                    help="read only the first N rows of each CSV (quick experiments)")
     d.add_argument("--augment", nargs="?", const="affine", default=False, choices=tuple(AUGMENTATIONS),
-                   help="augment every batch (fnn.augment, NumPy only): affine (alone, the "
+                   help="augment every batch (fnn.digits.augment, NumPy only): affine (alone, the "
                         "default) random shifts (<= 2 px), rotations (<= 12 degrees) and scaling "
                         "(0.9-1.1); elastic: Simard's elastic distortions; writers: elastic, "
-                        "slant, pen width and pressure, gaps, coarse grids (fnn.augment.writers)")
+                        "slant, pen width and pressure, gaps, coarse grids (fnn.digits.augment.writers)")
     n = p.add_argument_group("network")
     n.add_argument("--init", metavar="MODEL",
                    help="start from a saved model's weights and layer list (fine-tuning) instead "
@@ -184,10 +184,10 @@ def main(argv=None):
             return 2
     try:
         if args.evaluate:
-            return ui.evaluate.evaluate(args.evaluate, args.test, args.max_rows, args.predictions,
+            return fnnapp.cli.evaluate.evaluate(args.evaluate, args.test, args.max_rows, args.predictions,
                                         args.errors_png, args.watch)
         return run.train(args, out, command, DEFAULT_OUT["mlp"])
-    except (run.UsageError, ui.evaluate.EvaluateError) as e:
+    except (run.UsageError, fnnapp.cli.evaluate.EvaluateError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:

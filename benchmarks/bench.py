@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import fnn                                                          # noqa: E402
 from fnn import Conv, Dense, Flatten, Input, MaxPool                # noqa: E402
-from fnn.data import load_csv                                       # noqa: E402
+from fnn.io.data import load_csv                                       # noqa: E402
 from fnn.network import predict_batch                               # noqa: E402
-from fnn.preprocess import mnistify                                 # noqa: E402
+from fnn.digits.preprocess import mnistify                                 # noqa: E402
 from fnn.training import fit, minibatches, seed_streams             # noqa: E402
 
 try:

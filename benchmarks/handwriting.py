@@ -9,7 +9,7 @@ Nobody can draw by hand in a script, so the digits come from stroke sketches in 
 4, stacked-circle 8s, ...), each one jittered (slant, size, position, wobble) and painted with
 the pad's own brush (draw.py's paint, BRUSH_RADIUS), then put through mnistify exactly as the
 pad does before the network sees a drawing. The rows are the handwriting CSV the pad's K key
-writes (fnn.teach.append_digit).
+writes (fnn.digits.teach.append_digit).
 
 Steps, each the command a user would type:
 1. `mine.csv`: 3 digits of each class (30), the set you teach; `held_out.csv`: 20 of each
@@ -36,10 +36,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import fnn                                         # noqa: E402
 from bench import machine                          # noqa: E402  (benchmarks/bench.py)
-from fnn.data import load_csv                      # noqa: E402
-from fnn.preprocess import mnistify                # noqa: E402  (what the pad feeds the network)
-from fnn.teach import HEADER, digit_row            # noqa: E402
-from ui.canvas import draw_strokes                 # noqa: E402  (the pad's brush)
+from fnn.io.data import load_csv                      # noqa: E402
+from fnn.digits.preprocess import mnistify                # noqa: E402  (what the pad feeds the network)
+from fnn.digits.teach import HEADER, digit_row            # noqa: E402
+from fnnapp.views.canvas import draw_strokes                 # noqa: E402  (the pad's brush)
 
 
 def _arc(cx, cy, rx, ry, a0, a1, k=14):

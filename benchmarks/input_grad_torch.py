@@ -5,7 +5,7 @@
 
 For data/mnist_mlp.npz and data/mnist_cnn.npz, in float64, on the first 64 MNIST test digits:
   dX    = backward(params, cache, y, input_grad=True)["dX"]   vs  x.grad of CrossEntropyLoss (mean)
-  G     = fnn.explain.log_prob_gradient for one digit          vs  x.grad of log_softmax[c]
+  G     = fnn.analysis.explain.log_prob_gradient for one digit          vs  x.grad of log_softmax[c]
 Prints the relative error ||a - b|| / (||a|| + ||b||) of each, for the digits and for the digits
 plus 1e-3 of noise (which breaks max-pooling's ties; see main).
 torch is imported here only (benchmarks/torch_models.build makes the same network with the
@@ -20,8 +20,8 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import fnn                                          # noqa: E402
-from fnn.data import load_csv                       # noqa: E402
-from fnn.explain import log_prob_gradient           # noqa: E402
+from fnn.io.data import load_csv                       # noqa: E402
+from fnn.analysis.explain import log_prob_gradient           # noqa: E402
 from fnn.gradcheck import relative_error            # noqa: E402
 from torch_models import build                      # noqa: E402  (benchmarks/torch_models.py)
 

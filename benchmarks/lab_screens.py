@@ -23,7 +23,7 @@ def main():
     sys.path.insert(0, ROOT)
     import pygame
     import train
-    from ui import lab
+    from fnnapp.views import lab
     see = lab.Watch.see
     os.makedirs(os.path.join(ROOT, "runs"), exist_ok=True)
     for name, (options, at) in SHOTS.items():

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import fnn                                                   # noqa: E402
 import fnn.optimizers as opt                                 # noqa: E402
-from fnn.data import load_csv                                # noqa: E402
+from fnn.io.data import load_csv                                # noqa: E402
 from fnn.layers import Conv, Dense, Flatten, Input, MaxPool, normalize, pool_before_relu  # noqa: E402
 from fnn.training import fit                                 # noqa: E402
 

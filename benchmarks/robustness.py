@@ -5,15 +5,15 @@
 
 Other writers (none of it from MNIST or any other published handwritten-digit set): the stroke
 sketches of benchmarks/sketches.py (3 styles a digit) drawn by random writers through the pad's
-own brush (ui.canvas.draw_strokes), normal-sized and small on the coarse 28x28 grid; and the digits
+own brush (fnnapp.views.canvas.draw_strokes), normal-sized and small on the coarse 28x28 grid; and the digits
 of the handwriting-style fonts that Debian packages ship, at 48 px and at 12 px (low
-resolution). All through fnn.preprocess.mnistify, reported per digit, and compared, column
+resolution). All through fnn.digits.preprocess.mnistify, reported per digit, and compared, column
 by column, with the held-out set's per-digit accuracy (issue 18) for the model it was measured on.
 
 People do not draw like MNIST: their digits are off-centre, small or large, slanted, and
 drawn with a thicker or thinner pen. This builds those versions of the 10,000 MNIST test
-digits (NumPy only, fnn.augment, seeded), feeds each to every model twice -- RAW, and through
-the draw path (fnn.preprocess.mnistify, what draw.py and draw.py --image do) -- and writes a
+digits (NumPy only, fnn.digits.augment, seeded), feeds each to every model twice -- RAW, and through
+the draw path (fnn.digits.preprocess.mnistify, what draw.py and draw.py --image do) -- and writes a
 table of accuracies to docs/robustness.md (--out), with this exact command and the model
 with the best mean accuracy through the draw path: draw.py's default. (The time of one drawn
 digit's prediction is measured by benchmarks/bench.py only.)
@@ -43,11 +43,11 @@ import numpy as np           # noqa: E402
 import draw                  # noqa: E402
 import fnn                   # noqa: E402
 import sketches              # noqa: E402  (benchmarks/sketches.py)
-from fnn.augment import affine, stroke   # noqa: E402
-from fnn.data import DataError, load_csv  # noqa: E402
-from fnn.model_io import atomic_write     # noqa: E402
-from fnn.preprocess import mnistify, to_ink   # noqa: E402
-from ui.canvas import draw_strokes       # noqa: E402
+from fnn.digits.augment import affine, stroke   # noqa: E402
+from fnn.io.data import DataError, load_csv  # noqa: E402
+from fnn.io.model_files import atomic_write     # noqa: E402
+from fnn.digits.preprocess import mnistify, to_ink   # noqa: E402
+from fnnapp.views.canvas import draw_strokes       # noqa: E402
 
 
 def perturbations(X, seed=0):
@@ -92,7 +92,7 @@ HELD_OUT = {"command": "python train.py --arch cnn --augment --out data/mnist_cn
 
 def pad_sketches(rng, per_style, height, radius):
     """Every style of benchmarks/sketches.py drawn by `per_style` random writers through the
-    pad's brush (ui.canvas.draw_strokes on the 28x28 canvas, brush radius ~ U(radius) cells) and
+    pad's brush (fnnapp.views.canvas.draw_strokes on the 28x28 canvas, brush radius ~ U(radius) cells) and
     the pad's preprocessing (mnistify). -> X (784, n) float32, y (n,), style (n,) names."""
     cols, labels, styles = [], [], []
     for digit, name, strokes in sketches.all_styles():
@@ -116,7 +116,7 @@ def font_files():
 
 def font_digits(fonts, size, rotations=(-6, -2, 2, 6)):
     """Each digit of each font, rendered by pygame.freetype at `size` px, rotated by each angle,
-    turned to ink (fnn.preprocess.to_ink) and mnistify'd. -> X (784, n), y (n,); glyphs a
+    turned to ink (fnn.digits.preprocess.to_ink) and mnistify'd. -> X (784, n), y (n,); glyphs a
     font lacks (no ink) are skipped; style (n,) names the font."""
     import pygame.freetype
     pygame.freetype.init()
@@ -285,7 +285,7 @@ def main(argv=None):
         command,
         "```",
         "",
-        f"Machine: {machine()}. Every digit goes through the draw path (`fnn.preprocess.mnistify`: "
+        f"Machine: {machine()}. Every digit goes through the draw path (`fnn.digits.preprocess.mnistify`: "
         "crop to the ink, longer side to 20 px, centre of mass to the centre -- what `draw.py` "
         "does) unless a cell says raw.",
         "",
@@ -298,7 +298,7 @@ def main(argv=None):
         "with a straight, a curved and a slanted stem; a plain, a looped and a z-like 2; ...), each "
         f"drawn by {args.per_style} random writers (wobble, slant +-0.3, rotation +-8 degrees, "
         "width x0.75-1.25, 14-22 cells high, anywhere on the pad) with the pad's brush "
-        f"(`ui.canvas.draw_strokes`, radius 1.1-2.2 cells): {n_sk} digits.",
+        f"(`fnnapp.views.canvas.draw_strokes`, radius 1.1-2.2 cells): {n_sk} digits.",
         "- **small sketches**: the same, 6-10 cells high, radius 1.0-1.8: small digits on the coarse "
         "28x28 grid, which mnistify scales up (the tiny 3 that became a blob).",
     ]

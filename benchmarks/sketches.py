@@ -8,7 +8,7 @@ how people write, not from any dataset.
 
 `writer(strokes, rng, ...)` gives one writer's version of a sketch: a smooth wobble of every
 stroke (jitter), slant, rotation, width, size and position on the 28x28 pad, all random,
--> strokes in pad cells, ready for ui.canvas.draw_strokes (the pad's brush) or for xdotool
+-> strokes in pad cells, ready for fnnapp.views.canvas.draw_strokes (the pad's brush) or for xdotool
 (benchmarks/xdraw.py). No loops over pixels; the loops are over strokes and digits.
 """
 import numpy as np

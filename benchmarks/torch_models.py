@@ -44,7 +44,7 @@ def build(layers, params):
 
 def as_rows(X):
     """fnn's X (784, m) -> the (m, 784) float32 tensor PyTorch takes: a view of the same memory
-    when X.T is C-contiguous (fnn.data.load_csv's X is), one copy otherwise."""
+    when X.T is C-contiguous (fnn.io.data.load_csv's X is), one copy otherwise."""
     return torch.from_numpy(np.ascontiguousarray(np.asarray(X, dtype=np.float32).T))
 
 

@@ -47,7 +47,7 @@ def child(argv):
             reply = yield rec
     train.fit = timed_fit
     if "--watch" in argv:
-        from ui import lab
+        from fnnapp.views import lab
         see = lab.Watch.see
 
         def timed_see(self, rec):

@@ -26,7 +26,7 @@ sys.path.insert(0, HERE)
 import numpy as np          # noqa: E402
 
 import sketches             # noqa: E402
-from ui import pad          # noqa: E402  (only its geometry: CANVAS, CELL)
+from fnnapp.views import pad          # noqa: E402  (only its geometry: CANVAS, CELL)
 from robustness import earlier_note, machine, write_report   # noqa: E402
 
 

@@ -117,7 +117,7 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0, input_grad=False):
     input_grad: also return "dX" = dJ/dX, shaped like X (n0, m): the chain run one step
         further, dA[0] = W[1].T @ dZ[1] (col2im of W_mat.T @ dZ for a first conv), over m
         because J is the mean loss (column j is the gradient of example j's loss, over m).
-        The gradient of the answer with respect to the pixels (fnn.explain).
+        The gradient of the answer with respect to the pixels (fnn.analysis.explain).
     """
     steps, AL = cache["steps"], cache["AL"]
     Y = losses.targets(Y, AL)

@@ -11,7 +11,7 @@ between two steps (Ctrl-C raises KeyboardInterrupt out of the generator; the las
 yielded are complete and consistent).
 
 Layout and speed: X is (784, m), one example per column, as in the derivation. `fit` works
-on the row layout Xr = X.T (m, 784), C-contiguous (a view of fnn.data.load_csv's X, which is
+on the row layout Xr = X.T (m, 784), C-contiguous (a view of fnn.io.data.load_csv's X, which is
 stored that way; a copy for any other X), and gathers each batch as Xr[idx].T: the rows of one
 batch are contiguous in memory, and the transposed view is an F-ordered (784, b) array that
 BLAS multiplies without a copy. Everything stays float32; the batch accuracy comes from the A[L]
@@ -32,7 +32,7 @@ from fnn.layers import as_layers, pool_before_relu
 from fnn.losses import LOSSES, l2_gradient, l2_penalty, targets
 from fnn.network import accuracy, backward, classes, compute_loss, forward
 from fnn.optimizers import OPTIMIZERS, SCHEDULES
-from fnn.stats import layer_stats
+from fnn.analysis.stats import layer_stats
 
 
 def minibatches(n, batch_size, rng):
@@ -46,7 +46,7 @@ def minibatches(n, batch_size, rng):
 
 def _shard_grads(params, Xb, yb, layers, loss, dropout, rng, weight=1.0, err=None, keep=None):
     """Forward and backward on one shard, without L2: (weight * grads, summed J, number correct).
-    keep: a list to which the shard's forward cache is appended (for fnn.stats), or None.
+    keep: a list to which the shard's forward cache is appended (for fnn.analysis.stats), or None.
     The grads are new arrays, scaled in place here (in the shard's own thread) when weight != 1.
     err: the caller's np.geterr(), for a worker thread, which does not inherit it."""
     with np.errstate(**(err or {})):
@@ -92,7 +92,7 @@ def train_step(params, state, Xb, yb, layers, opt_update, lr, loss="cross_entrop
     (float sums in another order) but is the same bit for bit for the same K
     (on the same kind of machine: see the module docstring).
 
-    observe: when true, a fifth value fnn.stats.layer_stats(params, grads, cache, new params)
+    observe: when true, a fifth value fnn.analysis.stats.layer_stats(params, grads, cache, new params)
     of this step (cache: shard 0's forward cache). It only reads, so the weights are the same.
     """
     b = Xb.shape[-1]
@@ -191,7 +191,7 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
 
     Observing a run from outside (the training lab, train.py --watch) by sending a dict
     with gen.send(...) instead of next(gen); both keys are optional:
-        {"stats": True}      the next step record also has "stats", fnn.stats.layer_stats of
+        {"stats": True}      the next step record also has "stats", fnn.analysis.stats.layer_stats of
                              that step (gradient norm, update/weight ratio, dead ReLUs);
         {"lr_factor": f}     the learning rate is multiplied by f from the next iteration on.
     lr_changes: ((iteration, factor), ...), the rate changes to apply from the start; every
@@ -207,9 +207,9 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
     loss: "cross_entropy" or "mse" (see fnn.backward).
     optimizer: "sgd", "momentum" or "adam".  schedule, schedule_args (a dict of decay, drop,
     every): see `learning_rate`, evaluated at the fractional epoch (iteration - 1) / iterations_per_epoch.
-    augment: when true, each batch is replaced by fnn.augment.random_affine of it (random
+    augment: when true, each batch is replaced by fnn.digits.augment.random_affine of it (random
     shifts, small rotations and scaling), drawn fresh every time; a function
-    augment(Xb, rng, yb) -> Xb' (one of fnn.augment.AUGMENTATIONS) is used instead.
+    augment(Xb, rng, yb) -> Xb' (one of fnn.digits.augment.AUGMENTATIONS) is used instead.
     seed: an int (or np.random.SeedSequence); the shuffling, dropout and augmentation streams all derive from it.
     workers: threads for data parallelism (see train_step's shards): each batch is cut into
     `workers` shards whose forward and backward passes run at once in a thread pool that
@@ -236,7 +236,7 @@ def fit(params, X, y, layers=None, loss="cross_entropy", optimizer="adam", epoch
     else:                                  # one dropout stream per shard, derived from the seed
         dropout_rng = [np.random.default_rng(s) for s in dropout_seq.spawn(workers)]
     if augment and not callable(augment):
-        from fnn.augment import AUGMENTATIONS
+        from fnn.digits.augment import AUGMENTATIONS
         augment = AUGMENTATIONS["affine"]
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 # suite slower, and much slower while anything else ran).
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
-from fnn.data import load_csv  # noqa: E402  (after the sys.path line)
+from fnn.io.data import load_csv  # noqa: E402  (after the sys.path line)
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

@@ -1,5 +1,5 @@
 """Peak memory of loading hostile files, measured in a fresh process (shared by the tests of
-fnn.load and fnn.data.load_csv)."""
+fnn.load and fnn.io.data.load_csv)."""
 import os
 import subprocess
 import sys

@@ -1,12 +1,12 @@
-"""Tests for fnn.augment: affine warps and stroke-width changes of (784, m) batches."""
+"""Tests for fnn.digits.augment: affine warps and stroke-width changes of (784, m) batches."""
 
 import numpy as np
 import pytest
 
-from fnn.augment import (AUGMENTATIONS, affine, coarse, elastic, erase, gaussian_matrix, random_affine,
+from fnn.digits.augment import (AUGMENTATIONS, affine, coarse, elastic, erase, gaussian_matrix, random_affine,
                           random_coarse, random_elastic, random_erase, random_pen, smooth_noise,
                           segment, flag_ones, stroke, writers)
-from fnn.preprocess import center_of_mass as com        # (y, x), pixel [i, j] at (i, j)
+from fnn.digits.preprocess import center_of_mass as com        # (y, x), pixel [i, j] at (i, j)
 
 
 @pytest.fixture(scope="module")
@@ -343,7 +343,7 @@ def test_writers_is_seeded_in_range_and_changes_every_image(X, mnist_test_slice)
 # ---------------------------------------------------------------- 1s with a flag and a base
 
 def test_segment_is_the_pads_brush():
-    from ui.canvas import paint
+    from fnnapp.views.canvas import paint
     ink = segment(np.array([5.0]), np.array([6.0]), np.array([20.0]), np.array([15.0]), np.array([1.6]))
     pad = paint(np.zeros((28, 28), np.float32), 6.5, 5.5, 1.6, prev=(15.5, 20.5))  # cell centres at +0.5
     np.testing.assert_allclose(ink.reshape(28, 28), pad, atol=1e-5)

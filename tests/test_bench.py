@@ -67,7 +67,7 @@ def test_quick_run_without_torch_measures_fnn_and_says_torch_is_missing(early):
 
 
 def test_the_benchmarked_cnn_is_the_one_train_py_trains():
-    from ui import networks
+    from fnnapp.cli import networks
     assert _import("bench").CNN == networks.NAMED["cnn"]
 
 

@@ -1,4 +1,4 @@
-"""fnn.data.load_csv: the shipped MNIST files, every supported layout, and an exact one-line
+"""fnn.io.data.load_csv: the shipped MNIST files, every supported layout, and an exact one-line
 DataError (file, line, column) for every kind of bad input."""
 import bz2
 import csv
@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import fnn.data as fnn_data
+import fnn.io.data as fnn_data
 import peak_rss
 from conftest import Early
-from fnn.data import NUM_PIXELS, DataError, load_csv
+from fnn.io.data import NUM_PIXELS, DataError, load_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_GZ = ROOT / "data" / "mnist_test.csv.gz"
@@ -490,7 +490,7 @@ def inflating_loads(d):
     for name, (head, unit) in cases.items():
         paths.append(d / f"{name}.csv.gz")
         paths[-1].write_bytes(gzip_of_repeats(head, unit, 128))
-    return paths, peak_rss.command("fnn.data", "load_csv", "DataError", good, paths)
+    return paths, peak_rss.command("fnn.io.data", "load_csv", "DataError", good, paths)
 
 
 def test_small_gz_files_that_inflate_to_huge_lines_or_rows_take_bounded_memory(early):
@@ -559,7 +559,7 @@ def test_line_bound_finds_the_first_long_line_across_any_read_sizes(monkeypatch,
 CTRL_C_AT = r"""
 import os, signal, sys, threading, time
 signal.signal(signal.SIGINT, signal.default_int_handler)    # even if started with SIGINT ignored
-from fnn.data import load_csv
+from fnn.io.data import load_csv
 import pandas                                   # load_csv's own import: not part of `took`
 path, trials = sys.argv[1], int(sys.argv[2])
 start = time.perf_counter()

@@ -12,12 +12,12 @@ import pytest
 
 import draw
 import fnn
-import fnn.data
+import fnn.io.data
 from conftest import Early
-from fnn.preprocess import even_out_strokes, mnistify
-from ui import app, inputs, pad, teaching, window
-from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, demo_strokes, draw_strokes, paint
-from ui.theme import ACCENT, BG, make_fonts
+from fnn.digits.preprocess import even_out_strokes, mnistify
+from fnnapp.views import app, inputs, pad, teaching, window
+from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, demo_strokes, draw_strokes, paint
+from fnnapp.views.theme import ACCENT, BG, make_fonts
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / draw.DEFAULT_MODEL
@@ -31,7 +31,7 @@ def queue_early(d):
     (conftest.Early): a missing model, no display, --image of a scanned 7, --screenshot."""
     tiny = str(d / "tiny_mlp.npz")
     fnn.save(tiny, fnn.init_params([784, 32, 10], seed=0))
-    X, y = fnn.data.load_csv(ROOT / "data" / "mnist_test.csv.gz", max_rows=1)
+    X, y = fnn.io.data.load_csv(ROOT / "data" / "mnist_test.csv.gz", max_rows=1)
     seven = d / "seven.png"
     save_digit_png(X[:, 0], seven, scale=8, dark_on_light=True)     # a 224x224 "scan" of a 7
     return {"tiny": tiny, "missing": draw_py("--model", d / "nope.npz"),
@@ -403,7 +403,7 @@ def test_drawn_digit_is_recognised(trained):
 def test_preprocessing_rescues_moved_and_resized_digits(trained, mnist_test_slice):
     """MNIST test digits shifted, shrunk or enlarged, then mnistify'd, keep nearly the
     accuracy of the originals; fed raw they do not (docs/robustness.md has the full table)."""
-    from fnn.augment import affine
+    from fnn.digits.augment import affine
     X, y = mnist_test_slice
     X, y = X[:, :500], y[:500]
     params, layers, _ = trained

@@ -11,10 +11,10 @@ import pytest
 import draw
 import fnn
 from conftest import Early
-from fnn.data import load_csv
-from fnn.teach import HEADER, digit_row
-from ui import pad, teaching, window
-from ui.canvas import demo_strokes
+from fnn.io.data import load_csv
+from fnn.digits.teach import HEADER, digit_row
+from fnnapp.views import pad, teaching, window
+from fnnapp.views.canvas import demo_strokes
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
@@ -80,7 +80,7 @@ def key(k, mod=0):
 
 
 def slashed_zero():
-    """ui.canvas.demo_strokes(0), drawn with the mouse: a slanted zero with a slash through it, as
+    """fnnapp.views.canvas.demo_strokes(0), drawn with the mouse: a slanted zero with a slash through it, as
     some people write it, which both shipped models read as an 8."""
     return [ev for stroke in demo_strokes(0) for ev in drag([tuple(p) for p in stroke])]
 
@@ -163,8 +163,8 @@ def region(shot, rect):
 
 @pytest.mark.parametrize("name", ["cnn", "mlp"])
 def test_g_and_b_views_render_for_the_shipped_models(name):
-    from fnn.explain import log_prob_gradient
-    from ui.pad import CANVAS, PANEL
+    from fnn.analysis.explain import log_prob_gradient
+    from fnnapp.views.pad import CANVAS, PANEL
     script = {1: slashed_zero(), 2: [key(pygame.K_g)], 3: [key(pygame.K_b)], 4: [key(pygame.K_0)],
               5: [key(pygame.K_ESCAPE)], 6: [key(pygame.K_g)]}
     states, shots = run_app_frames(["--model", MODELS[name]], script, 8)

@@ -1,4 +1,4 @@
-"""fnn.explain: the log-probability gradient against finite differences, and the X-ray's
+"""fnn.analysis.explain: the log-probability gradient against finite differences, and the X-ray's
 step-by-step walk held to fnn.forward and fnn.backward."""
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fnn
-from fnn.explain import MATH, log_prob_gradient, xray
+from fnn.analysis.explain import MATH, log_prob_gradient, xray
 from fnn.gradcheck import numerical_gradients, relative_error
 from fnn.layers import Conv, Dense, Flatten, Input, MaxPool
 

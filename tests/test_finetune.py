@@ -8,8 +8,8 @@ import pytest
 
 import fnn
 from conftest import Early
-from fnn.data import load_csv
-from fnn.teach import HEADER, digit_row
+from fnn.io.data import load_csv
+from fnn.digits.teach import HEADER, digit_row
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",

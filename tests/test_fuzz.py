@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import fnn
-from fnn.data import NUM_PIXELS, DataError, load_csv
-from fnn.model_io import ModelFileError
+from fnn.io.data import NUM_PIXELS, DataError, load_csv
+from fnn.io.model_files import ModelFileError
 
 SEED = 14
 NET = [fnn.Input(1, 6, 6), fnn.Conv(2, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),

@@ -16,10 +16,10 @@ import pytest
 
 import draw
 import fnn
-from ui import image_header, paths
+from fnnapp.cli import image_header, paths
 from conftest import Early, shipped_lines
-from ui import app, inputs, teaching, window
-from ui.canvas import is_empty
+from fnnapp.views import app, inputs, teaching, window
+from fnnapp.views.canvas import is_empty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
@@ -153,7 +153,7 @@ def test_stale_temporaries_of_dead_writers_go_live_ones_stay(tmp_path):
 
 
 def test_sigkill_during_a_save_leaves_nothing_after_the_next_save(tmp_path):
-    writer = ("import sys, time; from fnn.files import atomic_write\n"
+    writer = ("import sys, time; from fnn.io.files import atomic_write\n"
               "def slow(f):\n    f.write(b'half'); f.flush(); print('writing', flush=True); time.sleep(60)\n"
               "atomic_write(sys.argv[1], slow, suffix='.npz')\n")
     p = spawn(["-c", writer], tmp_path / "m.npz")
@@ -186,7 +186,7 @@ def test_fifo_and_device_inputs_are_refused_without_waiting(train_main, tmp_path
 
 
 def test_unreadable_input_is_one_line(train_main, tmp_path, monkeypatch, data, capsys):
-    """Root reads every file whatever its mode, so the denial is simulated where ui.paths
+    """Root reads every file whatever its mode, so the denial is simulated where fnnapp.cli.paths
     opens the file."""
     real_open = os.open
     denied = {data["test"], os.path.join(ROOT, "data", "mnist_cnn.npz")}

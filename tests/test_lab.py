@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import fnn
-import ui.history
+import fnnapp.cli.history
 from conftest import Early, completed
-from fnn.report import cell_examples, mistakes, top_k
+from fnn.analysis.report import cell_examples, mistakes, top_k
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN_PY = os.path.join(ROOT, "train.py")
@@ -49,7 +49,7 @@ def run(early):
 def test_curve_csv_beside_the_model_reads_with_pandas(run):
     d, r = run
     frame = pd.read_csv(d / "m.csv")
-    assert list(frame.columns) == list(ui.history.COLUMNS)
+    assert list(frame.columns) == list(fnnapp.cli.history.COLUMNS)
     assert frame["iteration"].tolist() == list(range(1, 13))        # 540 rows in 6 batches
     assert frame["epoch"].tolist() == [1] * 6 + [2] * 6
     val = frame.dropna(subset=["val_acc"])
@@ -67,18 +67,18 @@ def test_curves_read_refuses_what_is_not_a_curve_csv(tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="not a curve CSV"):
-        ui.history.read(bad)
+        fnnapp.cli.history.read(bad)
     with pytest.raises(ValueError, match="cannot read"):
-        ui.history.read(tmp_path / "missing.csv")
+        fnnapp.cli.history.read(tmp_path / "missing.csv")
 
 
 def test_curves_read_bounds_the_size(tmp_path, monkeypatch):
     big = tmp_path / "big.csv"
-    big.write_text(",".join(ui.history.COLUMNS) + "\n" + "1,1,2.3,0.1,0.002,\n" * 100)
-    assert len(ui.history.read(big)) == 100
-    monkeypatch.setattr(ui.history, "MAX_BYTES", 1000)
+    big.write_text(",".join(fnnapp.cli.history.COLUMNS) + "\n" + "1,1,2.3,0.1,0.002,\n" * 100)
+    assert len(fnnapp.cli.history.read(big)) == 100
+    monkeypatch.setattr(fnnapp.cli.history, "MAX_BYTES", 1000)
     with pytest.raises(ValueError, match="larger than"):
-        ui.history.read(big)
+        fnnapp.cli.history.read(big)
 
 
 def test_lr_change_option_is_checked(train_in_process, capsys):
@@ -102,7 +102,7 @@ def test_predictions_on_kaggle_test_csv(run, tmp_path, train_in_process):
     """Kaggle's test.csv: header pixel0..pixel783, no label: ImageId,Label from 1, the labels
     the model predicts."""
     d, _ = run
-    X, y = fnn.data.load_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), max_rows=50)
+    X, y = fnn.io.data.load_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"), max_rows=50)
     pd.DataFrame((X.T * 255).round().astype(int), columns=[f"pixel{i}" for i in range(784)]) \
         .to_csv(tmp_path / "test.csv", index=False)
     code, _, err = train_in_process("--evaluate", d / "m.npz", "--test", tmp_path / "test.csv",

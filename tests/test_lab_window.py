@@ -10,7 +10,7 @@ import pytest
 
 import fnn
 import train
-from ui import lab
+from fnnapp.views import lab
 
 TINY = ["--max-rows", "600", "--epochs", "2", "--batch-size", "100", "--hidden", "16",
         "--log-every", "0", "--test", "data/mnist_test.csv.gz"]
@@ -110,7 +110,7 @@ def test_clicking_a_confusion_cell_shows_its_images(drive, tmp_path):
     view = watch.last_results
     assert code == 0 and view.selected == (4, 9)
     params, layers, _ = fnn.load(tmp_path / "m.npz")
-    X, y = fnn.data.load_csv("data/mnist_test.csv.gz", max_rows=1000)
+    X, y = fnn.io.data.load_csv("data/mnist_test.csv.gz", max_rows=1000)
     probs = fnn.predict_proba(params, X, layers)
     cell = np.flatnonzero((y == 4) & (probs.argmax(axis=0) == 9))
     ranked = cell[np.argsort(-probs[9, cell], kind="stable")]

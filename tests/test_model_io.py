@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fnn
-from fnn.model_io import ModelFileError, atomic_write
+from fnn.io.model_files import ModelFileError, atomic_write
 from peak_rss import peak_growth
 
 TANH = fnn.layers.dense_layers([784, 32, 10], "tanh")
@@ -298,7 +298,7 @@ def test_encrypted_member_is_refused(tmp_path):
 
 
 def test_zip_directory_larger_than_one_read_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(fnn.model_io, "MAX_READ", 2048)      # 1 MiB of directory, scaled down
+    monkeypatch.setattr(fnn.io.model_files, "MAX_READ", 2048)      # 1 MiB of directory, scaled down
     path = tmp_path / "m.npz"
     path.write_bytes(zip_bytes(good_members() + [stored(f"W{l}.npy", b"") for l in range(2, 60)]))
     with pytest.raises(ModelFileError, match="the zip directory or a member header declares 3,"):

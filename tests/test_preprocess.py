@@ -1,9 +1,9 @@
-"""Tests for fnn.preprocess: area resizing, centre of mass, mnistify, to_ink."""
+"""Tests for fnn.digits.preprocess: area resizing, centre of mass, mnistify, to_ink."""
 
 import numpy as np
 import pytest
 
-from fnn.preprocess import INK_THRESHOLD, center_of_mass, mnistify, resize_area, to_ink
+from fnn.digits.preprocess import INK_THRESHOLD, center_of_mass, mnistify, resize_area, to_ink
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_center_of_mass():
 
 def test_mnist_com_convention(digits):
     """MNIST's centre of mass is (14, 14) in 0-based pixel coordinates, not 13.5; the figures
-    the fnn.preprocess docstring quotes: mean (13.99, 14.01), std 0.29 on each axis."""
+    the fnn.digits.preprocess docstring quotes: mean (13.99, 14.01), std 0.29 on each axis."""
     coms = np.array([center_of_mass(d) for d in digits])
     np.testing.assert_allclose(coms.mean(axis=0), (14.0, 14.0), atol=0.05)
     np.testing.assert_allclose(coms.mean(axis=0), (13.99, 14.01), atol=0.005)
@@ -171,7 +171,7 @@ def test_resize_longer_side_rounds_exact_halves_up():
     exact even where a float is not (117 * (20 / 312) is 7.4999999... in floats, 7.5 exactly)."""
     from fractions import Fraction
     from math import floor
-    from fnn.preprocess import _resize_longer_side
+    from fnn.digits.preprocess import _resize_longer_side
     for (h, L, n), want in [((1, 8, 20), 3), ((117, 312, 20), 8), ((5, 160, 80), 3),
                             ((725, 928, 80), 63), ((10, 28, 20), 7), ((1, 300, 20), 1)]:
         a = np.ones((h, L))

@@ -1,11 +1,11 @@
-"""fnn.stats: the per-layer health numbers, against hand computations; and fit observed from
+"""fnn.analysis.stats: the per-layer health numbers, against hand computations; and fit observed from
 outside (gen.send) without changing its weights."""
 import numpy as np
 import pytest
 
 import fnn
 from fnn import layers as L
-from fnn.stats import dead_fractions, grad_norms, layer_stats, update_ratios
+from fnn.analysis.stats import dead_fractions, grad_norms, layer_stats, update_ratios
 from fnn.training import fit
 
 

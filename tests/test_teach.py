@@ -1,4 +1,4 @@
-"""fnn.teach: teaching one drawing raises its class and keeps the rest; the handwriting CSV
+"""fnn.digits.teach: teaching one drawing raises its class and keeps the rest; the handwriting CSV
 grows one valid row at a time, atomically, even under Ctrl-C."""
 import os
 import signal
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import fnn
-from fnn.data import DataError, load_csv
-from fnn.teach import HEADER, append_digit, digit_row, score_digits, teach
+from fnn.io.data import DataError, load_csv
+from fnn.digits.teach import HEADER, append_digit, digit_row, score_digits, teach
 
 ROOT = Path(__file__).resolve().parent.parent
 MLP = ROOT / "data" / "mnist_mlp.npz"
@@ -82,10 +82,10 @@ def test_an_interrupted_append_leaves_the_old_file(tmp_path, monkeypatch):
     def write_half_then_ctrl_c(f):
         f.write(old[:100])
         raise KeyboardInterrupt
-    import fnn.files
-    import fnn.teach
-    monkeypatch.setattr(fnn.teach, "atomic_write",
-                        lambda p, write, suffix="": fnn.files.atomic_write(p, write_half_then_ctrl_c, suffix))
+    import fnn.io.files
+    import fnn.digits.teach
+    monkeypatch.setattr(fnn.digits.teach, "atomic_write",
+                        lambda p, write, suffix="": fnn.io.files.atomic_write(p, write_half_then_ctrl_c, suffix))
     with pytest.raises(KeyboardInterrupt):
         append_digit(path, np.zeros(784), 2)
     assert path.read_bytes() == old and os.listdir(tmp_path) == ["my_digits.csv"]
@@ -96,7 +96,7 @@ def test_ctrl_c_while_appending_in_a_loop_leaves_a_valid_file(tmp_path):
     path = tmp_path / "my_digits.csv"
     code = ("import signal, sys, numpy as np; sys.path.insert(0, sys.argv[2])\n"
             "signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # even if started ignoring it
-            "from fnn.teach import append_digit\n"
+            "from fnn.digits.teach import append_digit\n"
             "x = np.linspace(0, 1, 784); n = 0\n"
             "while True:\n"
             "    n = append_digit(sys.argv[1], x, n % 10)\n"

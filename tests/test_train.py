@@ -1,6 +1,6 @@
 """train.py from the command line, in subprocesses, or its main() in this process where the
 test is about what main decides, on small CSVs written to tmp_path; and the pure pieces it is
-made of (fnn.training, fnn.report).
+made of (fnn.training, fnn.analysis.report).
 
 Every run passes --out inside tmp_path (or queue_early's folder): a test never writes to data/
 or models/.
@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 import fnn
-import fnn.data
-import ui.run
-import ui.sources
+import fnn.io.data
+import fnnapp.cli.run
+import fnnapp.cli.sources
 from conftest import Early, shipped_lines
-from ui import networks
-from fnn.report import confusion_matrix, format_report, per_class_accuracy
+from fnnapp.cli import networks
+from fnn.analysis.report import confusion_matrix, format_report, per_class_accuracy
 from fnn.training import fit, minibatches, train_step
 from fnn.optimizers import OPTIMIZERS
 
@@ -81,8 +81,8 @@ def test_defaults_train_the_shipped_recipe_into_models():
     meta = fnn.load(os.path.join(ROOT, "data", "mnist_mlp.npz"))[2]
     assert meta["command"] == "python train.py --out data/mnist_mlp.npz"
     assert networks.describe(networks.network(args.arch, args.hidden, args.activation)) == meta["network"]
-    assert ui.run.describe_recipe(args) == meta["recipe"]
-    assert (ui.sources.describe_sources(args.train), args.test) == (meta["train"], meta["test"])
+    assert fnnapp.cli.run.describe_recipe(args) == meta["recipe"]
+    assert (fnnapp.cli.sources.describe_sources(args.train), args.test) == (meta["train"], meta["test"])
     assert args.out is None and train.DEFAULT_OUT["mlp"] == os.path.join("models", "mnist_mlp.npz")
 
 
@@ -157,7 +157,7 @@ def test_end_to_end_gz_with_header_and_plain_without(early):
     assert np.trace(matrix) / 1000 == pytest.approx(printed, abs=5e-5)
     # the model file: loadable, its accuracy is the printed one, the command is recorded
     params, layers, meta = fnn.load(out)
-    X, y = fnn.data.load_csv(csvs["test_plain"])
+    X, y = fnn.io.data.load_csv(csvs["test_plain"])
     assert fnn.accuracy(params, X, y, layers) == pytest.approx(meta["test_accuracy"])
     assert meta["test_accuracy"] == pytest.approx(printed, abs=5e-5)
     assert meta["command"].startswith("python train.py --train ") and meta["interrupted"] is False
@@ -322,7 +322,7 @@ def test_shipped_model_has_the_stated_accuracy():
     """data/mnist_mlp.npz: trained by the defaults, its recorded test accuracy is real and >= 98.2%."""
     params, layers, meta = fnn.load(os.path.join(ROOT, "data", "mnist_mlp.npz"))
     assert meta["command"] == "python train.py --out data/mnist_mlp.npz"
-    X, y = fnn.data.load_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"))
+    X, y = fnn.io.data.load_csv(os.path.join(ROOT, "data", "mnist_test.csv.gz"))
     acc = fnn.accuracy(params, X, y, layers)
     assert acc == pytest.approx(meta["test_accuracy"]) and acc >= 0.982
     assert os.path.exists(os.path.join(ROOT, "data", "mnist_mlp.png"))
@@ -393,7 +393,7 @@ def test_ctrl_c_saves_the_best_model_so_far(early, sig, code):
     """One Ctrl-C (or SIGTERM, handled the same way) after two epochs; or two in quick
     succession (the second lands while the first is being handled: it must not break the save).
     Both runs (queue_early, interrupted_runs) are processes of their own."""
-    X, y = fnn.data.load_csv(early["csvs"]["test_plain"])
+    X, y = fnn.io.data.load_csv(early["csvs"]["test_plain"])
     for presses, (d, seen, err, returncode) in early[sig].result().items():
         assert sum(l.startswith("epoch ") for l in seen) == 2, "".join(seen)
         assert returncode == code, (presses, err)
@@ -425,15 +425,15 @@ def test_cnn_arch(csvs, tmp_path, train_in_process):
 
 @pytest.mark.parametrize("block", [1, 7, 4096])
 def test_split_moves_the_training_rows_in_place(monkeypatch, block):
-    """ui.sources.split gives what X[:, tr], X[:, va] would, in order, for any block size, and
+    """fnnapp.cli.sources.split gives what X[:, tr], X[:, va] would, in order, for any block size, and
     its X_train reuses X's memory (the training set is not held twice), laid out as fit wants it."""
-    monkeypatch.setattr(ui.sources, "SPLIT_BLOCK", block)
+    monkeypatch.setattr(fnnapp.cli.sources, "SPLIT_BLOCK", block)
     rng = np.random.default_rng(0)
     m = 503
     rows = rng.random((m, 784), dtype=np.float32)           # load_csv's layout: X = rows.T
     y = rng.integers(0, 10, m)
     X0 = rows.T.copy()
-    X_train, y_train, X_val, y_val = ui.sources.split(rows.T, y, 0.1, np.random.default_rng(4))
+    X_train, y_train, X_val, y_val = fnnapp.cli.sources.split(rows.T, y, 0.1, np.random.default_rng(4))
     va = np.sort(np.random.default_rng(4).permutation(m)[:50])
     tr = np.setdiff1d(np.arange(m), va)
     np.testing.assert_array_equal(X_train, X0[:, tr])
@@ -445,8 +445,8 @@ def test_split_moves_the_training_rows_in_place(monkeypatch, block):
 
 
 def test_split_refuses_a_hold_out_that_leaves_no_training_rows():
-    with pytest.raises(ui.sources.SplitError, match="0.9 leaves no training rows out of 2"):
-        ui.sources.split(np.zeros((784, 2), np.float32), np.arange(2), 0.9, np.random.default_rng(0))
+    with pytest.raises(fnnapp.cli.sources.SplitError, match="0.9 leaves no training rows out of 2"):
+        fnnapp.cli.sources.split(np.zeros((784, 2), np.float32), np.arange(2), 0.9, np.random.default_rng(0))
 
 
 def test_minibatches_cover_a_fresh_permutation():

@@ -4,9 +4,9 @@ import numpy as np
 import pygame
 import pytest
 
-from ui.chart import Series, chart, ticks
-from ui.curves import curve_figure, smooth, training_curves
-from ui.theme import DARK, make_fonts
+from fnnapp.views.chart import Series, chart, ticks
+from fnnapp.views.curves import curve_figure, smooth, training_curves
+from fnnapp.views.theme import DARK, make_fonts
 
 MAGENTA, RED, GREEN = (255, 0, 255), (250, 0, 0), (0, 200, 0)
 

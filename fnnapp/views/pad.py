@@ -1,14 +1,14 @@
-"""The pad's window: where things are, and one frame of it drawn afresh from ui.app's state:
+"""The pad's window: where things are, and one frame of it drawn afresh from fnnapp.views.app's state:
 the canvas with the brush outline, the prediction (a big digit, one bar a digit), the 28x28
 input the network received and its first hidden layer lighting up."""
 import numpy as np
 import pygame
 
-from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, is_empty
-from ui.panels import bars, panel
-from ui.theme import ACCENT, BG, GRID_LINE, MUTED, text
-from ui.tiles import diverging, gray, heat, tile, tile_grid
-from ui.xray import grad_panel, xray_view
+from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, is_empty
+from fnnapp.views.panels import bars, panel
+from fnnapp.views.theme import ACCENT, BG, GRID_LINE, MUTED, text
+from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
+from fnnapp.views.xray import grad_panel, xray_view
 
 CELL = 20                                                          # pixels per canvas cell
 MARGIN, TOP = 20, 60
@@ -93,7 +93,7 @@ def prediction(surface, rect, state, fonts):
 
 
 def inside(surface, rect, view, fonts):
-    """The first hidden layer for the drawing (ui.teaching.analyse's "inside"): unit activations
+    """The first hidden layer for the drawing (fnnapp.views.teaching.analyse's "inside"): unit activations
     (MLP) with the input weights (W1 rows) of its 4 most active units, or feature maps (CNN)."""
     if view is None:
         area = panel(surface, rect, "inside the network", fonts)

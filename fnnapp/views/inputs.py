@@ -6,10 +6,10 @@ import numpy as np
 import pygame
 
 import fnn
-from fnn.preprocess import even_out_strokes, to_ink
-from ui import image_header, paths
-from ui.canvas import GRID, is_empty
-from ui.teaching import NotFinite, analyse
+from fnn.digits.preprocess import even_out_strokes, to_ink
+from fnnapp.cli import image_header, paths
+from fnnapp.views.canvas import GRID, is_empty
+from fnnapp.views.teaching import NotFinite, analyse
 
 
 class AppError(Exception):
@@ -38,8 +38,8 @@ def load_model(path):
 
 def read_image(path):
     """An image file (anything pygame loads: PNG, JPG, BMP ...) -> (H, W) ink in [0, 1], from
-    dark-on-light or light-on-dark (fnn.preprocess.to_ink); in a picture with transparency the
-    opaque pixels are the ink. ui.image_header refuses a huge image before it is decoded."""
+    dark-on-light or light-on-dark (fnn.digits.preprocess.to_ink); in a picture with transparency the
+    opaque pixels are the ink. fnnapp.cli.image_header refuses a huge image before it is decoded."""
     try:
         paths.check_input(path)
         image_header.check_size(path)
@@ -58,7 +58,7 @@ def read_image(path):
 
 
 def classify_image(model, path):
-    """path -> (digit, p, result), result being ui.teaching.analyse's dict for the image."""
+    """path -> (digit, p, result), result being fnnapp.views.teaching.analyse's dict for the image."""
     ink = read_image(path)
     if is_empty(ink):
         raise AppError(f"{path}: no ink found: the image is blank")

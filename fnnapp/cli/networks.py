@@ -6,7 +6,7 @@ every model file's meta records it ("network"):
 """
 from fnn import layers as L
 from fnn.activations import HIDDEN_ACTIVATIONS
-from fnn.data import NUM_CLASSES, NUM_PIXELS
+from fnn.io.data import NUM_CLASSES, NUM_PIXELS
 
 # benchmarks/bench.py writes out the same CNN (tests/test_bench.py checks), so it times it.
 CNN_LAYERS = [L.Input(1, 28, 28), L.Conv(16, 3, pad=1), "relu", L.MaxPool(2),

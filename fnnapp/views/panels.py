@@ -1,7 +1,7 @@
 """Panels and bars: the pad's prediction column, reusable by any view that shows numbers."""
 import pygame
 
-from ui.theme import ACCENT, BAR, BAR_BG, FG, MUTED, text
+from fnnapp.views.theme import ACCENT, BAR, BAR_BG, FG, MUTED, text
 
 
 def panel(surface, rect, title, fonts):

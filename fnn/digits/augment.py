@@ -341,12 +341,12 @@ def coarse(X, n, pen=1.0):
     X: (784, m) float in [0, 1]; n: grid side (1..28; 28 = unchanged resolution); pen: a
     scalar or (m,) in [0, 1], the extra width of the pen on the coarse grid (a brush keeps its width in cells,
     so a small digit gets fat strokes).
-        small = R_n X R_n.T         (area averaging to n x n, fnn.preprocess's _area_matrix)
+        small = R_n X R_n.T         (area averaging to n x n, fnn.digits.preprocess's _area_matrix)
         small = stroke(small / max(small), pen)   (on the n x n grid: +pen cells a side)
         out   = R'_n small R'_n.T   (area resize back to 28 x 28: blocky, as mnistify's upscaling)
     n = 28 with pen = 0 returns X (up to float rounding). -> new (784, m) float32 in [0, 1].
     """
-    from fnn.preprocess import _area_matrix
+    from fnn.digits.preprocess import _area_matrix
     X = _as_batch(X, "coarse: X")
     m = X.shape[1]
     n = int(n)

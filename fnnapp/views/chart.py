@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import pygame
 
-from ui.theme import LIGHT, text
+from fnnapp.views.theme import LIGHT, text
 
 
 class Series(NamedTuple):

@@ -7,8 +7,8 @@ history is fit's record: {"iteration": [...], "loss": [...], "acc": [...] (batch
 import numpy as np
 import pygame
 
-from ui.chart import Series, chart
-from ui.theme import BLUE, GREEN, LIGHT, LIGHT_BLUE, LIGHT_ORANGE, ORANGE, fit_font, make_fonts, text
+from fnnapp.views.chart import Series, chart
+from fnnapp.views.theme import BLUE, GREEN, LIGHT, LIGHT_BLUE, LIGHT_ORANGE, ORANGE, fit_font, make_fonts, text
 
 
 def smooth(v, k):

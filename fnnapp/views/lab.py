@@ -6,8 +6,8 @@
 
 The window only observes: fit runs the training (one loop, fnn.training), see() looks at its
 records, redraws at most `fps` times a second, and answers with what the keys asked for
-({"lr_factor": 2.0}, {"stats": True}; fit's docstring). Drawing reuses ui.chart, ui.tiles and
-ui.theme; errors_figure() draws the same confusion matrix and gallery without a window.
+({"lr_factor": 2.0}, {"stats": True}; fit's docstring). Drawing reuses fnnapp.views.chart, fnnapp.views.tiles and
+fnnapp.views.theme; errors_figure() draws the same confusion matrix and gallery without a window.
 """
 import time
 
@@ -15,13 +15,13 @@ import numpy as np
 import pygame
 
 import fnn
-from fnn.report import cell_examples, mistakes, per_class_accuracy, top_k
-from ui.chart import Series, chart
-from ui.panels import panel
-from ui.curves import smooth
-from ui.theme import (ACCENT, BG, BLUE, DARK, FG, GREEN, LIGHT_BLUE, LIGHT_ORANGE, MUTED, ORANGE,
+from fnn.analysis.report import cell_examples, mistakes, per_class_accuracy, top_k
+from fnnapp.views.chart import Series, chart
+from fnnapp.views.panels import panel
+from fnnapp.views.curves import smooth
+from fnnapp.views.theme import (ACCENT, BG, BLUE, DARK, FG, GREEN, LIGHT_BLUE, LIGHT_ORANGE, MUTED, ORANGE,
                       fit_font, make_fonts, text)
-from ui.tiles import diverging, gray, heat, tile, tile_grid
+from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
 
 RIGHT, WRONG = (70, 200, 110), (235, 80, 70)
 LAYER_COLORS = [(84, 132, 214), (255, 176, 64), (70, 200, 110), (220, 110, 200), (200, 200, 90)]
@@ -46,7 +46,7 @@ def _thin(x, *ys, n=MAX_POINTS):
 # ---- the confusion matrix and the gallery (the window and errors_figure) -------------------
 
 def confusion(surface, rect, C, fonts, selected=None):
-    """C (n, n) as cells coloured by the row-normalised C[i, j] / sum_j C[i, j] (ui.tiles.heat),
+    """C (n, n) as cells coloured by the row-normalised C[i, j] / sum_j C[i, j] (fnnapp.views.tiles.heat),
     each with its count; rows the true digit, columns the prediction, each row's accuracy at
     its right. -> {(i, j): Rect} of the cells (for clicks)."""
     C = np.asarray(C)
@@ -133,7 +133,7 @@ def errors_figure(C, X, y, probs, title, file=None, size=(1280, 760)):
 # ---- the live window ------------------------------------------------------------------------
 
 def _each_diverging(w):
-    """ui.tiles.diverging of each w[i] scaled by its own max |w[i]|: (k, h, w) -> (k, h, w, 3)."""
+    """fnnapp.views.tiles.diverging of each w[i] scaled by its own max |w[i]|: (k, h, w) -> (k, h, w, 3)."""
     w = np.asarray(w, np.float32)
     return diverging(w / (np.abs(w).max(axis=(1, 2), keepdims=True) + 1e-12))
 
@@ -151,7 +151,7 @@ class Watch:
     X_show, y_show: fixed test digits for the strip (the first is the CNN's feature-map digit);
     snapshot(params, iteration) -> path: train.py saves the weights next to --out;
     compare: (name, curve DataFrame) of another run or None; fps: redraws a second at most.
-    The state here is the window's only (paused, selected cell, samples of fnn.stats)."""
+    The state here is the window's only (paused, selected cell, samples of fnn.analysis.stats)."""
 
     def __init__(self, layers, history, total, epochs, title, X_show, y_show, snapshot,
                  compare=None, fps=None, size=(1280, 820)):

@@ -1,15 +1,15 @@
 """The pad as plain data (new_state) changed by pure functions: handle_event(state, event) ->
 the next state, the old one not modified. What the network makes of the drawing (the
-prediction, G, B, teaching) are ui.teaching's state -> state functions."""
+prediction, G, B, teaching) are fnnapp.views.teaching's state -> state functions."""
 import os
 
 import numpy as np
 import pygame
 
-from ui.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, paint
-from ui.inputs import AppError, classify_image
-from ui.pad import to_cells
-from ui.teaching import (MODELS, digit_key, keep_digit, save_taught, toggle_view, undo,
+from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, paint
+from fnnapp.views.inputs import AppError, classify_image
+from fnnapp.views.pad import to_cells
+from fnnapp.views.teaching import (MODELS, digit_key, keep_digit, save_taught, toggle_view, undo,
                          update_prediction)
 
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
@@ -23,14 +23,14 @@ def drawing():
         "canvas": np.zeros((GRID, GRID), np.float32),
         "probs": None,           # (10,) last prediction, None = nothing to show ("draw a digit")
         "seen": None,            # (28, 28) what the network received
-        "inside": None,          # the hidden layer view (see ui.teaching.analyse)
+        "inside": None,          # the hidden layer view (see fnnapp.views.teaching.analyse)
         "stroke": None,          # None, "draw" or "erase" while a mouse button is held
         "last": None,            # previous mouse position of the stroke, in cells
         "dirty": False,          # canvas changed since the last prediction
         "message": "",           # one line shown under the prediction
         "label": None,           # the digit the user said this drawing is
         "before": None,          # (10,) probabilities before the last teaching
-        "explain": None,         # what the open view shows: fnn.explain's results for this drawing
+        "explain": None,         # what the open view shows: fnn.analysis.explain's results for this drawing
     }
 
 
@@ -69,7 +69,7 @@ def close(state):
     return toggle_view(state, state["view"]) if state["view"] else dict(state, running=False)
 
 
-# the keys, by pygame.key.name; the digit keys go to ui.teaching.digit_key
+# the keys, by pygame.key.name; the digit keys go to fnnapp.views.teaching.digit_key
 KEYS = {"s": predict, "c": clear, "backspace": clear, "l": toggle_live, "escape": close,
         "g": lambda s: toggle_view(s, "grad"), "b": lambda s: toggle_view(s, "xray"), "k": keep_digit}
 CTRL_KEYS = {"z": undo, "s": save_taught}

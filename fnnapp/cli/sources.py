@@ -9,7 +9,7 @@ validation rows instead of none; and 60,000 MNIST rows are never held twice whil
 """
 import numpy as np
 
-from fnn.data import load_csv
+from fnn.io.data import load_csv
 
 SPLIT_BLOCK = 4096      # rows split() moves at a time: 4096 x 784 float32 = 12.8 MB of temporary
 
@@ -27,7 +27,7 @@ def load_training(sources, max_rows, frac, rng):
     """The training and validation sets of [(FILE, K), ...]: (X_train, y_train, X_val, y_val).
     Each file is split by `split` (the same fraction held out of each), then the training rows
     of FILE:K are repeated K times. One file without a repeat is split in place, no copy.
-    Raises fnn.data.DataError for a bad file, SplitError when a file has no training rows left."""
+    Raises fnn.io.data.DataError for a bad file, SplitError when a file has no training rows left."""
     parts = [split(*load_csv(path, max_rows=max_rows, labels=True), frac, rng) + (k,)
              for path, k in sources]
     if len(parts) == 1 and parts[0][4] == 1:
@@ -42,7 +42,7 @@ def load_training(sources, max_rows, frac, rng):
 def split(X, y, frac, rng):
     """A random hold-out: (X_train, y_train, X_val, y_val) with round(frac m) validation columns
     (at least one when frac > 0), each part in the original column order. X is consumed: when
-    X.T is C-contiguous (one example per row, as fnn.data.load_csv stores it), X_train reuses
+    X.T is C-contiguous (one example per row, as fnn.io.data.load_csv stores it), X_train reuses
     its memory and X's contents are overwritten. SplitError when no training column is left.
 
     The validation columns are copied out, then the training rows tr (sorted) are moved to

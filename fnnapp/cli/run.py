@@ -3,13 +3,13 @@
     check   the options, the network and the paths, before anything is read
     load    the training CSVs (split into training and validation rows) and the test CSV
     fit     printing a line every --log-every steps and after each epoch; a diverged or
-            failing run stops with nothing written (ui.progress)
-    report  test accuracy, per-class accuracy and the confusion matrix (fnn.report)
-    save    the model (fnn.save), its curve PNG (ui.curves) and curve CSV (ui.history),
+            failing run stops with nothing written (fnnapp.cli.progress)
+    report  test accuracy, per-class accuracy and the confusion matrix (fnn.analysis.report)
+    save    the model (fnn.save), its curve PNG (fnnapp.views.curves) and curve CSV (fnnapp.cli.history),
             each written atomically and announced as saved or replaced
 
 Ctrl-C or SIGTERM while training saves the best model so far and exits 130 or 143
-(ui.interrupts). Every other problem is a UsageError: one line, and train.py exits 2.
+(fnnapp.cli.interrupts). Every other problem is a UsageError: one line, and train.py exits 2.
 """
 import os
 import shlex
@@ -19,15 +19,15 @@ import time
 import numpy as np
 
 import fnn
-import fnn.data
-import ui.history
-import ui.sources
-from fnn import files
+import fnn.io.data
+import fnnapp.cli.history
+import fnnapp.cli.sources
+from fnn.io import files
 from fnn import layers as L
-from fnn.augment import AUGMENTATIONS
-from fnn.report import confusion_matrix, format_report, percent
+from fnn.digits.augment import AUGMENTATIONS
+from fnn.analysis.report import confusion_matrix, format_report, percent
 from fnn.training import fit, learning_rate
-from ui import interrupts, memory, networks, paths, progress
+from fnnapp.cli import interrupts, memory, networks, paths, progress
 
 PROG = "train.py"
 
@@ -61,7 +61,7 @@ def train(args, out, command, example_out):
     check_inputs(args)
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
     X_train, y_train, X_val, y_val, X_test, y_test = load_data(args, np.random.default_rng(split_seed))
-    sources = ui.sources.describe_sources(args.train)
+    sources = fnnapp.cli.sources.describe_sources(args.train)
     print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
@@ -135,16 +135,16 @@ def load_init(path):
         raise UsageError(f"--init: {e}") from None
     n_in = int(np.prod(layers[0]["shape"]))
     n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
-    if (n_in, n_out) != (fnn.data.NUM_PIXELS, fnn.data.NUM_CLASSES):
+    if (n_in, n_out) != (fnn.io.data.NUM_PIXELS, fnn.io.data.NUM_CLASSES):
         raise UsageError(f"--init: {path}: the model maps {n_in} inputs to {n_out} classes; "
-                         f"training needs {fnn.data.NUM_PIXELS} pixels to {fnn.data.NUM_CLASSES} digits")
+                         f"training needs {fnn.io.data.NUM_PIXELS} pixels to {fnn.io.data.NUM_CLASSES} digits")
     return {k: v.astype(np.float32) for k, v in params.items()}, layers
 
 
 def check_options(args, layers):
     """Option values that parse but cannot work, refused before any data is read: a schedule
     whose learning rate overflows (or underflows to 0) during the run, and a network whose
-    training would not fit in memory (ui.memory.training_bytes)."""
+    training would not fit in memory (fnnapp.cli.memory.training_bytes)."""
     for epoch in range(args.epochs):
         try:
             alpha = learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
@@ -166,7 +166,7 @@ def check_options(args, layers):
 def check_out(out, inputs, example_out):
     """Fail before training, not after, when the model cannot be written to `out`, when writing
     it (or its .png and .csv curves) would overwrite one of the input files, or when a path
-    holds something that is not a file of its kind (ui.paths.check_output). Creates nothing:
+    holds something that is not a file of its kind (fnnapp.cli.paths.check_output). Creates nothing:
     the folder of `out` is made when the model is saved."""
     if os.path.isdir(out):
         raise UsageError(f"{out}: is a folder; --out needs a file name such as {example_out}")
@@ -174,7 +174,7 @@ def check_out(out, inputs, example_out):
         raise UsageError(f"{out}: --out names the model file (.npz); its curve goes next to it as .png")
     png = curve_png_for(out)
     for path in inputs:
-        for target in (out, png, ui.history.path_for(out)):
+        for target in (out, png, fnnapp.cli.history.path_for(out)):
             if os.path.exists(path) and os.path.exists(target) and os.path.samefile(path, target):
                 raise UsageError(f"{out}: writing the model would overwrite the input {path}")
     try:
@@ -195,17 +195,17 @@ def check_inputs(args):
 
 def load_data(args, rng):
     """(X_train, y_train, X_val, y_val, X_test, y_test): --train's files split by --val-split
-    with rng (ui.sources), and --test. Ctrl-C or SIGTERM meanwhile ends the process at once."""
+    with rng (fnnapp.cli.sources), and --test. Ctrl-C or SIGTERM meanwhile ends the process at once."""
     with interrupts.exit_at_once(PROG, "loading the data"):
         try:
-            training = ui.sources.load_training(args.train, args.max_rows, args.val_split, rng)
-        except fnn.data.DataError as e:
+            training = fnnapp.cli.sources.load_training(args.train, args.max_rows, args.val_split, rng)
+        except fnn.io.data.DataError as e:
             raise UsageError(f"--train: {e}") from None
-        except ui.sources.SplitError as e:                       # nothing left to train on
+        except fnnapp.cli.sources.SplitError as e:                       # nothing left to train on
             raise UsageError(f"--val-split {e}") from None
         try:
-            test = fnn.data.load_csv(args.test, max_rows=args.max_rows, labels=True)
-        except fnn.data.DataError as e:
+            test = fnn.io.data.load_csv(args.test, max_rows=args.max_rows, labels=True)
+        except fnn.io.data.DataError as e:
             raise UsageError(f"--test: {e}") from None
     return (*training, *test)
 
@@ -214,7 +214,7 @@ def load_data(args, rng):
 
 class Seen:
     """What a run has seen so far: the curve (history: one entry a step, "val" one an epoch, as
-    ui.history writes it), the last step's record, the best epoch's params by validation
+    fnnapp.cli.history writes it), the last step's record, the best epoch's params by validation
     accuracy, and where the current epoch's losses start in history."""
     def __init__(self):
         self.history = {"iteration": [], "epoch": [], "loss": [], "acc": [], "lr": [], "val": []}
@@ -257,10 +257,10 @@ def follow(args, rec, seen, about, y_val):
 
 
 def check_progress(args, history, start, epoch, val_acc, y_val):
-    """After an epoch: raise UsageError when the run is failing without a NaN (ui.progress)."""
+    """After an epoch: raise UsageError when the run is failing without a NaN (fnnapp.cli.progress)."""
     first = history["loss"][0]
     if args.init is not None:      # a trained start's first loss is far below a fresh one's ln 10
-        first = max(first, float(np.log(fnn.data.NUM_CLASSES)))
+        first = max(first, float(np.log(fnn.io.data.NUM_CLASSES)))
     why = progress.failing(history["loss"][max(start, 1):], first, epoch, epoch == args.epochs,
                            val_acc, y_val)                     # losses after the first update
     if why is not None:
@@ -269,16 +269,16 @@ def check_progress(args, history, start, epoch, val_acc, y_val):
 
 
 def open_watch(args, out, layers, history, about, m, X_test, y_test):
-    """The --watch window (ui.lab.Watch), with --compare's curves; pygame loads only here."""
+    """The --watch window (fnnapp.views.lab.Watch), with --compare's curves; pygame loads only here."""
     compare = None
     if args.compare:
         try:
-            compare = (os.path.basename(args.compare), ui.history.read(ui.history.path_for(args.compare)))
+            compare = (os.path.basename(args.compare), fnnapp.cli.history.read(fnnapp.cli.history.path_for(args.compare)))
         except ValueError as e:
             raise UsageError(f"--compare: {e}") from None
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
-    from ui.lab import Watch
+    from fnnapp.views.lab import Watch
 
     def snapshot(params, t):
         path = f"{os.path.splitext(out)[0]}_snapshot_{t}.npz"
@@ -337,14 +337,14 @@ def save_run(out, params, layers, meta, history, title, subtitle):
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")        # a picture, no window
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
-    from ui.curves import curve_figure
+    from fnnapp.views.curves import curve_figure
     surf = curve_figure(history, title, subtitle)
     failed = try_write(png, "training curve", (pygame.error, OSError), lambda: files.atomic_write(
         png, lambda f: pygame.image.save(surf, f, "png"), suffix=".png"))
     if failed is not None:
         warn(f"could not write the training curve {png} ({failed})")
-    csv = ui.history.path_for(out)
-    failed = try_write(csv, "curve data", OSError, lambda: ui.history.write(csv, history))
+    csv = fnnapp.cli.history.path_for(out)
+    failed = try_write(csv, "curve data", OSError, lambda: fnnapp.cli.history.write(csv, history))
     if failed is not None:
         warn(f"could not write the curve data {csv} ({failed.strerror or failed})")
 

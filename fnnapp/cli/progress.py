@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from fnn.report import percent
+from fnn.analysis.report import percent
 
 # Learning rates that train both networks of train.py (MLP and CNN, batch 128, cosine schedule,
 # the other defaults): tests/test_train.py reruns a failed run with the rate suggested here.

@@ -5,12 +5,12 @@ forever, and neither is data. An output may replace only a regular file of its o
 model file a model file, an image an image) or an empty one, so a mistyped --out never turns
 /dev/null, a FIFO or the shipped model into something else; the command lines check this
 before any work starts, and create no folder until a file is written into it
-(fnn.files.atomic_write makes it).
+(fnn.io.files.atomic_write makes it).
 """
 import os
 import stat
 
-from ui.image_header import image_format
+from fnnapp.cli.image_header import image_format
 
 ZIP_MAGIC = b"PK\x03\x04"              # an .npz model file is a zip archive
 

@@ -1,12 +1,12 @@
-"""The pad's network at work on the drawing, as pure state -> state functions of ui.app.
+"""The pad's network at work on the drawing, as pure state -> state functions of fnnapp.views.app.
 
     s = update_prediction(state)     # the prediction (analyse) and the open view (explain)
     s = toggle_view(s, "grad")       # G: d log p_c / d pixel;  B ("xray"): every layer
-    s = teach_digit(s, 7)            # "this is a 7": a few steps (fnn.teach), Ctrl-Z undoes
+    s = teach_digit(s, 7)            # "this is a 7": a few steps (fnn.digits.teach), Ctrl-Z undoes
     s = keep_digit(s)                # K: the labelled drawing into the handwriting CSV
 
 One module because each teaching changes the model, so it predicts again and re-explains.
-No pygame here: the functions take and return the plain dict of ui.app.new_state.
+No pygame here: the functions take and return the plain dict of fnnapp.views.app.new_state.
 """
 import os
 
@@ -14,13 +14,13 @@ import numpy as np
 
 import fnn
 from fnn.activations import ACTIVATIONS
-from fnn.data import DataError, load_csv
-from fnn.explain import log_prob_gradient, xray
-from fnn.preprocess import mnistify
-from fnn.teach import append_digit, teach
-from ui.canvas import GRID, is_empty
+from fnn.io.data import DataError, load_csv
+from fnn.analysis.explain import log_prob_gradient, xray
+from fnn.digits.preprocess import mnistify
+from fnn.digits.teach import append_digit, teach
+from fnnapp.views.canvas import GRID, is_empty
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo: fnnapp/views/ up two
 MODELS = os.path.join(ROOT, "models")   # where Ctrl-S saves a taught model (never data/)
 REPLAY_ROWS = 2000               # MNIST training digits a teaching draws its replay batches from
 NOT_FINITE = "the model's output is not finite (its weights overflow)"
@@ -73,8 +73,8 @@ def update_prediction(state):
 
 def explain(state):
     """The open view's numbers for the current drawing (None when no view or no drawing):
-    "grad": (c, G (28, 28)), G = d log p_c / d pixel of the network's input (fnn.explain);
-    "xray": fnn.explain.xray with the user's label (or the predicted class)."""
+    "grad": (c, G (28, 28)), G = d log p_c / d pixel of the network's input (fnn.analysis.explain);
+    "xray": fnn.analysis.explain.xray with the user's label (or the predicted class)."""
     if state["view"] is None or state["seen"] is None:
         return dict(state, explain=None)
     params, layers, _ = state["model"]
@@ -110,7 +110,7 @@ def digit_key(state, digit):
 
 def teach_digit(state, digit):
     """Digit key d after a prediction: "this drawing is a d". A few gradient steps on it, mixed
-    with replayed MNIST digits (fnn.teach.teach); the old model goes on the undo list."""
+    with replayed MNIST digits (fnn.digits.teach.teach); the old model goes on the undo list."""
     if state["seen"] is None:
         return dict(state, message="draw a digit first, then press the digit it is")
     s = replay_digits(state)

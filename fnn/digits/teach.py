@@ -7,17 +7,17 @@ that keeps your labelled drawings.
     C = score_digits(params, layers, "models/my_digits.csv")   # confusion matrix on that set
 
 The handwriting file is the shipped MNIST CSV layout (header label,1x1,...,28x28), so
-fnn.data.load_csv, train.py --train and draw.py --digits all read it.
+fnn.io.data.load_csv, train.py --train and draw.py --digits all read it.
 """
 import os
 
 import numpy as np
 
-from fnn.data import MAX_PIXEL, NUM_CLASSES, NUM_PIXELS, DataError, load_csv
-from fnn.files import atomic_write
+from fnn.io.data import MAX_PIXEL, NUM_CLASSES, NUM_PIXELS, DataError, load_csv
+from fnn.io.files import atomic_write
 from fnn.network import predict
 from fnn.optimizers import sgd_update
-from fnn.report import confusion_matrix
+from fnn.analysis.report import confusion_matrix
 from fnn.training import train_step
 
 # One teaching: STEPS plain gradient steps at rate LR on a batch of COPIES copies of the
@@ -62,7 +62,7 @@ def digit_row(image, label):
 def append_digit(path, image, label):
     """Add one labelled digit to the handwriting CSV at `path` (created with the MNIST header
     if missing), atomically: the old rows plus the new one go to a temporary file that
-    replaces `path` (fnn.files.atomic_write), so an interruption at any moment leaves
+    replaces `path` (fnn.io.files.atomic_write), so an interruption at any moment leaves
     either the old file or the new one, never a torn row. -> the number of digits now in it.
     Raises DataError (one line) for a path that is not such a file."""
     path = os.fspath(path)
@@ -99,6 +99,6 @@ def _read_existing(path):
 
 def score_digits(params, layers, path):
     """The confusion matrix (10, 10) of the network on the labelled digits of a CSV (any
-    layout fnn.data.load_csv reads). Raises DataError for a bad or unlabelled file."""
+    layout fnn.io.data.load_csv reads). Raises DataError for a bad or unlabelled file."""
     X, y = load_csv(path, labels=True)
     return confusion_matrix(y, predict(params, X, layers))

@@ -1,5 +1,5 @@
 """train.py --evaluate: a saved model's report on a CSV, its predictions, and the picture of its
-most confident mistakes (ui.lab.errors_figure); with --watch the same picture, clickable.
+most confident mistakes (fnnapp.views.lab.errors_figure); with --watch the same picture, clickable.
 
 It trains nothing and writes no model, so it is kept apart from the training run. Every problem
 raises EvaluateError, one line naming the file or the option (train.py exits 2). pygame loads
@@ -10,11 +10,11 @@ import os
 import numpy as np
 
 import fnn
-import fnn.data
-from fnn import files
-from ui import paths
-from ui.networks import describe
-from fnn.report import confusion_matrix, format_report, percent
+import fnn.io.data
+from fnn.io import files
+from fnnapp.cli import paths
+from fnnapp.cli.networks import describe
+from fnn.analysis.report import confusion_matrix, format_report, percent
 
 
 class EvaluateError(Exception):
@@ -49,8 +49,8 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     except paths.PathError as e:
         raise EvaluateError(str(e)) from None
     try:
-        X, y = fnn.data.load_csv(test, max_rows=max_rows)
-    except fnn.data.DataError as e:
+        X, y = fnn.io.data.load_csv(test, max_rows=max_rows)
+    except fnn.io.data.DataError as e:
         raise EvaluateError(f"--test: {e}") from None
     if y is None and not predictions:
         raise EvaluateError(f"{test}: has no label column, so there is nothing to score; "
@@ -69,7 +69,7 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # a picture, no window
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
-    from ui.lab import Results, errors_figure
+    from fnnapp.views.lab import Results, errors_figure
     existed = os.path.exists(png)
     title = f"fnn {name} ({os.path.basename(model_path)}) on {test}"
     try:

@@ -5,7 +5,7 @@
     ...
     422,1,0.2207,0.9297,0.00195,0.9570        val_acc on the last iteration of each epoch
 
-    curves = ui.history.read("models/mnist_mlp.csv")     # a pandas DataFrame
+    curves = fnnapp.cli.history.read("models/mnist_mlp.csv")     # a pandas DataFrame
     curves.dropna(subset=["val_acc"])                     # the validation points
 
 Two runs with the same seed start from the same weights and see the same batches, so their
@@ -15,8 +15,8 @@ import os
 
 import numpy as np
 
-from fnn.files import atomic_write
-from ui.paths import PathError, check_input
+from fnn.io.files import atomic_write
+from fnnapp.cli.paths import PathError, check_input
 
 COLUMNS = ("iteration", "epoch", "loss", "acc", "lr", "val_acc")
 MAX_BYTES = 256 << 20         # a curve CSV read back: ~5 million iterations' rows at most

@@ -31,7 +31,7 @@ import zlib
 import numpy as np
 
 from fnn import layers as L
-from fnn.files import atomic_write  # noqa: F401  (fnn.model_io.atomic_write, as before)
+from fnn.io.files import atomic_write  # noqa: F401  (fnn.io.model_files.atomic_write, as before)
 from fnn.layers import as_layers, parameter_count
 
 FORMAT, VERSION = "fnn-model", 1

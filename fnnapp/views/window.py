@@ -6,14 +6,14 @@ import time
 
 import pygame
 
-from fnn import files
-from ui import paths
-from ui.app import LIVE_INTERVAL, handle_event, new_state, refresh
-from ui.canvas import demo_strokes, draw_strokes
-from ui.inputs import AppError
-from ui.pad import CANVAS, CELL, HEIGHT, WIDTH, render
-from ui.teaching import update_prediction
-from ui.theme import make_fonts
+from fnn.io import files
+from fnnapp.cli import paths
+from fnnapp.views.app import LIVE_INTERVAL, handle_event, new_state, refresh
+from fnnapp.views.canvas import demo_strokes, draw_strokes
+from fnnapp.views.inputs import AppError
+from fnnapp.views.pad import CANVAS, CELL, HEIGHT, WIDTH, render
+from fnnapp.views.teaching import update_prediction
+from fnnapp.views.theme import make_fonts
 
 FPS = 60                         # at most this many frames a second
 IDLE_WAKE = 0.25                 # s the loop sleeps at most when nothing happens
@@ -79,7 +79,7 @@ def run(state, max_frames=None, on_frame=None):
 
 
 def check_screenshot(out):
-    """--screenshot names a new image file or an image to replace (ui.paths.check_output)."""
+    """--screenshot names a new image file or an image to replace (fnnapp.cli.paths.check_output)."""
     try:
         paths.check_output(out, "image")
     except paths.PathError as e:

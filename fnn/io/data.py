@@ -79,7 +79,7 @@ def load_csv(path, max_rows=None, labels="auto"):
         label column), False (the file must be 784 pixel columns only).
     Raises DataError (one line: file, line, column, problem) for any file or format problem.
     """
-    import pandas as pd           # here: `import fnn.data` alone does not pay its 0.5 s
+    import pandas as pd           # here: `import fnn.io.data` alone does not pay its 0.5 s
     name = os.fspath(path)
     if not (isinstance(labels, (bool, np.bool_)) or (isinstance(labels, str) and labels == "auto")):
         raise ValueError(f'labels must be "auto", True or False, got {labels!r}')

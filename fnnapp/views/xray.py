@@ -3,14 +3,14 @@
     grad_panel(surface, rect, seen, explain, fonts)   d log p_c / d pixel over the network's input
     xray_view(surface, rect, ray, seen, fonts)        every layer's A, dZ, ||dW|| and its equation
 
-Both draw numbers computed by fnn.explain (ui.teaching.explain puts them in the state);
+Both draw numbers computed by fnn.analysis.explain (fnnapp.views.teaching.explain puts them in the state);
 nothing here computes anything about the network.
 """
 import numpy as np
 import pygame
 
-from ui.theme import ACCENT, BAR, FG, GRID_LINE, MUTED, text
-from ui.tiles import diverging, gray, heat, tile, tile_grid
+from fnnapp.views.theme import ACCENT, BAR, FG, GRID_LINE, MUTED, text
+from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
 
 MAPS = 8                          # feature maps shown a layer (the first ones)
 CLIP = 99                         # gradients are shown up to this percentile of |value|

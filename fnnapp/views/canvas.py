@@ -1,7 +1,7 @@
 """The pad's canvas: a (28, 28) float32 array of ink in [0, 1] and the soft brush that paints it."""
 import numpy as np
 
-from fnn.preprocess import INK_THRESHOLD
+from fnn.digits.preprocess import INK_THRESHOLD
 
 GRID = 28                        # the canvas is GRID x GRID cells, like an MNIST digit
 BRUSH_RADIUS = 1.6               # cells; full ink within radius - 1, fading to 0 at radius

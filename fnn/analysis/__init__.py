@@ -1,0 +1,1 @@
+"""Looking inside a network: backprop on one example, layer health, evaluation reports."""

@@ -1,0 +1,1 @@
+"""Digit images: a drawing or photo made MNIST-like, augmentation, teaching your handwriting."""

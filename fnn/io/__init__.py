@@ -1,0 +1,1 @@
+"""Reading and writing files: MNIST CSVs, model files, atomic writes."""
