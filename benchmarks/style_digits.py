@@ -122,7 +122,8 @@ def style_digits(n, seed):
         strokes = writer(SHAPES[d](u, c), rng, height=(7.0, 24.0), slant=(-0.4, 0.4),
                          rotate=(-12.0, 12.0), width=(0.65, 1.35), wobble=0.03)
         height = np.ptp(np.concatenate(strokes)[:, 1])     # a fat brush on a small digit is a blob
-        canvas = draw_strokes(np.zeros((28, 28), np.float32), strokes, min(u(0.9, 2.4), 0.3 + 0.12 * height))
+        canvas = draw_strokes(np.zeros((28, 28), np.float32), strokes, min(u(0.9, 2.4), 0.3 + 0.12 * height),
+                              adapt=False)
         cols.append(mnistify(canvas))
     return np.stack(cols, axis=1), y
 

@@ -6,19 +6,53 @@ from fnn.digits.preprocess import INK_THRESHOLD
 GRID = 28                        # the canvas is GRID x GRID cells, like an MNIST digit
 BRUSH_RADIUS = 1.6               # cells; full ink within radius - 1, fading to 0 at radius
 ERASER_RADIUS = 2.4
+FULL_SIZE = 16.0                 # cells: a drawing at least this large gets the whole brush
+MIN_SCALE = 0.6                  # the brush of the smallest drawing, a fraction of the whole
 
 _CENTRES = np.mgrid[0:GRID, 0:GRID].astype(np.float32) + 0.5     # (2, 28, 28): cell centres (y, x)
 
 
-def paint(canvas, x, y, radius=BRUSH_RADIUS, erase=False, prev=None):
+def sized_radius(canvas, radius):
+    """The brush for a drawing of its size: radius * clip(s / FULL_SIZE, MIN_SCALE, 1), s the
+    longer side (cells) of the box around the canvas's ink (MIN_SCALE when it is empty). A
+    small digit keeps its holes: a whole brush would fill a small 9's head."""
+    ink = canvas > INK_THRESHOLD
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    s = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 if rows.size else 0
+    return radius * min(max(s / FULL_SIZE, MIN_SCALE), 1.0)
+
+
+def grow(canvas, delta):
+    """The ink as a brush `delta` (< 1) cells wider would have laid it: where f = r - d, the
+    wider brush gives r + delta - d = max over the 3 x 3 neighbours q with ink of
+    f(q) + delta - |c - q| (d is 1-Lipschitz). -> new float32 (28, 28) in [0, 1]."""
+    P = np.pad(canvas, 1)
+    out = canvas.copy()
+    for dy in range(3):                                   # the 9 neighbours, not cells
+        for dx in range(3):
+            q = P[dy:dy + GRID, dx:dx + GRID]
+            out = np.maximum(out, np.where(q > 0, q + delta - np.hypot(dy - 1, dx - 1), 0.0))
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def paint(canvas, x, y, radius=BRUSH_RADIUS, erase=False, prev=None, adapt=True):
     """A soft brush stroke from `prev` (x0, y0) to (x, y), in cells (cell [i, j] covers x in
     [j, j+1), y in [i, i+1)); a single dab when prev is None. Each cell receives the ink
 
-        f = clip(radius - d, 0, 1),   d = distance from the cell's centre to the segment,
+        f = clip(r - d, 0, 1),   d = distance from the cell's centre to the segment,
 
     so strokes have MNIST's anti-aliased grey edges, and a fast stroke stays continuous.
     Painting keeps the darker value, max(canvas, f); erasing takes canvas * (1 - f).
+    The brush follows the drawing's size (adapt): the segment is painted with
+    r0 = sized_radius(canvas); if the drawing then got larger, r1 = sized_radius(new) > r0,
+    all its ink grows by r1 - r0 (grow), so every stroke keeps the width of the drawing's
+    current size. adapt=False: r = radius.
     Returns a new float32 (28, 28) array; `canvas` is not modified."""
+    if adapt and not erase:
+        r0 = sized_radius(canvas, radius)
+        out = paint(canvas, x, y, r0, prev=prev, adapt=False)
+        r1 = sized_radius(out, radius)
+        return grow(out, r1 - r0) if r1 > r0 else out
     x0, y0 = (x, y) if prev is None else prev
     cy, cx = _CENTRES
     ux, uy = x - x0, y - y0
@@ -36,12 +70,12 @@ def is_empty(canvas):
     return not (np.asarray(canvas) > INK_THRESHOLD).any()
 
 
-def draw_strokes(canvas, strokes, radius=BRUSH_RADIUS):
+def draw_strokes(canvas, strokes, radius=BRUSH_RADIUS, adapt=True):
     """Paint each polyline (k, 2) of (x, y) cell coordinates, segment by segment."""
     for s in strokes:
         prev = None
         for x, y in s:
-            canvas = paint(canvas, float(x), float(y), radius, prev=prev)
+            canvas = paint(canvas, float(x), float(y), radius, prev=prev, adapt=adapt)
             prev = (float(x), float(y))
     return canvas
 

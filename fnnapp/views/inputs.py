@@ -6,6 +6,7 @@ import numpy as np
 import pygame
 
 import fnn
+from fnn.digits.photo import photo_to_ink
 from fnn.digits.preprocess import even_out_strokes, to_ink
 from fnnapp.cli import image_header, paths
 from fnnapp.views.canvas import GRID, is_empty
@@ -38,7 +39,8 @@ def load_model(path):
 
 def read_image(path):
     """An image file (anything pygame loads: PNG, JPG, BMP ...) -> (H, W) ink in [0, 1], from
-    dark-on-light or light-on-dark (fnn.digits.preprocess.to_ink); in a picture with transparency the
+    dark-on-light or light-on-dark, a scan or a photo of paper under uneven light
+    (fnn.digits.photo.photo_to_ink); in a picture with transparency the
     opaque pixels are the ink. fnnapp.cli.image_header refuses a huge image before it is decoded."""
     try:
         paths.check_input(path)
@@ -54,7 +56,7 @@ def read_image(path):
         alpha = pygame.surfarray.array_alpha(surf).T
         if alpha.min() < 128 <= alpha.max():                           # real transparency
             return to_ink(alpha, invert=False)
-    return to_ink(pygame.surfarray.array3d(surf).transpose(1, 0, 2))  # (W, H, 3) -> (H, W, 3)
+    return photo_to_ink(pygame.surfarray.array3d(surf).transpose(1, 0, 2))  # (W, H, 3) -> (H, W, 3)
 
 
 def classify_image(model, path):
