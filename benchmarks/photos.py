@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Phone photos of digits on paper, built here, against the same digits scanned clean.
 
-    python benchmarks/photos.py data/mnist_cnn.npz [more.npz ...] [--per-style 2] [--out docs/photos.md]
+    python benchmarks/photos.py data/mnist_cnn.npz [more.npz ...] [--per-style 2] [--keep DIR]
 
 Every digit is written twice at phone-photo resolution (300-1000 px a side): once as a clean
 scan (dark ink on evenly white paper, PNG) and once as a photo of paper (JPEG): tinted
@@ -15,11 +15,11 @@ pen 5-11 % of the digit's height wide) and the handwriting fonts of benchmarks/r
 Each file is read the way `python draw.py --image FILE` reads it (fnnapp.views.inputs.read_image:
 fnn.digits.photo.photo_to_ink; then even_out_strokes and the model), and also through the
 previous reading (fnn.digits.preprocess.to_ink alone), per digit. A picture found blank is a
-miss. Writes the tables to --out (markdown), which docs/robustness.md includes.
+miss. benchmarks/robustness.py writes these figures into docs/robustness.md; run alone, this
+prints them (and --keep DIR leaves the pictures to look at).
 """
 import argparse
 import os
-import shlex
 import sys
 import tempfile
 import time
@@ -34,7 +34,7 @@ import pygame                # noqa: E402
 import pygame.freetype       # noqa: E402
 
 import sketches              # noqa: E402
-from robustness import font_files, machine, per_digit, write_report   # noqa: E402
+import robustness           # noqa: E402  (font_files, per_digit; imported as a module: it imports this one)
 from fnn.digits.preprocess import even_out_strokes, to_ink          # noqa: E402
 from fnnapp.views import inputs                                      # noqa: E402
 from fnnapp.views.canvas import is_empty                             # noqa: E402
@@ -127,7 +127,7 @@ def digits(rng, per_style):
             s = sketches.writer(strokes, rng)
             out.append((d, f"sketch {d} {name}", pen_ink(s, H, W, h, c, rng.uniform(0.05, 0.11) * h)))
     pygame.freetype.init()
-    for path in font_files():
+    for path in robustness.font_files():
         font = pygame.freetype.Font(path, 48)
         for d in range(10):
             H, W, h, c = frame()
@@ -150,60 +150,43 @@ def predict(model, ink):
     return int(analyse(model, even_out_strokes(ink))["probs"].argmax())
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("models", nargs="+", help="model files")
-    p.add_argument("--per-style", type=int, default=2, help="writers per sketch style")
-    p.add_argument("--seed", type=int, default=100, help="seed of the writers, papers and light")
-    p.add_argument("--out", default=os.path.join("docs", "photos.md"), help="markdown report")
-    p.add_argument("--keep", default=None, metavar="DIR", help="keep the pictures in DIR")
-    args = p.parse_args(argv)
-    command = "python benchmarks/photos.py " + " ".join(
-        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    rng = np.random.default_rng(args.seed)
-    models = {m: inputs.load_model(m) for m in args.models}
-    t0 = time.perf_counter()
-    items = digits(rng, args.per_style)
-    y = np.array([d for d, _, _ in items])
+def photo_sets(seed=100, per_style=2, keep=None):
+    """Build the digits, photograph and scan each, save every picture (PNG / JPEG) and read
+    it back both ways. -> y (n,), sources (n,), {"photo" | "clean scan": [(new ink, old ink)]}.
+    keep: a folder to leave the pictures in (default: a temporary one)."""
+    rng = np.random.default_rng(seed)
+    items = digits(rng, per_style)
     kinds = {"photo": [], "clean scan": []}
-    preds = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.keep or tmp
+        folder = keep or tmp
         os.makedirs(folder, exist_ok=True)
         for i, (d, _, ink) in enumerate(items):
             for kind, rgb, ext in (("photo", photograph(ink, rng), "jpg"), ("clean scan", scan(ink), "png")):
                 path = os.path.join(folder, f"{i:04d}_{d}_{kind.split()[0]}.{ext}")
                 save(rgb, path)
                 kinds[kind].append((inputs.read_image(path), read_old(path)))
-    print(f"{len(items)} digits photographed and scanned, read both ways, in "
-          f"{time.perf_counter() - t0:.0f} s", flush=True)
-    for m, model in models.items():
+    return np.array([d for d, _, _ in items]), np.array([s for _, s, _ in items]), kinds
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("models", nargs="+", help="model files")
+    p.add_argument("--per-style", type=int, default=2, help="writers per sketch style")
+    p.add_argument("--seed", type=int, default=100, help="seed of the writers, papers and light")
+    p.add_argument("--keep", default=None, metavar="DIR", help="keep the pictures in DIR")
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    y, _, kinds = photo_sets(args.seed, args.per_style, args.keep)
+    print(f"{y.size} digits photographed and scanned, read both ways, in "
+          f"{time.perf_counter() - t0:.0f} s")
+    for m in args.models:
+        model = inputs.load_model(m)
         for kind, inks in kinds.items():
-            preds[m, kind, "new"] = np.array([predict(model, new) for new, _ in inks])
-            preds[m, kind, "old"] = np.array([predict(model, old) for _, old in inks])
-
-    def row(label, pred):
-        acc = per_digit(pred, y)
-        return (f"| {label} | " + " | ".join(f"{100 * a:.1f}" for a in acc)
-                + f" | **{100 * np.mean(pred == y):.1f}** | {int(np.sum(pred == -1))} |")
-
-    n_sk = sum(1 for _, s, _ in items if s.startswith("sketch"))
-    lines = ["# Photos of digits on paper against the same digits scanned clean", "",
-             "Generated by `benchmarks/photos.py` (do not edit by hand; rerun it). Command:", "",
-             "```", command, "```", "",
-             f"Machine: {machine()}. {len(items)} digits ({n_sk} stroke sketches, "
-             f"{len(items) - n_sk} font glyphs), each a clean scan (PNG) and a phone-like photo "
-             "(JPEG: vignetting, side light, a shadow edge, ruled lines, noise); see the module "
-             "docstring. **new** = how `python draw.py --image` reads them now "
-             "(`fnn.digits.photo.photo_to_ink`), **old** = `to_ink` alone, as before. Accuracy in % "
-             "by digit; *blank* counts the pictures in which no ink was found.", "",
-             "| model, pictures, reading | " + " | ".join(str(d) for d in range(10)) + " | all | blank |",
-             "|---" * 13 + "|"]
-    for m in models:
-        for kind in kinds:
-            for how in ("new", "old"):
-                lines.append(row(f"`{m}` {kind}, {how}", preds[m, kind, how]))
-    return write_report(args.out, lines)
+            for i, how in enumerate(("new", "old")):
+                pred = np.array([predict(model, ink[i]) for ink in inks])
+                print(f"{m} {kind} {how}: {100 * np.mean(pred == y):.1f} %, by digit "
+                      + " ".join(f"{100 * a:.0f}" for a in robustness.per_digit(pred, y)))
+    return 0
 
 
 if __name__ == "__main__":

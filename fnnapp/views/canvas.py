@@ -6,8 +6,8 @@ from fnn.digits.preprocess import INK_THRESHOLD
 GRID = 28                        # the canvas is GRID x GRID cells, like an MNIST digit
 BRUSH_RADIUS = 1.6               # cells; full ink within radius - 1, fading to 0 at radius
 ERASER_RADIUS = 2.4
-FULL_SIZE = 16.0                 # cells: a drawing at least this large gets the whole brush
-MIN_SCALE = 0.6                  # the brush of the smallest drawing, a fraction of the whole
+FULL_SIZE = 14.0                 # cells: a drawing at least this large gets the whole brush
+MIN_SCALE = 0.8                  # the brush of a drawing under 11.2 cells, a fraction of the whole
 
 _CENTRES = np.mgrid[0:GRID, 0:GRID].astype(np.float32) + 0.5     # (2, 28, 28): cell centres (y, x)
 
