@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Draw digits in a real draw.py window with the mouse, as a person would, and count the hits.
 
-    python benchmarks/xdraw.py models/mnist_cnn_v1.npz data/mnist_cnn.npz [--writers 2]
+    python benchmarks/xdraw.py data/mnist_cnn.npz models/mnist_cnn_v2.npz [--writers 3] [--display :93]
 
 Needs Xvfb and xdotool (apt-get install -y xvfb xdotool). For each model it starts a virtual X
 display (unless --display names a running one), opens `python draw.py --model M` in it, and
@@ -122,8 +122,9 @@ def main(argv=None):
     command = "python benchmarks/xdraw.py " + " ".join(shlex.quote(a) for a in given)
 
     rng = np.random.default_rng(args.seed)
-    digits = [(d, sketches.writer(strokes, rng, height=(12.0, 22.0)))
-              for d, _, strokes in sketches.all_styles() for _ in range(args.writers)]
+    styled = [(d, name, sketches.writer(strokes, rng, height=(12.0, 22.0)))
+              for d, name, strokes in sketches.all_styles() for _ in range(args.writers)]
+    digits = [(d, strokes) for d, _, strokes in styled]
     xvfb = None
     display = args.display
     if display is None:                  # a free display number, chosen by Xvfb (-displayfd)
@@ -166,6 +167,17 @@ def main(argv=None):
                      + f" | **{100 * np.mean(pr == y):.1f} %** |")
         missed = [f"{d}->{'?' if v is None else v}" for (d, _), v in zip(digits, preds) if v != d]
         lines.append(f"| (misses) | {', '.join(missed) or 'none'} |" + " |" * 10)
+    lines += ["", f"The styles MNIST lacks (benchmarks/sketches.py NEW_STYLES), hits of {args.writers} "
+              "writers each:", "",
+              "| model | " + " | ".join(f"{d} {n}" for d, n in sketches.NEW_STYLES) + " |",
+              "|---" * (len(sketches.NEW_STYLES) + 1) + "|"]
+    for model, preds in results.items():
+        cells = []
+        for d, n in sketches.NEW_STYLES:
+            got = [v for (dd, nn, _), v in zip(styled, preds) if (dd, nn) == (d, n)]
+            cells.append(f"{sum(v == d for v in got)}/{len(got)} ("
+                         + ", ".join("?" if v is None else str(v) for v in got) + ")")
+        lines.append(f"| `{model}` | " + " | ".join(cells) + " |")
     return write_report(args.out, lines)
 
 
