@@ -270,8 +270,12 @@ def curves(surface, run, fonts):
 
 
 def _vec(v, n=8):
-    v = np.ravel(v)
-    return "[" + " ".join(f"{x:+.2f}" for x in v[:n]) + (" ..." if v.size > n else "") + "]"
+    """The first n entries of v as "[+0.12 -0.53]", or "[+1.20 -5.30] x 1e-3" when all are small."""
+    v = np.ravel(np.asarray(v, np.float64))
+    top = float(np.abs(v).max()) if v.size else 0.0
+    e = int(np.floor(np.log10(top))) if 0 < top < 0.1 else 0
+    body = " ".join(f"{x / 10.0 ** e:+.2f}" for x in v[:n]) + (" ..." if v.size > n else "")
+    return f"[{body}]" + (f" x 1e{e}" if e else "")
 
 
 def inspector(surface, state, fonts):
@@ -331,18 +335,19 @@ def explain_view(surface, state, fonts):
     for l in range(L, 0, -1):
         r = rows[l - 1]
         g = run.cfg.activation if l < L else run.layers[-1]["type"]
-        text(surface, small, f"layer {l} ({g})   Z = {_vec(r['Z'])}   A = {_vec(r['A'])}", (x, y), FG)
+        text(surface, small, f"layer {l} ({g})   Z[{l}] = W[{l}] A[{l - 1}] + b[{l}] = {_vec(r['Z'])}", (x, y), FG)
+        text(surface, small, f"A[{l}] = {g}(Z[{l}]) = {_vec(r['A'])}", (x + 20, y + 17), FG)
         if l == L:
             bp = f"BP1  dZ[{l}] = A[{l}] - Y = {_vec(r['dZ'])}"
         else:
             bp = f"BP2  dZ[{l}] = (W[{l + 1}].T dZ[{l + 1}]) * {g}'(Z[{l}]) = {_vec(r['dZ'])}"
-        text(surface, small, bp, (x + 20, y + 17), ACCENT)
+        text(surface, small, bp, (x + 20, y + 34), ACCENT)
         text(surface, small, f"BP3  db[{l}] = dZ[{l}]       BP4  dW[{l}] = dZ[{l}] A[{l - 1}].T  "
-             f"({r['dW'].shape[0]} x {r['dW'].shape[1]}, shown right)", (x + 20, y + 34), MUTED)
+             f"({r['dW'].shape[0]} x {r['dW'].shape[1]}, at the right)", (x + 20, y + 51), MUTED)
         dW = r["dW"]
-        side = min(12, 48 // max(dW.shape))
-        box = pygame.Rect(EXPLAIN.right - 20 - side * dW.shape[1], y + 2, side * dW.shape[1], side * dW.shape[0])
+        side = max(2, min(8, 64 // max(dW.shape)))
+        box = pygame.Rect(EXPLAIN.right - 10 - side * dW.shape[1], y + 4, side * dW.shape[1], side * dW.shape[0])
         picture(surface, box, signed_rgb(dW / (np.abs(dW).max() + 1e-12)))
-        y += 58 + max(0, box.h - 52)
+        y += 74
     text(surface, small, f"then every weight: W[l] := W[l] - {run.cfg.lr:g} dW[l] (sgd; "
          f"{run.cfg.optimizer} here), averaged over a batch of {run.cfg.batch}", (x, y), MUTED)
