@@ -9,7 +9,6 @@ The state is a plain dict; handle_event returns a new one (the Run inside is nev
 only replaced). Drawing is playground_draw's, the network and its training playground_model's.
 """
 import os
-import sys
 
 import numpy as np
 import pygame
@@ -22,7 +21,7 @@ from fnnapp.views import playground_draw as D
 from fnnapp.views import playground_model as M
 from fnnapp.views.inputs import AppError
 from fnnapp.views.theme import make_fonts
-from fnnapp.views.window import HEADLESS, wait_events
+from fnnapp.views.window import open_window, wait_events
 
 FPS = 30                     # frames a second at most while training
 IDLE_WAKE = 0.1              # s the paused loop sleeps at most between two looks for Ctrl-C
@@ -175,31 +174,13 @@ def advance(state):
     return dict(state, run=M.train(state["run"], state["speed"], state["speed"]))
 
 
-def open_window():
-    """The playground's window; AppError(NO_DISPLAY) when there is no display to open it on."""
-    env = os.environ
-    if sys.platform.startswith("linux") and not any(
-            env.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
-        raise AppError(NO_DISPLAY)
-    try:
-        pygame.display.init()
-        if pygame.display.get_driver() not in HEADLESS or env.get("SDL_VIDEODRIVER") in HEADLESS:
-            screen = pygame.display.set_mode((D.WIDTH, D.HEIGHT))
-            pygame.display.set_caption("fnn playground")
-            return screen
-    except pygame.error as e:
-        raise AppError(f"cannot open a window ({e}); {NO_DISPLAY}") from None
-    pygame.quit()
-    raise AppError(NO_DISPLAY)
-
-
 def run_window(state, max_frames=None, on_frame=None):
     """The playground in its window until closed; -> the last state. Playing: train `speed`
     steps, draw, at most FPS frames a second. Paused: sleep until an event comes
     (fnnapp.views.window.wait_events, at most IDLE_WAKE s) and draw only after one. Not
     pygame.event.wait: it looks every millisecond, a busy wait.
     on_frame(frame, state) runs after each turn's drawing (tests post events there)."""
-    screen = open_window()
+    screen = open_window((D.WIDTH, D.HEIGHT), "fnn playground", NO_DISPLAY)
     try:
         fonts, clock, frame, changed = make_fonts(), pygame.time.Clock(), 0, True
         while state["running"] and (max_frames is None or frame < max_frames):
