@@ -90,6 +90,7 @@ def parse_args(argv):
     p.add_argument("--probe", type=int, metavar="J", default=None,
                    help="the training point (index) the equation and --explain are for")
     p.add_argument("--explain", action="store_true", help="show the BP1-BP4 view of one step")
+    p.add_argument("--hide-test", action="store_true", help="draw only the training points (T)")
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -133,7 +134,7 @@ def main(argv=None, on_frame=None):
         if args.save:
             paths.check_output(args.save, "model")
         state = P.new_state(M.start(config(args)), args.speed, save_to)
-        state = view_options(state, args)
+        state = view_options(dict(state, show_test=not args.hide_test), args)
         if args.steps is None and not args.screenshot:
             P.run_window(state, args.max_frames, on_frame)
             return 0

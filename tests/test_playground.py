@@ -270,16 +270,17 @@ def test_a_non_model_file_is_not_overwritten_by_save(tmp_path, capsys):
     assert "refusing" in capsys.readouterr().err and other.read_text() == "data"
 
 
-def test_sigterm_ends_the_window_with_143():
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_sigterm_and_ctrl_c_end_the_window_in_one_line(sig, code):
     proc = subprocess.Popen([sys.executable, "playground.py"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 30
     while time.time() < deadline and not handles_sigterm(proc.pid):   # main has started
         time.sleep(0.1)
     time.sleep(0.5)                                                   # into the window's loop
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 143, err
+    assert proc.returncode == code, err
     assert err.strip().splitlines() == ["playground.py: interrupted"]
 
 

@@ -278,6 +278,11 @@ def _vec(v, n=8):
     return f"[{body}]" + (f" x 1e{e}" if e else "")
 
 
+def _label(y):
+    """"label 2" for a class, "target 0.544" for a regression target."""
+    return f"label {y}" if isinstance(y, (int, np.integer)) else f"target {y:.3f}"
+
+
 def inspector(surface, state, fonts):
     """The selected unit's equation with the numbers of the probe point, or the help."""
     pygame.draw.rect(surface, BAR_BG, INSPECT, border_radius=6)
@@ -292,7 +297,7 @@ def inspector(surface, state, fonts):
     rows = M.explain_point(run, u, label)
     r, L = rows[l - 1], len(rows)
     act = run.cfg.activation if l < L else run.layers[-1]["type"]
-    point = f"point ({u[0]:+.2f}, {u[1]:+.2f})" + (f", {where} label {label:g}" if label is not None else "")
+    point = f"point ({u[0]:+.2f}, {u[1]:+.2f})" + (f", {where} {_label(label)}" if label is not None else "")
     text(surface, font, f"layer {l}, unit {i + 1} ({act}) at the {point}", (x, y), ACCENT)
     w, a = r["W"][i], r["A_prev"][:, 0]
     terms = [f"{wk:+.2f} x {ak:+.2f}" for wk, ak in zip(w, a)]
@@ -327,7 +332,7 @@ def explain_view(surface, state, fonts):
     rows = M.explain_point(run, u, label)
     L = len(rows)
     text(surface, font, f"one step of backprop for the {where} point ({u[0]:+.2f}, {u[1]:+.2f}), "
-         f"label {label:g}  (m = 1)", (x, y), ACCENT)
+         f"{_label(label)}  (m = 1)", (x, y), ACCENT)
     y += 28
     text(surface, small, f"forward: Z[l] = W[l] A[l-1] + b[l], A[l] = g(Z[l]);   A[0] = the features "
          f"{_vec(rows[0]['A_prev'])}", (x, y), MUTED)
