@@ -119,7 +119,7 @@ def view_options(state, args):
             raise AppError(f"--select {args.select}: layers 1-{len(sizes)} have {sizes} units")
         state = P.do(state, ("unit", l, i - 1))
         if state["probe"] is None:
-            state["probe"] = (run.data[0][:, 0], run.data[1][0], "train")
+            state["probe"] = P.first_point(run)
     return P.do(state, ("explain",)) if args.explain else state
 
 

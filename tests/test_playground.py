@@ -289,3 +289,13 @@ def handles_sigterm(pid):
     with open(f"/proc/{pid}/status") as f:
         caught = next(int(l.split()[1], 16) for l in f if l.startswith("SigCgt"))
     return bool(caught >> (signal.SIGTERM - 1) & 1)
+
+
+def test_a_selection_that_no_longer_exists_is_dropped():
+    """The third output unit of the three spirals is gone on a two-class set; the probe's
+    point belonged to the old data."""
+    state = P.do(P.do(new(dataset="spiral3"), ("unit", 3, 2)), ("explain",))
+    assert state["selected"] == (3, 2) and state["probe"][2] == "train"
+    moved = P.do(P.do(state, ("explain",)), ("dataset", "circle"))
+    assert moved["selected"] is None and moved["probe"] is None
+    D.render(pygame.Surface((D.WIDTH, D.HEIGHT)), P.do(moved, ("unit", 1, 0)), P.make_fonts())

@@ -70,14 +70,13 @@ def do(state, action, direction=1):
             s["playing"], s["run"] = False, M.train(run, 1)
         elif a == "reset":
             s["run"] = M.fresh(run) if direction > 0 else M.edit(run, seed=cfg.seed + 1)
-            s["selected"] = None if direction < 0 else s["selected"]
         elif a == "field" and action[1] == "seed":
             s["run"] = M.edit(run, seed=max(0, cfg.seed + direction))
         elif a == "field":
             d = direction * (action[2] if len(action) > 2 else 1)
             s["run"] = M.edit(run, **{action[1]: _step_value(CHOICES[action[1]], getattr(cfg, action[1]), d)})
         elif a == "dataset":
-            s["run"], s["probe"] = M.edit(run, dataset=action[1]), None
+            s["run"] = M.edit(run, dataset=action[1])
         elif a == "next_dataset":
             names = list(datasets.DATASETS)
             s = do(s, ("dataset", names[(names.index(cfg.dataset) + direction) % len(names)]))
@@ -88,29 +87,45 @@ def do(state, action, direction=1):
                 s["run"] = M.edit(run, features=feats)
         elif a == "layer":
             if action[1] > 0 and len(cfg.hidden) < M.MAX_LAYERS:
-                s["run"], s["selected"] = M.edit(run, hidden=cfg.hidden + (4,)), None
+                s["run"] = M.edit(run, hidden=cfg.hidden + (4,))
             elif action[1] < 0 and cfg.hidden:
-                s["run"], s["selected"] = M.edit(run, hidden=cfg.hidden[:-1]), None
+                s["run"] = M.edit(run, hidden=cfg.hidden[:-1])
         elif a == "units":
             l = action[1] or (s["selected"][0] if s["selected"] and s["selected"][0] <= len(cfg.hidden)
                               else len(cfg.hidden))
             if 1 <= l <= len(cfg.hidden):
                 n = min(max(cfg.hidden[l - 1] + action[2] * direction, 1), M.MAX_UNITS)
                 s["run"] = M.edit(run, hidden=cfg.hidden[:l - 1] + (n,) + cfg.hidden[l:])
-                if s["selected"] and s["selected"][0] == l and s["selected"][1] >= n:
-                    s["selected"] = None
         elif a == "unit":
             s["selected"] = None if s["selected"] == action[1:] else action[1:]
         elif a == "explain":
             s["explain"] = not s["explain"]
             if s["explain"] and (s["probe"] is None or s["probe"][1] is None):
-                s["probe"] = (run.data[0][:, 0], run.data[1][0], "train")
+                s["probe"] = first_point(run)
         elif a == "test":
             s["show_test"] = not s["show_test"]
         elif a == "save":
             s["message"] = save(run, s["save_to"])
     except (ValueError, OSError) as e:
         s["message"] = str(e)
+    return settle(s, run)
+
+
+def first_point(run):
+    """The probe on the first training point: (u, its label, "train")."""
+    return run.data[0][:, 0], run.data[1][0], "train"
+
+
+def settle(s, before):
+    """After an action: a probe from other data dropped (the explanation keeps one), a selected
+    unit that no longer exists unselected."""
+    run = s["run"]
+    if run.data is not before.data:
+        s["probe"] = first_point(run) if s["explain"] else None
+    if s["selected"] is not None:
+        l, i = s["selected"]
+        if l > len(run.cfg.hidden) + 1 or i >= run.params[f"W{l}"].shape[0]:
+            s["selected"] = None
     return s
 
 
