@@ -22,13 +22,14 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
     from fnn import datasets                                              # noqa: E402
-    from fnnapp.cli import interrupts, paths                              # noqa: E402
+    from fnn.io import files                                              # noqa: E402
+    from fnnapp.cli import interrupts                                     # noqa: E402
     from fnnapp.cli.options import (DefaultsHelp, Parser, count, int_at_least, number,  # noqa: E402
                                     positive_int)
     from fnnapp.views import playground as P                              # noqa: E402
     from fnnapp.views import playground_model as M                        # noqa: E402
     from fnnapp.views.inputs import AppError                              # noqa: E402
-    from fnnapp.views.window import check_screenshot                      # noqa: E402
+    from fnnapp.views.window import SCREENSHOT_TYPES                      # noqa: E402
 except KeyboardInterrupt:
     sys.stderr.write("\nplayground.py: interrupted\n")
     sys.exit(130)
@@ -123,16 +124,24 @@ def view_options(state, args):
     return P.do(state, ("explain",)) if args.explain else state
 
 
+def check_outputs(args):
+    """--screenshot (an image) and --save (a model file), declared and checked at once by
+    fnn.io.files before any work -> {option: checked output}; WriteError or AppError, one line."""
+    wanted = [(args.screenshot, "screenshot", "--screenshot"), (args.save, "model", "--save")]
+    if args.screenshot and os.path.splitext(args.screenshot)[1].lower() not in SCREENSHOT_TYPES:
+        raise AppError(f"{files.shown(args.screenshot)}: --screenshot needs an image name ending in "
+                       f"{', '.join(SCREENSHOT_TYPES)}")
+    outs = files.check([files.declare(path, kind, option) for path, kind, option in wanted if path])
+    return {out.option: out for out in outs}
+
+
 def main(argv=None, on_frame=None):
     """--steps (and --screenshot) without a window, or the window; a problem is one line, exit 2."""
     interrupts.raise_on_signals()
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        if args.screenshot:
-            check_screenshot(args.screenshot)
-        save_to = args.save or os.path.join("models", "playground.npz")
-        if args.save:
-            paths.check_output(args.save, "model")
+        outs = check_outputs(args)
+        save_to = outs.get("--save") or os.path.join("models", "playground.npz")
         state = P.new_state(M.start(config(args)), args.speed, save_to)
         state = view_options(dict(state, show_test=not args.hide_test), args)
         if args.steps is None and not args.screenshot:
@@ -140,12 +149,12 @@ def main(argv=None, on_frame=None):
             return 0
         state["run"] = M.train(state["run"], args.steps or 0, max(1, (args.steps or 0) // 200))
         if args.screenshot:
-            P.screenshot(state, args.screenshot)
+            P.screenshot(state, outs["--screenshot"])
         for k, v in M.scores(state["run"]).items():
             print(f"{k} {v:.4f}" if "loss" in k else f"{k} {v:.3f}")
         if args.save:
-            print(P.save(state["run"], args.save))
-    except (AppError, paths.PathError, ValueError) as e:
+            print(P.save(state["run"], outs["--save"]))
+    except (AppError, files.WriteError, ValueError) as e:
         print(f"playground.py: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:

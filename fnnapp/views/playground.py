@@ -16,7 +16,6 @@ import pygame
 import fnn
 from fnn import datasets
 from fnn.io import files
-from fnnapp.cli import paths
 from fnnapp.views import playground_draw as D
 from fnnapp.views import playground_model as M
 from fnnapp.views.inputs import AppError
@@ -129,17 +128,17 @@ def settle(s, before):
     return s
 
 
-def save(run, path):
-    """S: the network as an fnn model file at path (fnn.save writes atomically); a file there
-    that is not a model file is refused. -> the line to show."""
+def save(run, out):
+    """S: the network as an fnn model file at out (a path, or an output fnn.io.files.check
+    accepted); fnn.save writes it through fnn.io.files, which refuses to replace a file that
+    is not a model file. -> the line to show."""
     try:
-        paths.check_output(path, "model")
         meta = {"made_by": "playground.py", **run.cfg._asdict(), "step": run.step,
                 **{k: float(v) for k, v in M.scores(run).items()}}
-        fnn.save(path, run.params, run.layers, meta=meta)
-    except (paths.PathError, ValueError, OSError) as e:
+        path = fnn.save(out, run.params, run.layers, meta=meta)
+    except (ValueError, OSError) as e:
         return f"not saved: {e}"
-    return f"saved {path} (step {run.step:,}; input: {', '.join(run.cfg.features)})"
+    return f"saved {files.shown(path)} (step {run.step:,}; input: {', '.join(run.cfg.features)})"
 
 
 def probe_at(run, pos):
@@ -220,11 +219,12 @@ def run_window(state, max_frames=None, on_frame=None):
 
 
 def screenshot(state, out):
-    """The frame of `state` saved to the image file out (no display needed)."""
+    """The frame of `state` saved to out, an image output fnn.io.files.check accepted (no
+    display needed)."""
     surface = pygame.Surface((D.WIDTH, D.HEIGHT))
     D.render(surface, state, make_fonts())
-    ext = os.path.splitext(out)[1]
+    ext = os.path.splitext(out.path)[1]
     try:
-        files.atomic_write(out, lambda f: pygame.image.save(surface, f, ext), suffix=ext)
-    except (pygame.error, OSError) as e:
-        raise AppError(f"{out}: cannot write the screenshot ({e})") from None
+        files.write(out, lambda f: pygame.image.save(surface, f, ext), suffix=ext)
+    except files.WriteError as e:
+        raise AppError(str(e)) from None

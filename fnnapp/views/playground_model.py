@@ -17,7 +17,6 @@ import numpy as np
 
 import fnn
 from fnn import datasets, losses
-from fnn.activations import ACTIVATIONS
 from fnn.layers import dense_layers
 
 MAX_LAYERS, MAX_UNITS = 6, 8
@@ -195,9 +194,8 @@ def scores(run):
 
 def layer_outputs(params, X, layers):
     """One forward pass over the columns of X -> [A1, ..., AL], each layer's activations
-    (n[l], m): the hidden units' and the output's values at every point, read from the cache."""
-    _, cache = fnn.forward(params, X, layers)
-    return [s.cache for s in cache["steps"] if s.spec["type"] in ACTIVATIONS]
+    (n[l], m): the hidden units' and the output's values at every point, the cache's A[l]."""
+    return fnn.forward(params, X, layers)[1]["A"][1:]
 
 
 def plane_view(run, side=64):
