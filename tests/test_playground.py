@@ -78,7 +78,7 @@ def test_datasets_are_reproducible_and_in_range(name):
 def test_features_and_split():
     U = np.array([[3.0, -6.0], [6.0, 0.0]])
     X = datasets.features(U, ("x1", "x2^2", "x1*x2", "sin x2"))
-    assert X.dtype == np.float32 and np.allclose(X, [[0.5, -1], [1, 0], [0.5, 0], [np.sin(6), 0]])
+    assert X.dtype == np.float32 and np.allclose(X, [[1, -2], [4, 0], [2, 0], [np.sin(6), 0]])
     (a, ya), (b, yb) = datasets.split(*datasets.make("moons", 10), train=0.7)
     assert a.shape == (2, 7) and b.shape == (2, 3) and ya.shape == (7,)
     with pytest.raises(ValueError, match="unknown"):

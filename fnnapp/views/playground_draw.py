@@ -23,8 +23,10 @@ OUT = pygame.Rect(905, 150, 360, 360)            # the output's picture of the p
 CURVES = pygame.Rect(895, 560, 380, 200)
 INSPECT = pygame.Rect(10, 590, 875, 180)         # a unit's equation, or the help
 EXPLAIN = pygame.Rect(190, 110, 695, 660)        # the BP1-BP4 view, over the network
-# all 7 features over the grid, (7, GRID, GRID): the feature column shows the unused ones dimmed
-FEATURE_MAPS = datasets.features(datasets.grid(GRID), tuple(datasets.FEATURES)).reshape(-1, GRID, GRID)
+# all 7 features over the grid, each over its largest |value|, (7, GRID, GRID): the feature
+# column shows them all, the unused ones dimmed
+_F = datasets.features(datasets.grid(GRID), tuple(datasets.FEATURES)).reshape(-1, GRID, GRID)
+FEATURE_MAPS = _F / np.abs(_F).max(axis=(1, 2), keepdims=True)
 POS, NEG = np.array([255, 170, 60], np.float32), np.array([80, 150, 255], np.float32)
 CLASS_RGB = np.array([NEG, POS, [70, 200, 110]], np.float32)
 BUTTON, BUTTON_ON = (48, 52, 66), (84, 96, 130)
