@@ -115,7 +115,7 @@ def view_options(state, args):
             l, i = (int(v) for v in args.select.split(","))
         except ValueError:
             raise AppError(f"--select {args.select}: expected LAYER,UNIT such as 1,2") from None
-        sizes = [*run.cfg.hidden, run.params[f"W{len(run.cfg.hidden) + 1}"].shape[0]]
+        sizes = [*run.cfg.hidden, M.outputs(run.cfg)]
         if not (1 <= l <= len(sizes) and 1 <= i <= sizes[l - 1]):
             raise AppError(f"--select {args.select}: layers 1-{len(sizes)} have {sizes} units")
         state = P.do(state, ("unit", l, i - 1))

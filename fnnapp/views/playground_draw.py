@@ -54,7 +54,7 @@ def columns(cfg):
 
 def unit_rects(cfg):
     """[[Rect of each unit] for each column]; column 0 holds all 7 features (off ones dimmed)."""
-    xs, sizes = columns(cfg), [len(datasets.FEATURES), *cfg.hidden, max(M.classes(cfg), 1) if M.classes(cfg) > 2 else 1]
+    xs, sizes = columns(cfg), [len(datasets.FEATURES), *cfg.hidden, M.outputs(cfg)]
     top = NET.y + 40
     return [[pygame.Rect(x, top + i * (TILE + 6), TILE, TILE) for i in range(n)]
             for x, n in zip(xs, sizes)]

@@ -64,13 +64,17 @@ def classes(cfg):
     return datasets.DATASETS[cfg.dataset].classes
 
 
+def outputs(cfg):
+    """Units of the output layer: one sigmoid (two classes, or a regression target in [0, 1]),
+    or one per class under a softmax (3+ classes)."""
+    return classes(cfg) if classes(cfg) > 2 else 1
+
+
 def network(cfg):
-    """The layer list: the features in, cfg.hidden dense layers of cfg.activation, and out one
-    sigmoid unit (two classes; regression with MSE) or a softmax over 3+ classes."""
-    k = classes(cfg)
-    out = [k] if k > 2 else [1]
-    return dense_layers([len(cfg.features), *cfg.hidden, *out], cfg.activation,
-                        "softmax" if k > 2 else "sigmoid")
+    """The layer list: the features in, cfg.hidden dense layers of cfg.activation, outputs(cfg)
+    units out, sigmoid or softmax."""
+    return dense_layers([len(cfg.features), *cfg.hidden, outputs(cfg)], cfg.activation,
+                        "softmax" if outputs(cfg) > 1 else "sigmoid")
 
 
 def loss_name(cfg):
