@@ -136,6 +136,10 @@ def click(state, action, button=1):
     return [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=rect.center, button=button)]
 
 
+def move(pos):
+    return [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))]
+
+
 def key(k, mod=0):
     return [pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="", scancode=0)]
 
@@ -190,13 +194,14 @@ def test_settings_change_live_and_a_click_selects_a_unit():
                                lambda s: click(s, ("dataset", "spiral3")),
                                lambda s: key(pygame.K_3),
                                lambda s: click(s, ("unit", 2, 1)),
-                               lambda s: [pygame.event.Event(pygame.MOUSEMOTION, pos=D.OUT.center,
-                                                             rel=(0, 0), buttons=(0, 0, 0))]])
+                               lambda s: move(click(s, ("unit", 1, 3))[0].pos),
+                               lambda s: move(D.OUT.center)])
     assert seen[1]["run"].cfg.activation == "relu"
     assert seen[2]["run"].cfg.lr == 0.1
     assert seen[3]["run"].params["W3"].shape == (3, 2)              # softmax over 3 classes
     assert seen[4]["run"].cfg.features == ("x1", "x2", "x1^2")
-    assert last["selected"] == (2, 1) and last["probe"] is not None
+    assert seen[6]["hover"] == (1, 3) and seen[6]["selected"] == (2, 1)
+    assert last["selected"] == (2, 1) and last["probe"] is not None and last["hover"] is None
 
 
 def test_s_saves_a_model_file_and_refuses_to_overwrite_other_files(tmp_path):
@@ -221,6 +226,7 @@ def test_every_action_draws(tmp_path):
     for _, action in D.layout(state):
         if action[0] != "save":
             D.render(surface, P.do(state, action), fonts)
+    D.render(surface, dict(state, hover=(3, 2), explain=False), fonts)
     D.render(surface, P.do(state, ("explain",)), fonts)
 
 

@@ -47,7 +47,7 @@ KEYS = {pygame.K_SPACE: ("play",), pygame.K_n: ("step",), pygame.K_r: ("reset",)
 def new_state(run, speed=10, save_to=os.path.join("models", "playground.npz")):
     """The window's state around a Run: paused, nothing selected."""
     return {"run": run, "playing": False, "speed": speed, "selected": None, "probe": None,
-            "explain": False, "show_test": True, "message": "", "running": True,
+            "hover": None, "explain": False, "show_test": True, "message": "", "running": True,
             "save_to": save_to, "cache": {}}
 
 
@@ -121,10 +121,11 @@ def settle(s, before):
     run = s["run"]
     if run.data is not before.data:
         s["probe"] = first_point(run) if s["explain"] else None
-    if s["selected"] is not None:
-        l, i = s["selected"]
-        if l > len(run.cfg.hidden) + 1 or i >= run.params[f"W{l}"].shape[0]:
-            s["selected"] = None
+    for key in ("selected", "hover"):
+        if s[key] is not None:
+            l, i = s[key]
+            if l > len(run.cfg.hidden) + 1 or i >= run.params[f"W{l}"].shape[0]:
+                s[key] = None
     return s
 
 
@@ -160,8 +161,11 @@ def handle_event(state, event):
     """The state after one pygame event."""
     if event.type == pygame.QUIT:
         return dict(state, running=False)
-    if event.type == pygame.MOUSEMOTION and D.OUT.collidepoint(event.pos):
-        return dict(state, probe=probe_at(state["run"], event.pos))
+    if event.type == pygame.MOUSEMOTION:
+        if D.OUT.collidepoint(event.pos):
+            return dict(state, probe=probe_at(state["run"], event.pos), hover=None)
+        hover = next((a[1:] for r, a in D.layout(state) if a[0] == "unit" and r.collidepoint(event.pos)), None)
+        return state if hover == state["hover"] else dict(state, hover=hover)
     if event.type == pygame.MOUSEBUTTONDOWN and event.button in (1, 3):
         if D.OUT.collidepoint(event.pos):
             return dict(state, probe=probe_at(state["run"], event.pos))

@@ -238,9 +238,15 @@ def network_view(surface, state, maps, fonts):
 def output_view(surface, state, maps, fonts):
     """The output over the plane with the training points (white rims) and test points (dark rims)."""
     run, cfg = state["run"], state["run"].cfg
-    text(surface, fonts["small"], "OUTPUT    white rims: train points, dark rims: test",
-         (OUT.x, OUT.y - 20), MUTED)
-    picture(surface, OUT, output_rgb(maps[-1]), smooth=True)
+    hover = state["hover"]
+    if hover is None:
+        title, rgb = "OUTPUT    white rims: train points, dark rims: test", output_rgb(maps[-1])
+    else:                                  # the unit under the mouse, large (as TF Playground)
+        l, i = hover
+        act = cfg.activation if l <= len(cfg.hidden) else run.layers[-1]["type"]
+        title, rgb = f"layer {l}, unit {i + 1} ({act}) over the plane", signed_rgb(unit_values(maps[l][i:i + 1], act))[0]
+    text(surface, fonts["small"], title, (OUT.x, OUT.y - 20), ACCENT if hover else MUTED)
+    picture(surface, OUT, rgb, smooth=True)
     U_tr, y_tr, U_te, y_te = run.data
     sets = [(U_tr, y_tr, FG)] + ([(U_te, y_te, (10, 10, 10))] if state["show_test"] else [])
     for U, y, rim in sets:
@@ -262,13 +268,13 @@ def output_view(surface, state, maps, fonts):
 
 
 def curves(surface, run, fonts):
-    """Train and test loss over the steps so far (fnnapp.views.chart)."""
+    """Train and test loss over the steps so far on a log axis, where the last tenfold falls
+    show as much as the first (fnnapp.views.chart)."""
     h = np.asarray(run.history, np.float64)
     series = [Series(h[:, 0], h[:, 1], (150, 150, 160), 2, "train loss"),
               Series(h[:, 0], h[:, 2], ACCENT, 2, "test loss")]
-    hi = float(np.nanmax(h[:, 1:])) if np.isfinite(h[:, 1:]).any() else 1.0
-    chart(surface, CURVES, series, fonts, (0, max(run.step, 1)), (0, max(hi, 1e-3) * 1.05),
-          xlabel="step", palette=DARK)
+    chart(surface, CURVES, series, fonts, (0, max(run.step, 1)), log=True, xlabel="step",
+          palette=DARK)
 
 
 def _vec(v, n=8):
