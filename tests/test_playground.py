@@ -305,3 +305,18 @@ def test_a_selection_that_no_longer_exists_is_dropped():
     moved = P.do(P.do(state, ("explain",)), ("dataset", "circle"))
     assert moved["selected"] is None and moved["probe"] is None
     D.render(pygame.Surface((D.WIDTH, D.HEIGHT)), P.do(moved, ("unit", 1, 0)), P.make_fonts())
+
+
+def test_the_data_and_training_settings_change_from_keys_and_clicks():
+    s0 = new(dataset="moons")
+    s = P.do(s0, ("field", "noise"))
+    assert s["run"].cfg.noise == 0.05 and not np.array_equal(s["run"].data[0], s0["run"].data[0])
+    s = P.do(s, ("field", "train"))
+    assert s["run"].data[0].shape[1] == 240                          # 0.6 of 400 points
+    for k, field, value in ((pygame.K_b, "batch", 100), (pygame.K_g, "reg", "l1"),
+                            (pygame.K_RIGHTBRACKET, "reg_rate", 1e-4), (pygame.K_o, "optimizer", "sgd")):
+        s = P.handle_event(s, key(k)[0])
+        assert getattr(s["run"].cfg, field) == value
+    assert s["run"].opt == {}                                        # sgd's state
+    s = P.handle_event(s, key(pygame.K_d, pygame.KMOD_SHIFT)[0])
+    assert s["run"].cfg.dataset == "spiral"                          # Shift+D: the one before
