@@ -9,8 +9,9 @@ screen, trained live by fnn's init_params, forward, backward and its optimizers.
 
 Every setting of the window has a flag; the same flags (and seed) give the same weights, bit for
 bit, and the same picture. In the window: Space play/pause, N one step, R reset to the seed's
-starting weights, S save the model, E explain one step (BP1-BP4); click a unit for its equation
-with the numbers of the point under the mouse. The window lists the other keys.
+starting weights, S save the model, E explain one step (BP1-BP4); the mouse over a unit shows
+its map large; a click on a unit shows its equation with the numbers of the point under the
+mouse. The window lists the other keys.
 Exit codes: 0, 2 for a bad option or file (one line on stderr), 130 Ctrl-C, 143 SIGTERM.
 """
 import argparse
@@ -63,22 +64,25 @@ def parse_args(argv):
     d = M.Config()
     p = Parser(prog="playground.py", formatter_class=DefaultsHelp,
                description="Train a small network on a 2-D dataset and watch every unit.")
-    p.add_argument("--dataset", choices=list(datasets.DATASETS), default=d.dataset)
+    p.add_argument("--dataset", choices=list(datasets.DATASETS), default=d.dataset,
+                   help="the points to learn (spiral3: three classes; plane, bumps: regression)")
     p.add_argument("--noise", type=number(0, 1, low_ok=True), default=d.noise,
                    help="jitter of the points, 0 to 0.5 as TF Playground's slider")
     p.add_argument("--split", type=number(0, 1), default=d.train, help="share of the points to train on")
     p.add_argument("--points", type=int_at_least(4), metavar="N", default=d.points,
                    help=f"points in the dataset (4-{M.MAX_POINTS})")
-    p.add_argument("--features", type=feature_list, default=d.features,
-                   help=f"the input features, from {', '.join(datasets.FEATURES)} (default: x1,x2)")
-    p.add_argument("--hidden", type=hidden_list, default=d.hidden, help="hidden layer sizes (default: 4,2)")
-    p.add_argument("--activation", choices=M.ACTIVATIONS_SHOWN, default=d.activation)
+    p.add_argument("--features", type=feature_list, default=",".join(d.features).replace(" ", ""),
+                   help=f"the input features, from {', '.join(datasets.FEATURES)}")
+    p.add_argument("--hidden", type=hidden_list, default=",".join(map(str, d.hidden)),
+                   help=f"hidden layer sizes, up to {M.MAX_LAYERS} of 1 to {M.MAX_UNITS} units, or none")
+    p.add_argument("--activation", choices=M.ACTIVATIONS_SHOWN, default=d.activation,
+                   help="the hidden layers' activation")
     p.add_argument("--lr", type=number(0), default=d.lr, help="learning rate")
     p.add_argument("--batch", type=positive_int, metavar="N", default=d.batch, help="batch size")
     p.add_argument("--reg", choices=M.REGS, default=d.reg, help="regularisation")
     p.add_argument("--reg-rate", type=number(0, low_ok=True), default=d.reg_rate,
                    help="lambda of the regularisation")
-    p.add_argument("--optimizer", choices=M.OPTIMIZERS, default=d.optimizer)
+    p.add_argument("--optimizer", choices=M.OPTIMIZERS, default=d.optimizer, help="fnn.OPTIMIZERS' rule")
     p.add_argument("--seed", type=count, default=d.seed, help="the data's and the starting weights' seed")
     p.add_argument("--speed", type=positive_int, metavar="N", default=10,
                    help="training steps a frame while playing")
