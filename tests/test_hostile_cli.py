@@ -230,16 +230,23 @@ def digit_png(path):
     return str(path)
 
 
-def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_path, capsys,
-                                                               monkeypatch):
+def test_a_model_whose_output_is_not_finite_is_refused_by_every_command(huge_model, tmp_path, capsys,
+                                                                        train_main, data):
     image = digit_png(tmp_path / "one.png")
-    assert draw.main(["--model", huge_model, "--image", image]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"draw.py: {image}: {teaching.NOT_FINITE}"]
     shot = tmp_path / "shot.png"
-    assert draw.main(["--model", huge_model, "--screenshot", str(shot)]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"draw.py: {huge_model}: {teaching.NOT_FINITE}"]
-    assert not shot.exists()
-    # the window: a stroke is drawn and lifted (live prediction), S is pressed; no crash
+    for args in (["--image", image], ["--screenshot", str(shot)], ["--digits", data["test"]], []):
+        assert draw.main(["--model", huge_model, *args]) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert line == f"draw.py: {huge_model}: {teaching.NOT_FINITE}"
+    for args in (["--evaluate", huge_model], ["--init", huge_model, "--out", tmp_path / "m.npz"]):
+        code, out, err = train_main(*args)
+        assert code == 2 and len(err) == 1 and err[0].endswith(f"{huge_model}: {teaching.NOT_FINITE}")
+    assert os.listdir(tmp_path) == ["one.png"]
+
+
+def test_the_pad_shows_a_prediction_that_is_not_finite_instead_of_crashing(huge_model, monkeypatch):
+    """A model can overflow on one drawing and not on the probe (or after teaching): the window
+    shows the message. A stroke is drawn and lifted (live prediction), S is pressed."""
     stroke = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(200, 150), button=1),
               pygame.event.Event(pygame.MOUSEMOTION, pos=(210, 400), rel=(0, 0), buttons=(1, 0, 0)),
               pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(210, 400), button=1),
@@ -252,9 +259,33 @@ def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_
             for ev in stroke:
                 pygame.event.post(ev)
     monkeypatch.setattr(window, "IDLE_WAKE", 0.01)          # a frame with no event waits 10 ms
-    assert draw.main(["--model", huge_model, "--max-frames", "4"], on_frame=on_frame) == 0
+    window.run(app.new_state(fnn.load(huge_model), "huge"), 4, on_frame)
     assert seen[-1]["probs"] is None and seen[-1]["message"] == teaching.NOT_FINITE
     assert not is_empty(seen[-1]["canvas"])
+
+
+@pytest.mark.parametrize("layers, phrase", [
+    ([{"type": "input", "shape": [3, 8, 8]}, {"type": "flatten"}, {"type": "dense", "units": 10},
+      {"type": "softmax"}], "maps 192 inputs to 10 outputs"),
+    ([784, 8, 5], "maps 784 inputs to 5 outputs"),
+    ([{"type": "input", "shape": [784]}, {"type": "dense", "units": 10}, {"type": "sigmoid"}],
+     "outputs are sigmoid, not softmax"),
+])
+def test_a_model_that_is_not_a_digit_model_is_refused_by_every_command(tmp_path, capsys, train_main,
+                                                                       data, layers, phrase):
+    path = tmp_path / "other.npz"
+    net = fnn.layers.as_layers(layers)
+    fnn.save(path, fnn.init_params(net, seed=0), net)
+    before = path.read_bytes()
+    for args in (["--image", digit_png(tmp_path / "one.png")], ["--digits", data["test"]]):
+        assert draw.main(["--model", str(path), *args]) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert phrase in line
+    for args in (["--evaluate", path], ["--init", path, "--out", tmp_path / "m.npz"],
+                 ["--watch", "--compare", path, "--out", tmp_path / "m.npz"]):
+        code, out, err = train_main(*args)
+        assert code == 2 and len(err) == 1 and phrase in err[0], err
+    assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["one.png", "other.npz"]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -12,6 +12,7 @@ import numpy as np
 import fnn
 import fnn.io.data
 from fnn.io import files
+from fnn.io.model_files import load_digit_model
 from fnnapp.cli import paths
 from fnnapp.cli.networks import describe
 from fnn.analysis.report import confusion_matrix, format_report, percent
@@ -42,7 +43,7 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     except (files.WriteError, paths.PathError) as e:
         raise EvaluateError(str(e)) from None
     try:
-        params, layers, meta = fnn.load(model_path)
+        params, layers, meta = load_digit_model(model_path)
     except fnn.ModelFileError as e:
         raise EvaluateError(str(e)) from None
     name = meta.get("network", describe(layers))

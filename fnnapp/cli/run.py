@@ -23,7 +23,8 @@ import fnn.io.data
 import fnnapp.cli.history
 import fnnapp.cli.sources
 from fnn.io import files
-from fnn import layers as L
+from fnn.io import model_files
+from fnn.io.model_files import load_digit_model
 from fnn.digits.augment import AUGMENTATIONS
 from fnn.analysis.report import confusion_matrix, format_report, percent
 from fnn.training import fit, learning_rate
@@ -56,6 +57,7 @@ def train(args, out, command, example_out):
     else:
         init, layers = None, networks.network(args.arch, args.hidden, args.activation)
     check_options(args, layers)
+    check_savable(args, layers, command)
     outs = check_out(out, inputs_of(args), example_out)
     check_inputs(args)
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
@@ -125,19 +127,26 @@ def train(args, out, command, example_out):
 # ---- before training: the checks and the data ----------------------------------------------
 
 def load_init(path):
-    """--init MODEL: (params as float32, layers) of the saved model, checked to map 784 pixels
-    to 10 digits."""
+    """--init MODEL: (params as float32, layers) of the saved model, checked to be a digit model
+    (fnn.io.model_files.load_digit_model)."""
     try:
         paths.check_input(path)
-        params, layers, _ = fnn.load(path)
+        params, layers, _ = load_digit_model(path)
     except (paths.PathError, fnn.ModelFileError) as e:
         raise UsageError(f"--init: {e}") from None
-    n_in = int(np.prod(layers[0]["shape"]))
-    n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
-    if (n_in, n_out) != (fnn.io.data.NUM_PIXELS, fnn.io.data.NUM_CLASSES):
-        raise UsageError(f"--init: {path}: the model maps {n_in} inputs to {n_out} classes; "
-                         f"training needs {fnn.io.data.NUM_PIXELS} pixels to {fnn.io.data.NUM_CLASSES} digits")
     return {k: v.astype(np.float32) for k, v in params.items()}, layers
+
+
+def check_savable(args, layers, command):
+    """Refuse before training, not after, a network or a command line whose model file fnn.save
+    would refuse (too many parameters, a header over 64 KiB): the message a save would give."""
+    meta = {"command": command, "network": networks.describe(layers), "recipe": describe_recipe(args),
+            "train": fnnapp.cli.sources.describe_sources(args.train), "test": args.test,
+            "init": args.init}
+    try:
+        model_files.check_savable(layers, meta)
+    except ValueError as e:
+        raise UsageError(f"the model could not be saved: {e}; nothing trained") from None
 
 
 def check_options(args, layers):
@@ -187,12 +196,19 @@ def check_out(out, inputs, example_out):
 
 
 def check_inputs(args):
-    """--train and --test are regular files this process can read (not a FIFO, not a device)."""
+    """--train and --test are regular files this process can read (not a FIFO, not a device);
+    --compare's model, when there is one (its curve CSV is what it is read for), a digit model."""
     for what, path in [("--train", path) for path, _ in args.train] + [("--test", args.test)]:
         try:
             paths.check_input(path)
         except paths.PathError as e:
             raise UsageError(f"{what}: {e}") from None
+    if args.compare and os.path.exists(args.compare):
+        try:
+            paths.check_input(args.compare)
+            load_digit_model(args.compare)
+        except (paths.PathError, fnn.ModelFileError) as e:
+            raise UsageError(f"--compare: {e}") from None
 
 
 def load_data(args, rng):
@@ -363,7 +379,7 @@ def save_model(out, params, layers, meta):
     finite or the file cannot be written."""
     failed = try_write(out.path, "model", (ValueError, OSError),
                        lambda: fnn.save(out, params, layers, meta=meta))
-    if isinstance(failed, ValueError):                       # NaN/inf weights: refuse to write
+    if isinstance(failed, ValueError) and "NaN or inf" in str(failed):     # refuse to write
         raise UsageError(f"training diverged ({failed}); nothing written; try a lower learning rate")
     if failed is not None:
         raise UsageError(f"cannot write the model: {failed}")

@@ -2,13 +2,13 @@
 A problem with either is an AppError, one line naming the file."""
 import os
 
-import numpy as np
 import pygame
 
 import fnn
+from fnn.io.model_files import load_digit_model
 from fnn.digits.preprocess import even_out_strokes, to_ink
 from fnnapp.cli import image_header, paths
-from fnnapp.views.canvas import GRID, is_empty
+from fnnapp.views.canvas import is_empty
 from fnnapp.views.teaching import NotFinite, analyse
 
 
@@ -17,23 +17,13 @@ class AppError(Exception):
 
 
 def load_model(path):
-    """fnn.load(path) -> (params, layers, meta), checked to map a 28x28 image to 10 classes."""
+    """fnn.load(path) -> (params, layers, meta), checked to be a digit model
+    (fnn.io.model_files.load_digit_model: 784 pixels to 10 softmax outputs, finite on a probe)."""
     try:
         paths.check_input(path)
-        params, layers, meta = fnn.load(path)
+        return load_digit_model(path)
     except (paths.PathError, fnn.ModelFileError) as e:
         raise AppError(str(e)) from None
-    n_in = int(np.prod(layers[0]["shape"]))
-    if n_in != GRID * GRID:
-        raise AppError(f"{path}: the model takes {n_in} inputs; draw.py feeds it a 28x28 image (784)")
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):   # a huge model: analyse says so
-            AL, _ = fnn.forward(params, np.zeros((GRID * GRID, 1), np.float32), layers)
-    except (NotImplementedError, ValueError) as e:
-        raise AppError(f"{path}: this fnn cannot run the model ({e})") from None
-    if AL.shape != (10, 1):
-        raise AppError(f"{path}: the model has {AL.shape[0]} outputs; a digit model needs 10")
-    return params, layers, meta
 
 
 def read_image(path):
