@@ -23,7 +23,9 @@ import sys
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # keep stdout clean for --image
 
-try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
+try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line, no traceback
+    from fnnapp.cli import interrupts                                        # noqa: E402
+    interrupts.raise_on_signals()
     import numpy as np     # noqa: E402
 
     from fnn.io.data import DataError                                   # noqa: E402
@@ -34,9 +36,9 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     from fnnapp.views.inputs import AppError, classify_image, load_model       # noqa: E402
     from fnnapp.cli.options import Parser                                    # noqa: E402
     from fnnapp.views.window import check_outputs, run, screenshot             # noqa: E402
-except KeyboardInterrupt:
+except KeyboardInterrupt as e:
     sys.stderr.write("\ndraw.py: interrupted\n")
-    sys.exit(130)
+    sys.exit(143 if type(e).__name__ == "Terminated" else 130)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
@@ -62,7 +64,9 @@ def parse_args(argv):
 
 
 def main(argv=None, on_frame=None):
-    """--image, --digits, --screenshot or the window; a problem is one line and exit code 2."""
+    """--image, --digits, --screenshot or the window; a problem is one line and exit code 2,
+    Ctrl-C 130 and SIGTERM 143 (one line)."""
+    interrupts.raise_on_signals()
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         path = args.model or os.path.join(HERE, DEFAULT_MODEL)
@@ -80,9 +84,9 @@ def main(argv=None, on_frame=None):
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("\ndraw.py: interrupted", file=sys.stderr)
-        return 130
+        return interrupts.exit_code(e)
     return 0
 
 

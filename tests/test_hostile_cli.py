@@ -39,14 +39,19 @@ def queue_early(d):
     paths["test"].write_text("".join(shipped_lines("mnist_test.csv.gz", 300)))
     data = {k: str(v) for k, v in paths.items()}
     interrupted = {}
-    for script, when, _ in CTRL_C_CASES:
-        out = d / f"{script}-{when}"
+    for script, when, sig, _, _ in CTRL_C_CASES:
+        out = d / f"{script}-{when}-{sig}"
         out.mkdir()
-        args = ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"] \
-            if script == "train.py" else ["--image", "x.png"]
-        interrupted[script, when] = out, Early.command(
-            [sys.executable, "-c", HOOK, when, os.path.join(ROOT, script), *args], cwd=ROOT, env=ENV,
-            timeout=60)
+        args = {"train.py": ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"],
+                "draw.py": ["--image", "x.png"]}[script]
+        if when == "results":
+            args = ["--evaluate", os.path.join(ROOT, "data", "mnist_mlp.npz"), "--test", data["test"],
+                    "--watch", "--predictions", out / "p.csv", "--errors-png", out / "e.png"]
+        elif when == "idle":
+            args = []
+        interrupted[script, when, sig] = out, Early.command(
+            [sys.executable, "-c", HOOK, when, sig, os.path.join(ROOT, script), *args], cwd=ROOT,
+            env=ENV, timeout=60)
     return {"data": data, "interrupted": interrupted}
 
 
@@ -409,40 +414,64 @@ def test_a_tiny_run_whose_weights_explode_fails(train_main, tmp_path):
 # own SIGINT handler first, as under an interactive shell: a shell that starts pytest as a
 # background job starts it, and so this process, with SIGINT ignored.
 HOOK = """
-import gzip, os, runpy, signal, sys
+import gzip, os, runpy, signal, sys, threading
 signal.signal(signal.SIGINT, signal.default_int_handler)
-when = sys.argv.pop(1)
+when, sig = sys.argv.pop(1), getattr(signal, sys.argv.pop(1))
+script = sys.argv[1]
+sys.path.insert(0, os.path.dirname(script))
+def send(*_):
+    os.kill(os.getpid(), sig)
 class Hook:
     def find_spec(self, name, path=None, target=None):
         if name == when:
-            os.kill(os.getpid(), signal.SIGINT)
+            send()
         return None
 sys.meta_path.insert(0, Hook())
 reads, read = [0], gzip.GzipFile.read
 def counted(self, *a):
     reads[0] += 1
     if when == "read" and reads[0] == 5:
-        os.kill(os.getpid(), signal.SIGINT)
+        send()
     return read(self, *a)
 gzip.GzipFile.read = counted
-script = sys.argv[1]
-sys.path.insert(0, os.path.dirname(script))
+if when == "idle":                    # the pad's window, waiting for events
+    from fnnapp.views import window
+    wait = window.wait_events
+    def wait_then_signal(timeout):
+        threading.Timer(0.3, send).start()
+        window.wait_events = wait
+        return wait(timeout)
+    window.wait_events = wait_then_signal
+if when == "results":                 # the results view, blocked in pygame.event.wait
+    from fnnapp.views import lab
+    show = lab.Results._show
+    def show_then_signal(self, *a):
+        show(self, *a)
+        threading.Timer(0.3, send).start()
+    lab.Results._show = show_then_signal
 sys.argv = sys.argv[1:]
 runpy.run_path(script, run_name="__main__")
 """
 
 
 CTRL_C_CASES = [
-    ("train.py", "numpy", "train.py: interrupted while starting; nothing written"),
-    ("draw.py", "pygame", "draw.py: interrupted"),
-    ("train.py", "read", "train.py: interrupted while loading the data; nothing written"),
+    ("train.py", "numpy", "SIGINT", 130, ["train.py: interrupted while starting; nothing written"]),
+    ("train.py", "numpy", "SIGTERM", 143, ["train.py: interrupted while starting; nothing written"]),
+    ("draw.py", "pygame", "SIGINT", 130, ["draw.py: interrupted"]),
+    ("draw.py", "pygame", "SIGTERM", 143, ["draw.py: interrupted"]),
+    ("train.py", "read", "SIGINT", 130, ["train.py: interrupted while loading the data; nothing written"]),
+    ("draw.py", "idle", "SIGTERM", 143, ["draw.py: interrupted"]),
+    ("train.py", "results", "SIGTERM", 143, ["train.py: interrupted; wrote {out}/p.csv and {out}/e.png"]),
 ]
 
 
-@pytest.mark.parametrize("script, when, line", CTRL_C_CASES)
-def test_ctrl_c_while_starting_or_loading_is_one_line_exit_130(early, script, when, line):
-    """The run of queue_early for this case, in a process of its own."""
-    out, run = early["interrupted"][script, when]
+@pytest.mark.parametrize("script, when, sig, code, lines", CTRL_C_CASES)
+def test_a_signal_while_starting_loading_idle_or_in_a_view_is_one_line(early, script, when, sig,
+                                                                        code, lines):
+    """The run of queue_early for this case, in a process of its own, sent a real signal; a
+    window loop blocked in a C wait wakes for it."""
+    out, run = early["interrupted"][script, when, sig]
     r = run.result()
-    assert r.returncode == 130 and r.stderr.strip().splitlines() == [line]
-    assert os.listdir(out) == []
+    assert r.returncode == code and r.stderr.strip().splitlines() == [
+        line.format(out=out) for line in lines]
+    assert sorted(os.listdir(out)) == (["e.png", "p.csv"] if when == "results" else [])

@@ -117,10 +117,14 @@ def train(args, out, command, example_out):
     print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
     if watch is not None:                          # the files are written: Ctrl-C closes the view
         interrupts.raise_on_signals()
+        import pygame
         try:
-            watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
-        except KeyboardInterrupt:
-            pass
+            with interrupts.waking(lambda: pygame.event.post(pygame.event.Event(pygame.USEREVENT))):
+                watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
+        except KeyboardInterrupt as stop:
+            print(f"\n{PROG}: interrupted in the results view; the model and its curves were "
+                  f"saved to {files.shown(out)}", file=sys.stderr)
+            return interrupts.exit_code(stop)
     return 0
 
 
