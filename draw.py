@@ -29,6 +29,7 @@ try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line
     import numpy as np     # noqa: E402
 
     from fnn.io.data import DataError                                   # noqa: E402
+    from fnn.io.files import shown                                      # noqa: E402
     from fnn.analysis.report import format_report                             # noqa: E402
     from fnn.digits.teach import score_digits                               # noqa: E402
     from fnnapp.cli import paths                                             # noqa: E402
@@ -67,11 +68,12 @@ def main(argv=None, on_frame=None):
     """--image, --digits, --screenshot or the window; a problem is one line and exit code 2,
     Ctrl-C 130 and SIGTERM 143 (one line)."""
     interrupts.raise_on_signals()
+    paths.printable_streams()                   # a file name that is not UTF-8 prints escaped
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         path = args.model or os.path.join(HERE, DEFAULT_MODEL)
         outs = check_outputs(args.screenshot, args.keep, [path, args.image, args.digits])
-        model, name = load_model(path), args.model or os.path.relpath(path)
+        model, name = load_model(path), shown(args.model or os.path.relpath(path))
         if args.image:
             digit, p, _ = classify_image(model, args.image)
             print(f"{args.image}: {digit} ({p:.1%})")

@@ -38,7 +38,7 @@ try:                     # Ctrl-C or SIGTERM while NumPy and pandas load: one li
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.digits.augment import AUGMENTATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
-    from fnnapp.cli import interrupts, networks, options, progress, run
+    from fnnapp.cli import interrupts, networks, options, paths, progress, run
     from fnnapp.cli.run import PROG
     import fnnapp.cli.evaluate                    # pygame loads only when it draws
 except KeyboardInterrupt as e:
@@ -176,6 +176,7 @@ def parse_args(argv=None):
 def main(argv=None):
     """The command line `python train.py ARGV...` in this process; returns the exit code."""
     interrupts.raise_on_signals()               # Ctrl-C -> KeyboardInterrupt, SIGTERM -> Terminated
+    paths.printable_streams()                   # a file name that is not UTF-8 prints escaped
     args = parse_args(argv)
     out = args.out or (DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
         "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz"))

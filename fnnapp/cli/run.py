@@ -31,6 +31,7 @@ from fnn.training import fit, learning_rate
 from fnnapp.cli import interrupts, memory, networks, paths, progress
 
 PROG = "train.py"
+CHECK_ROWS = 10000       # training rows a run without validation data is scored on at its end
 
 
 class UsageError(Exception):
@@ -91,6 +92,8 @@ def train(args, out, command, example_out):
             follow(args, rec, seen, about, y_val)
             reply = watch.see(rec) if watch is not None else None
         params = seen.last["params"]
+        if not y_val.size:                         # no validation data: did it learn at all?
+            check_learned(args, params, layers, X_train, y_train)
         probs = fnn.predict_proba(params, X_test, layers)
         if not np.isfinite(probs).all():
             raise UsageError(f"training failed: the network's outputs on the test set are not "
@@ -157,17 +160,27 @@ def check_options(args, layers):
     """Option values that parse but cannot work, refused before any data is read: a schedule
     whose learning rate overflows (or underflows to 0) during the run, and a network whose
     training would not fit in memory (fnnapp.cli.memory.training_bytes)."""
-    for epoch in range(args.epochs):
+    def alpha(epoch):
         try:
-            alpha = learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
-                                  drop=args.drop, every=args.every)
+            return learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
+                                 drop=args.drop, every=args.every)
         except (OverflowError, ZeroDivisionError):
-            alpha = float("inf")
-        if not (np.isfinite(alpha) and alpha > 0):
-            given = {"step": f" --drop {args.drop:g} --every {args.every}",
-                     "inverse_time": f" --decay {args.decay:g}"}.get(args.schedule, "")
-            raise UsageError(f"--lr {args.lr:g} --schedule {args.schedule}{given}: the learning rate "
-                             f"{'overflows' if alpha else 'underflows to 0'} at epoch {epoch + 1}")
+            return float("inf")
+
+    def bad(epoch):
+        return not (np.isfinite(alpha(epoch)) and alpha(epoch) > 0)
+
+    # Every schedule is monotone in the epoch, so once the rate overflows or underflows it stays
+    # so: the first bad epoch is found by bisection, log2(--epochs) steps (--epochs 10^9: 30).
+    if bad(0) or bad(args.epochs - 1):
+        lo, hi = 0, args.epochs - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if bad(mid) else (mid + 1, hi)
+        given = {"step": f" --drop {args.drop:g} --every {args.every}",
+                 "inverse_time": f" --decay {args.decay:g}"}.get(args.schedule, "")
+        raise UsageError(f"--lr {args.lr:g} --schedule {args.schedule}{given}: the learning rate "
+                         f"{'overflows' if alpha(lo) else 'underflows to 0'} at epoch {lo + 1}")
     need, have = memory.training_bytes(layers, args.batch_size, args.optimizer), memory.available_bytes()
     if have is not None and need > have:
         raise UsageError(f"the network {networks.describe(layers)} ({memory.parameter_count(layers):,} "
@@ -288,6 +301,19 @@ def check_progress(args, history, start, epoch, val_acc, y_val):
     if why is not None:
         raise UsageError(f"training failed: {why}; nothing written; "
                          f"{progress.try_instead(args.optimizer, args.lr)}")
+
+
+def check_learned(args, params, layers, X_train, y_train):
+    """Without validation data (--val-split 0): UsageError when the trained params score no
+    better than chance on (up to CHECK_ROWS of) the training rows, the rule validation
+    accuracy gives a run that has some (fnnapp.cli.progress.no_better_than_chance)."""
+    X, y = X_train[:, :CHECK_ROWS], y_train[:CHECK_ROWS]
+    acc = fnn.accuracy(params, X, y, layers)
+    if progress.no_better_than_chance(acc, y):
+        raise UsageError(f"training failed: accuracy {percent(acc)} on {y.size:,} training rows "
+                         f"(there is no validation data) is no better than chance "
+                         f"({percent(progress.chance_accuracy(y))}: always answering the most "
+                         f"frequent digit); nothing written; {progress.try_instead(args.optimizer, args.lr)}")
 
 
 def open_watch(args, outs, layers, history, about, m, X_test, y_test):
