@@ -27,7 +27,7 @@ from fnn.io import model_files
 from fnn.io.model_files import load_digit_model
 from fnn.digits.augment import AUGMENTATIONS
 from fnn.analysis.report import confusion_matrix, format_report, percent
-from fnn.training import fit, learning_rate
+from fnn.training import drive, fit, learning_rate
 from fnnapp.cli import interrupts, memory, networks, paths, progress
 
 PROG = "train.py"
@@ -82,15 +82,12 @@ def train(args, out, command, example_out):
               schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
               l2=args.l2, dropout=args.dropout, augment=AUGMENTATIONS.get(args.augment),
               X_val=X_val, y_val=y_val, seed=fit_seed, lr_changes=args.lr_change)
-    reply = None                     # what the watch window sends into fit (fit's docstring)
+
+    def see(rec):                    # the watch window's reply goes back into fit (fit's docstring)
+        follow(args, rec, seen, about, y_val)
+        return watch.see(rec) if watch is not None else None
     try:
-        while True:
-            try:
-                rec = gen.send(reply)
-            except StopIteration:
-                break
-            follow(args, rec, seen, about, y_val)
-            reply = watch.see(rec) if watch is not None else None
+        drive(gen, see)
         params = seen.last["params"]
         if not y_val.size:                         # no validation data: did it learn at all?
             check_learned(args, params, layers, X_train, y_train)

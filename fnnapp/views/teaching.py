@@ -33,7 +33,7 @@ class NotFinite(ValueError):
 
 def first_hidden(cache):
     """The output A of the network's first hidden activation, from fnn.forward's cache."""
-    for spec, _, A, _ in cache["steps"][:-1]:
+    for spec, A in zip(cache["layers"][1:-1], cache["out"][1:-1]):
         if spec["type"] in ACTIVATIONS:
             return A
     return None
