@@ -234,3 +234,12 @@ def test_a_compare_curve_is_read_with_a_csvs_line_limit(run, d, tmp_path, monkey
     code, err = run("train.py", "--train", d / "train.csv.gz", "--test", d / "test.csv", "--watch",
                     "--compare", tmp_path / "other.npz", "--out", tmp_path / "m.npz")
     assert code == 2 and len(err) == 1 and "line 2: longer than 65,536 bytes; not a curve CSV" in err[0]
+
+
+def test_keep_with_screenshot_writes_the_named_handwriting_csv(tmp_path, capsys, signals_kept):
+    default = os.path.join(ROOT, "models", "my_digits.csv")
+    before = open(default, "rb").read() if os.path.exists(default) else None
+    mine, shot = tmp_path / "mine.csv", tmp_path / "s.png"
+    assert draw.main(["--model", MLP, "--screenshot", str(shot), "--press", "3k", "--keep", str(mine)]) == 0
+    assert mine.read_text().splitlines()[1].startswith("3,") and shot.exists()
+    assert (open(default, "rb").read() if os.path.exists(default) else None) == before
