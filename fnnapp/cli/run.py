@@ -27,7 +27,7 @@ from fnn import layers as L
 from fnn.digits.augment import AUGMENTATIONS
 from fnn.analysis.report import confusion_matrix, format_report, percent
 from fnn.training import fit, learning_rate
-from fnnapp.cli import interrupts, memory, networks, paths, progress
+from fnnapp.cli import impl, interrupts, memory, networks, paths, progress
 
 PROG = "train.py"
 
@@ -65,7 +65,9 @@ def train(args, out, command, example_out):
     print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
-    params = init if init is not None else fnn.init_params(layers, seed=init_seed)
+    mine = getattr(args, "impl_module", None)      # train.py --impl: the learner's functions
+    params = init if init is not None else (impl.init_params(mine, layers, init_seed) if mine else
+                                            fnn.init_params(layers, seed=init_seed))
     name, recipe = networks.describe(layers), describe_recipe(args)
     start = f", starting from {args.init}" if args.init else ""
     print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
@@ -80,6 +82,9 @@ def train(args, out, command, example_out):
               schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
               l2=args.l2, dropout=args.dropout, augment=AUGMENTATIONS.get(args.augment),
               X_val=X_val, y_val=y_val, seed=fit_seed, lr_changes=args.lr_change)
+    if mine:                         # the same records from the learner's functions (fnnapp.cli.impl)
+        gen = impl.fit(mine, params, X_train, y_train, args.epochs, args.batch_size, args.lr,
+                       X_val, y_val, fit_seed, args.lr_change)
     reply = None                     # what the watch window sends into fit (fit's docstring)
     try:
         while True:
@@ -90,7 +95,7 @@ def train(args, out, command, example_out):
             follow(args, rec, seen, about, y_val)
             reply = watch.see(rec) if watch is not None else None
         params = seen.last["params"]
-        probs = fnn.predict_proba(params, X_test, layers)
+        probs = impl.predict_proba(mine, params, X_test) if mine else fnn.predict_proba(params, X_test, layers)
         if not np.isfinite(probs).all():
             raise UsageError(f"training failed: the network's outputs on the test set are not "
                              f"finite (its weights overflow); nothing written; "
