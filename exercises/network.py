@@ -19,7 +19,7 @@ cross-entropy loss. Everything is column-major, one example per column (docs/exe
 
 Only NumPy. The section and equation numbers (§1, BP1-BP4) are those of docs/math.md.
 """
-import numpy as np
+import numpy as np  # noqa: F401  (you will need it)
 
 
 def init_params(layer_dims, seed=None):

@@ -62,11 +62,11 @@ def load(path):
     return module
 
 
-def call(module, name, *args, seconds=CALL_SECONDS):
+def call(module, name, *args, seconds=None):
     """module.name(*args) with NumPy's overflow warnings silenced (the checker looks at the
-    numbers) and a time bound. NotImplementedError -> NotWritten; any other exception -> Raised."""
+    numbers) and a time bound (seconds, default CALL_SECONDS). NotImplementedError -> NotWritten; any other exception -> Raised."""
     try:
-        with time_limit(seconds), warnings.catch_warnings(), np.errstate(all="ignore"):
+        with time_limit(seconds or CALL_SECONDS), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             return getattr(module, name)(*args)
     except NotImplementedError:

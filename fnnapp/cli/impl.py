@@ -83,6 +83,27 @@ def init_params(module, layers, seed):
     return {k: np.asarray(v, np.float32) for k, v in params.items()}
 
 
+def check_dense(layers, name):
+    """ImplError unless the layer list is the exercise's network: dense layers with relu between
+    them and a softmax output (the model files of train.py --impl and data/mnist_mlp.npz are)."""
+    kinds = [s["type"] for s in layers[1:]]
+    want = ["dense", "relu"] * (len(kinds) // 2 - 1) + ["dense", "softmax"]
+    if kinds != want:
+        raise ImplError(f"--impl: {name} is not a dense relu network with a softmax output "
+                        f"({'-'.join(kinds)}); your forward reads those, e.g. data/mnist_mlp.npz "
+                        f"or a model of train.py --impl")
+
+
+def probs_of(module, params, image):
+    """The learner's A[L] (10,) for one 28x28 image (what the pad's network receives); ImplError
+    when their forward raises or its answer is not 10 finite probabilities."""
+    AL = np.asarray(_call(module, "forward", params, np.asarray(image, np.float32).reshape(-1, 1))[0])
+    if AL.shape != (10, 1) or not np.isfinite(AL).all():
+        raise ImplError(f"--impl: your forward gave A[L] of shape {AL.shape}"
+                        + ("" if AL.shape != (10, 1) else " with NaN or inf") + " for a drawing")
+    return AL[:, 0]
+
+
 def _call(module, name, *args):
     try:
         return learner.call(module, name, *args, seconds=STEP_SECONDS)
