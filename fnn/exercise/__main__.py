@@ -4,6 +4,7 @@ Exit codes: 0 every check passes; 1 some check fails or a function is not writte
 2 FILE cannot be checked (missing, a syntax error, an import that fails, a function missing),
 said in one line on stderr.
 """
+import os
 import sys
 
 from fnn.exercise.checks import check_file
@@ -37,4 +38,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:                       # python -m fnn.exercise FILE | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -291,7 +291,7 @@ def judge_grads(grads, params, X, Y, numeric):
                         + ("" if l == L else f": if the layers above are right, look at BP2 from "
                                               f"dZ{l + 1} down to dZ{l}"))
             if line in said:
-                line = f"{eq}: {k} is wrong by the same mistake (BP2 carries it down the layers)"
+                line = f"{eq}: {k} is wrong too, by the mistake above"
             said.add(line)
             lines.append((FAIL, line))
     return lines
