@@ -41,7 +41,8 @@ def describe_recipe(args):
     return (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
             f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
             + (f", dropout {args.dropout:g}" if args.dropout else "")
-            + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}")
+            + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}"
+            + (f", your functions from {args.impl}" if getattr(args, "impl", None) else ""))
 
 
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")   # a diverging run says so once
