@@ -48,7 +48,7 @@ def checked(path):
     if report.code != 0:
         bad = sum(s != "pass" for s, _ in report.lines)
         raise ImplError(f"--impl {path}: {bad} of {len(report.lines)} checks do not pass "
-                        f"(python -m fnn.exercise {path}); nothing trained", report.text())
+                        f"(python -m fnn.exercise {path}): fix them first", report.text())
     return module
 
 
