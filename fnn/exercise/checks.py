@@ -77,6 +77,10 @@ def _section(r, check, *args):
         return r.add(TODO, str(e))
     except learner.Raised as e:
         return r.add(FAIL, str(e))
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:   # an odd return value
+        what = check.__name__.replace("check_", "")
+        return r.add(FAIL, f"{what}: cannot read what your function returned ({type(e).__name__}: {e}); "
+                           f"see the shapes in exercises/network.py")
 
 
 def problem(dims, m, seed):
@@ -106,7 +110,7 @@ def check_init(module, r):
         return r.add(FAIL, f"§5: {call} returned a {type(params).__name__}, expected a dict "
                            f"{{'W1': ..., 'b1': ..., ...}}")
     want = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
-    if sorted(params) != sorted(want):
+    if sorted(map(str, params)) != sorted(want):
         return r.add(FAIL, f"§5: {call} has the keys {', '.join(map(str, params))}; expected "
                            f"{', '.join(want)}")
     problems = [p for l in range(1, L + 1) for p in _init_shape(params, dims, l)]
