@@ -38,6 +38,7 @@ def init_params(layer_dims, seed=None):
 def forward(params, X):
     """Forward propagation, §1. X: (n[0], m).
 
+    L = len(params) // 2 layers, any number: the checker uses 3, train.py as many as --hidden makes.
     For l = 1 ... L:
         Z[l] = W[l] @ A[l-1] + b[l]                  (n[l], m), b broadcast over the m columns
         A[l] = relu(Z[l]) = max(0, Z[l])             hidden layers, l < L
