@@ -58,6 +58,12 @@ MISTAKES = {
                         'for k in params:\n        params[k] -= learning_rate * grads["d" + k]\n'
                         '    return params', "§4", "in place"),
     "unscaled init": (" * scale\n", "\n", "§5", "N(0, 1) unscaled"),
+    "softmax normalised over the rows": ("E / E.sum(axis=0", "E / E.sum(axis=1", "§1",
+                                         "columns of A3 do not sum to 1"),
+    "db summed over everything": ("dZ.sum(axis=1, keepdims=True) / m", "np.sum(dZ) / m", "BP3",
+                                  "has shape (), expected (3, 1)"),
+    "1/m twice": ('dZ @ cache[f"A{l - 1}"].T / m', 'dZ @ cache[f"A{l - 1}"].T / m / m', "BP4",
+                  "m times too small"),
 }
 
 
