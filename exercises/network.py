@@ -4,7 +4,7 @@ Copy this file, fill in the four functions in order, and check each one as you g
 
     cp exercises/network.py my_network.py
     python -m fnn.exercise my_network.py          # one line per check, in the order below
-    python train.py --impl my_network.py --hidden 128 --epochs 2     # MNIST, ~96 % on the test set
+    python train.py --impl my_network.py --hidden 128 --epochs 2     # MNIST (docs/exercise_run.md)
     python train.py --impl my_network.py --watch  # ... and watch it learn
     python draw.py --impl my_network.py --model models/my_network.npz    # it reads your drawings
 
