@@ -8,6 +8,7 @@ import fnn
 from fnn.io import files
 from fnn.io.model_files import load_digit_model
 from fnn.digits.preprocess import even_out_strokes, to_ink
+import fnnapp.cli.impl
 from fnnapp.cli import image_header, paths
 from fnnapp.views.canvas import is_empty
 from fnnapp.views.teaching import NotFinite, analyse
@@ -71,8 +72,9 @@ def downscaled(surf, side=READ_SIDE):
     return pygame.transform.smoothscale(surf, (max(1, round(w * k)), max(1, round(h * k))))
 
 
-def classify_image(model, path):
-    """path -> (digit, p, result), result being fnnapp.views.teaching.analyse's dict for the image."""
+def classify_image(model, path, impl=None):
+    """path -> (digit, p, result), result being fnnapp.views.teaching.analyse's dict for the image.
+    impl: draw.py --impl's module (fnnapp.cli.impl): the probabilities come from its forward."""
     ink = read_image(path)
     if is_empty(ink):
         raise AppError(f"{path}: no ink found: the image is blank")
@@ -80,4 +82,9 @@ def classify_image(model, path):
         result = analyse(model, even_out_strokes(ink))
     except NotFinite as e:
         raise AppError(f"{path}: {e}") from None
+    if impl is not None:
+        try:
+            result["probs"] = fnnapp.cli.impl.probs_of(impl, model[0], result["seen"])
+        except fnnapp.cli.impl.ImplError as e:
+            raise AppError(f"{path}: {e}") from None
     return int(result["probs"].argmax()), float(result["probs"].max()), result
