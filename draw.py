@@ -83,7 +83,7 @@ def main(argv=None, on_frame=None):
         mine = learners_forward(args, model, name) if args.impl else None
         if args.image:
             digit, p, _ = classify_image(model, args.image, mine)
-            print(f"{args.image}: {digit} ({p:.1%})")
+            print(f"{shown(args.image)}: {digit} ({p:.1%})")
         elif args.digits:
             report_digits(model, name, args.digits)
         elif args.screenshot:

@@ -165,7 +165,7 @@ def test_a_c_library_error_or_a_full_disk_is_one_line_and_leaves_the_old_file(d,
     assert os.listdir(tmp_path) == ["e.png"]
 
 
-def test_file_names_that_are_not_utf8_print_escaped(tmp_path, capfd, signals_kept):
+def test_file_names_that_are_not_utf8_print_escaped(d, tmp_path, capfd, signals_kept):
     name = os.fsdecode(os.fsencode(str(tmp_path)) + b"/\xff.png")
     with open(name, "wb") as f:
         f.write(open(os.path.join(ROOT, "data", "mnist_mlp.png"), "rb").read()[:300])   # cut short
@@ -173,6 +173,12 @@ def test_file_names_that_are_not_utf8_print_escaped(tmp_path, capfd, signals_kep
     assert draw.main(["--image", name]) == 2
     err = capfd.readouterr().err.splitlines()             # libpng's own lines silenced
     assert len(err) == 1 and "\\xff.png: cannot read the image" in err[0], err
+    model = os.fsdecode(os.fsencode(str(tmp_path)) + b"/\xfe.npz")         # drawn in a title too
+    with open(model, "wb") as f:
+        f.write(open(MLP, "rb").read())
+    assert train.main(["--evaluate", model, "--test", str(d / "test.csv"), "--max-rows", "50"]) == 0
+    out = capfd.readouterr().out
+    assert "saved confusion matrix and mistakes " in out and "\\xfe_errors.png" in out
 
 
 # ---- inputs, limits and failures found before the work ---------------------------------------

@@ -239,7 +239,11 @@ def _named(out):
 def shown(path):
     """A path as printable text: bytes that are not UTF-8 as backslash escapes (\\xff), never a
     UnicodeEncodeError."""
-    return os.fsdecode(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = os.fsdecode(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:                 # a lone surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def reason(error):

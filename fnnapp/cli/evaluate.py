@@ -60,7 +60,7 @@ def report(model_path, test, max_rows, predictions, errors_png, watch, written):
         params, layers, meta = load_digit_model(model_path)
     except fnn.ModelFileError as e:
         raise EvaluateError(str(e)) from None
-    name = meta.get("network", describe(layers))
+    name = files.shown(str(meta.get("network", describe(layers))))    # drawn: any text the file holds
     try:
         with interrupts.exit_at_once(PROG, "loading the data"):
             X, y = fnn.io.data.load_csv(test, max_rows=max_rows)
@@ -86,7 +86,7 @@ def report(model_path, test, max_rows, predictions, errors_png, watch, written):
     import pygame
     from fnnapp.views.lab import Results, errors_figure
     existed = os.path.exists(png)
-    title = f"fnn {name} ({os.path.basename(model_path)}) on {test}"
+    title = f"fnn {name} ({files.shown(os.path.basename(model_path))}) on {files.shown(test)}"
     try:
         files.write(outs[0], lambda f: errors_figure(C, X, y, probs, title, file=f), suffix=".png")
     except files.WriteError as e:

@@ -126,7 +126,7 @@ def train(args, out, command, example_out):
         import pygame
         try:
             with interrupts.waking(lambda: pygame.event.post(pygame.event.Event(pygame.USEREVENT))):
-                watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
+                watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {files.shown(args.test)}")
         except KeyboardInterrupt as stop:
             print(f"\n{PROG}: interrupted in the results view; the model and its curves were "
                   f"saved to {files.shown(out)}", file=sys.stderr)
@@ -324,7 +324,7 @@ def open_watch(args, outs, layers, history, about, m, X_test, y_test):
     compare = None
     if args.compare:
         try:
-            compare = (os.path.basename(args.compare), fnnapp.cli.history.read(fnnapp.cli.history.path_for(args.compare)))
+            compare = (files.shown(os.path.basename(args.compare)), fnnapp.cli.history.read(fnnapp.cli.history.path_for(args.compare)))
         except ValueError as e:
             raise UsageError(f"--compare: {e}") from None
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
