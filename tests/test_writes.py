@@ -152,7 +152,8 @@ def test_a_c_library_error_or_a_full_disk_is_one_line_and_leaves_the_old_file(d,
     png = tmp_path / "e.png"
     png.write_bytes((d / "picture.png").read_bytes())
     capfd.readouterr()
-    code = train.main(["--evaluate", MLP, "--test", str(d / "test.csv"), "--errors-png", str(png)])
+    code = train.main(["--evaluate", MLP, "--test", str(d / "test.csv"), "--errors-png", str(png),
+                       "--max-rows", "50"])
     err = capfd.readouterr().err.splitlines()
     assert code == 2 and len(err) == 1 and "e.png: cannot write an image (Error writing" in err[0]
     assert png.read_bytes() == (d / "picture.png").read_bytes() and os.listdir(tmp_path) == ["e.png"]
