@@ -6,6 +6,7 @@ screen, trained live by fnn's init_params, forward, backward and its optimizers.
     python playground.py --dataset spiral --hidden 8,8 --activation tanh --steps 2000 --screenshot out.png
                                                            no window: train, draw, print the scores
     python playground.py --dataset spiral3 --steps 3000 --save models/spiral3.npz
+    python playground.py --impl my_network.py --dataset moons    your own four functions train it
 
 Every setting of the window has a flag; the same flags (and seed) give the same weights, bit for
 bit, and the same picture. In the window: Space play/pause, N one step, R reset to the seed's
@@ -24,7 +25,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
     from fnn import datasets                                              # noqa: E402
     from fnn.io import files                                              # noqa: E402
-    from fnnapp.cli import interrupts                                     # noqa: E402
+    from fnnapp.cli import impl, interrupts                               # noqa: E402
     from fnnapp.cli.options import (DefaultsHelp, Parser, count, int_at_least, number,  # noqa: E402
                                     positive_int)
     from fnnapp.views import playground as P                              # noqa: E402
@@ -61,6 +62,10 @@ def hidden_list(text):
 
 
 def parse_args(argv):
+    return build_parser().parse_args(argv)
+
+
+def build_parser():
     d = M.Config()
     p = Parser(prog="playground.py", formatter_class=DefaultsHelp,
                description="Train a small network on a 2-D dataset and watch every unit.")
@@ -96,15 +101,40 @@ def parse_args(argv):
                    help="the training point (index) the equation and --explain are for")
     p.add_argument("--explain", action="store_true", help="show the BP1-BP4 view of one step")
     p.add_argument("--hide-test", action="store_true", help="draw only the training points (T)")
+    p.add_argument("--impl", metavar="FILE", help="train with your own init_params, forward, backward "
+                   "and update (a copy of exercises/network.py that python -m fnn.exercise passes): "
+                   f"relu, softmax, plain gradient descent, --lr {impl.LR:g} unless given")
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
-    return p.parse_args(argv)
+    return p
 
 
 def config(args):
     return M.Config(dataset=args.dataset, noise=args.noise, train=args.split, points=args.points,
                     features=args.features, hidden=args.hidden, activation=args.activation,
                     lr=args.lr, batch=args.batch, reg=args.reg, reg_rate=args.reg_rate,
-                    optimizer=args.optimizer, seed=args.seed)
+                    optimizer=args.optimizer, seed=args.seed, impl=args.impl or "")
+
+
+# what --impl's network is (exercises/network.py): an option given with another value is refused
+IMPL_FIXED = {"activation": "relu", "optimizer": "sgd", "reg": "none"}
+
+
+def learner(args, argv):
+    """--impl FILE: (the args for the learner's network, its checked module); AppError (the
+    checker's lines on stderr first) when a check fails or an option does not go with it."""
+    given = impl.given_options(build_parser, argv)
+    for k, v in IMPL_FIXED.items():
+        if k in given and getattr(args, k) != v:
+            raise AppError(f"--{k} {getattr(args, k)} does not go with --impl, whose network is "
+                           f"relu, softmax, plain gradient descent (exercises/network.py)")
+    args = argparse.Namespace(**{**vars(args), **IMPL_FIXED, "reg_rate": 0.0,
+                                 "lr": args.lr if "lr" in given else impl.LR})
+    try:
+        return args, impl.checked(args.impl)
+    except impl.ImplError as e:
+        for line in e.lines:
+            print(line, file=sys.stderr)
+        raise AppError(str(e)) from None
 
 
 def view_options(state, args):
@@ -143,10 +173,13 @@ def main(argv=None, on_frame=None):
     """--steps (and --screenshot) without a window, or the window; a problem is one line, exit 2."""
     interrupts.raise_on_signals()
     try:
-        args = parse_args(sys.argv[1:] if argv is None else argv)
+        argv = sys.argv[1:] if argv is None else argv
+        args, module = parse_args(argv), None
         outs = check_outputs(args)
+        if args.impl:
+            args, module = learner(args, argv)
         save_to = outs.get("--save") or os.path.join("models", "playground.npz")
-        state = P.new_state(M.start(config(args)), args.speed, save_to)
+        state = P.new_state(M.start(config(args), module), args.speed, save_to)
         state = view_options(dict(state, show_test=not args.hide_test), args)
         if args.steps is None and not args.screenshot:
             P.run_window(state, args.max_frames, on_frame)

@@ -320,3 +320,33 @@ def test_the_data_and_training_settings_change_from_keys_and_clicks():
     assert s["run"].opt == {}                                        # sgd's state
     s = P.handle_event(s, key(pygame.K_d, pygame.KMOD_SHIFT)[0])
     assert s["run"].cfg.dataset == "spiral"                          # Shift+D: the one before
+
+
+# ---- --impl: the learner's own four functions (tests/exercise_solution.py is a correct copy) ----
+
+SOLUTION = str(ROOT / "tests" / "exercise_solution.py")
+
+
+def test_impl_trains_with_the_learners_functions_as_fnn_would(capsys):
+    """The learner's steps match fnn's backward and update from the same weights (the solution
+    is correct), and the command line prints the scores of their network."""
+    from fnnapp.cli import impl
+    cfg = M.Config(dataset="moons", hidden=(6,), activation="relu", optimizer="sgd", lr=0.1, impl=SOLUTION)
+    theirs = M.start(cfg, impl.checked(SOLUTION))
+    ours = theirs._replace(learner=None)                 # the same weights, fnn's backward and sgd
+    assert theirs.params["W2"].shape == (2, 6) and theirs.layers[-1]["type"] == "softmax"
+    a, b = M.train(theirs, 20), M.train(ours, 20)
+    assert all(np.allclose(a.params[k], b.params[k], atol=1e-5) for k in a.params)
+    assert playground.main(["--impl", SOLUTION, "--dataset", "moons", "--hidden", "8", "--steps", "300"]) == 0
+    acc = float(next(l for l in capsys.readouterr().out.splitlines() if l.startswith("test accuracy")).split()[-1])
+    assert acc >= 0.9
+
+
+@pytest.mark.parametrize("argv, phrase", [
+    (["--impl", SOLUTION, "--activation", "tanh"], "does not go with --impl"),
+    (["--impl", SOLUTION, "--dataset", "plane"], "a classification set"),
+    (["--impl", str(ROOT / "exercises" / "network.py")], "checks do not pass"),
+])
+def test_impl_refuses_what_the_learners_network_has_not(argv, phrase, capsys):
+    assert exit_code(argv + ["--steps", "2"]) == 2
+    assert phrase in capsys.readouterr().err.splitlines()[-1]

@@ -7,6 +7,8 @@ Colours follow the repo's diverging map: orange positive (class 1), blue negativ
 green the third class. Every unit's picture comes from one forward pass over a GRID x GRID
 grid of the plane (playground_model.plane_view), kept in the state until the weights change.
 """
+import os
+
 import numpy as np
 import pygame
 
@@ -163,7 +165,8 @@ def render(surface, state, fonts):
     kind = f"{k} classes" if k else "regression (MSE)"
     text(surface, fonts["big"], "fnn playground", (10, 8), FG)
     status = (f"step {run.step:,}    {cfg.dataset}, {kind}    seed {cfg.seed}    "
-              f"{'training' if state['playing'] else 'paused'}")
+              f"{'training' if state['playing'] else 'paused'}"
+              + (f"    your functions: {os.path.basename(cfg.impl)}" if cfg.impl else ""))
     text(surface, fonts["text"], status, (250, 16), ACCENT if state["playing"] else FG)
     labels = {"play": "pause" if state["playing"] else "play", "step": "step", "reset": "reset"}
     names = dict(CHIPS, noise="noise", train="train share")

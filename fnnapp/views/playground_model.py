@@ -10,6 +10,12 @@ Changing what the network is (dataset, features, layers, activation) starts it a
 init_params(seed); the rate, batch size, regularisation and optimizer change from the next step
 on. The batch of step t is drawn from default_rng([seed, t]): the same seed and settings give
 the same weights, bit for bit, whatever the frames did.
+
+With a learner's module (playground.py --impl FILE, the exercise's four functions checked by
+fnn.exercise) the run trains with their init_params, forward, backward and update instead:
+their network is dense relu layers under a softmax (two units for two classes) and plain
+gradient descent, so check() refuses the settings it has not. The pictures and the
+explanation are fnn's forward and backward on their weights.
 """
 from typing import NamedTuple, Optional, Tuple
 
@@ -17,7 +23,9 @@ import numpy as np
 
 import fnn
 from fnn import datasets, losses
+from fnn.exercise import learner as learners
 from fnn.layers import dense_layers
+from fnnapp.cli import impl
 
 MAX_LAYERS, MAX_UNITS = 6, 8
 MAX_POINTS = 5000
@@ -46,6 +54,7 @@ class Config(NamedTuple):
     reg_rate: float = 0.0
     optimizer: str = "adam"
     seed: int = 0
+    impl: str = ""                     # the learner's file (--impl), "" for fnn's functions
 
 
 class Run(NamedTuple):
@@ -58,6 +67,7 @@ class Run(NamedTuple):
     step: int = 0
     history: tuple = ()                # ((step, train loss, test loss), ...)
     last: Optional[dict] = None        # grads of the last step, {"dW1": ..., "db1": ...}
+    learner: object = None             # the learner's module (cfg.impl), or None
 
 
 def classes(cfg):
@@ -66,8 +76,8 @@ def classes(cfg):
 
 def outputs(cfg):
     """Units of the output layer: one sigmoid (two classes, or a regression target in [0, 1]),
-    or one per class under a softmax (3+ classes)."""
-    return classes(cfg) if classes(cfg) > 2 else 1
+    or one per class under a softmax (3+ classes; 2+ for a learner's network)."""
+    return classes(cfg) if classes(cfg) > 2 or cfg.impl else 1
 
 
 def network(cfg):
@@ -97,25 +107,32 @@ def check(cfg):
     if cfg.reg not in REGS or cfg.optimizer not in OPTIMIZERS:
         raise ValueError(f"regularisation is one of {', '.join(REGS)}, optimizer one of {', '.join(OPTIMIZERS)}")
     datasets.features(np.zeros((2, 1)), cfg.features)
+    if cfg.impl and (classes(cfg) == 0 or (cfg.activation, cfg.reg, cfg.optimizer) != ("relu", "none", "sgd")):
+        raise ValueError("--impl trains your dense relu network with a softmax output by plain "
+                         "gradient descent: a classification set, relu, sgd, no regularisation")
     if not 0 <= cfg.noise <= 1 or not 0 < cfg.train < 1 or not 4 <= cfg.points <= MAX_POINTS:
         raise ValueError(f"noise must be in [0, 1], the train share in (0, 1), points 4 to {MAX_POINTS}")
     return cfg
 
 
-def start(cfg):
-    """A new Run: the dataset's points split in two, the network with init_params(cfg.seed)."""
+def start(cfg, learner=None):
+    """A new Run: the dataset's points split in two, the network with init_params(cfg.seed)
+    (the learner's module's, when given)."""
     check(cfg)
     U, y = datasets.make(cfg.dataset, cfg.points, cfg.noise, cfg.seed)
     (U_tr, y_tr), (U_te, y_te) = datasets.split(U, y, cfg.train)
     X = (datasets.features(U_tr, cfg.features), datasets.features(U_te, cfg.features))
-    return fresh(Run(cfg, (U_tr, y_tr, U_te, y_te), X, None, None, None))
+    return fresh(Run(cfg, (U_tr, y_tr, U_te, y_te), X, None, None, None, learner=learner))
 
 
 def fresh(run):
     """The same run at step 0: the network rebuilt, the seed's starting weights (bit for bit the
     same each time), the optimizer's state and the curves empty."""
     layers = network(run.cfg)
-    params = fnn.init_params(layers, seed=run.cfg.seed)
+    if run.learner is not None:
+        params = impl.init_params(run.learner, layers, run.cfg.seed)
+    else:
+        params = fnn.init_params(layers, seed=run.cfg.seed)
     init = fnn.OPTIMIZERS[run.cfg.optimizer][0]
     return run._replace(layers=layers, params=params, opt=init(params), step=0,
                         history=(losses_now(run.cfg, layers, params, run.X, run.data),), last=None)
@@ -132,7 +149,7 @@ def edit(run, **changes):
     cfg = check(run.cfg._replace(**changes))
     changed = {k for k, v in changes.items() if getattr(run.cfg, k) != v}
     if changed & set(DATA_FIELDS):
-        return start(cfg)
+        return start(cfg, run.learner)
     run = run._replace(cfg=cfg)
     if changed & set(NET_FIELDS):
         return fresh(run)
@@ -170,11 +187,28 @@ def train(run, steps, record_every=1):
     params, opt, hist, g = run.params, run.opt, list(run.history), run.last
     for t in range(run.step, run.step + steps):
         idx = batch_indices(cfg.seed, t, X_tr.shape[1], cfg.batch)
-        g = grads_of(cfg, run.layers, params, X_tr[:, idx], y_tr[idx])
-        params, opt = update(params, g, opt, cfg.lr)
+        if run.learner is not None:
+            params, g = learners_step(run.learner, params, X_tr[:, idx], y_tr[idx], outputs(cfg), cfg.lr)
+        else:
+            g = grads_of(cfg, run.layers, params, X_tr[:, idx], y_tr[idx])
+            params, opt = update(params, g, opt, cfg.lr)
         if (t + 1) % record_every == 0 or t == run.step + steps - 1:
             hist.append(losses_now(cfg, run.layers, params, run.X, run.data, t + 1))
     return run._replace(params=params, opt=opt, step=run.step + steps, history=tuple(hist), last=g)
+
+
+def learners_step(module, params, X, y, k, lr):
+    """One step of the learner's own functions: A[L], cache = forward(params, X); grads =
+    backward(params, cache, Y) with Y the one-hot (k, m) of y; update(params, grads, lr).
+    -> (new params, grads). ValueError (one line) when one of them raises or is not written."""
+    try:
+        _, cache = learners.call(module, "forward", params, X, seconds=impl.STEP_SECONDS)
+        grads = learners.call(module, "backward", params, cache, fnn.one_hot(y, k, X.dtype),
+                              seconds=impl.STEP_SECONDS)
+        new = learners.call(module, "update", params, grads, lr, seconds=impl.STEP_SECONDS)
+    except (learners.Raised, learners.NotWritten) as e:
+        raise ValueError(f"--impl: {e}") from None
+    return {k_: np.asarray(v, np.float32) for k_, v in new.items()}, grads
 
 
 def losses_now(cfg, layers, params, X, data, step=0):
