@@ -62,4 +62,27 @@ def l2_gradient(W, lambd, m):
     return (lambd / m) * W
 
 
+def add_l2(grads, params, lambd, m):
+    """grads with dW[l] += (lambda / m) W[l] for every l (new arrays), the gradient of l2_penalty;
+    grads itself when lambda is 0. The one place L2 enters a gradient (fnn.backward, and
+    fnn.training's sharded step after summing its shards)."""
+    if not lambd:
+        return grads
+    return {k: g + l2_gradient(params[k[1:]], lambd, m) if k.startswith("dW") else g
+            for k, g in grads.items()}
+
+
 LOSSES = ("cross_entropy", "mse")
+
+
+def l1_penalty(params, lambd, m):
+    """(lambda / m) sum_l ||W[l]||_1, added to J when L1 regularisation is on (biases excluded)."""
+    if not lambd:
+        return 0.0
+    return float(lambd / m * sum(float(np.abs(W.astype(np.float64)).sum())
+                                 for k, W in params.items() if k.startswith("W")))
+
+
+def l1_gradient(W, lambd, m):
+    """d/dW of l1_penalty: (lambda / m) sign(W[l]) (0 where W = 0), added to dW[l]."""
+    return (lambd / m) * np.sign(W)

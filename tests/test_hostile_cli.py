@@ -2,6 +2,7 @@
 special files as inputs, numbers that overflow, signals, runs that fail without NaN, images
 and networks too large for memory. train.main and draw.main run in-process where they can;
 signals need a process of their own."""
+import fcntl
 import gzip
 import os
 import stat
@@ -16,7 +17,8 @@ import pytest
 
 import draw
 import fnn
-from fnnapp.cli import image_header, paths
+from fnn.io import files
+from fnnapp.cli import image_header
 from conftest import Early, shipped_lines
 from fnnapp.views import app, inputs, teaching, window
 from fnnapp.views.canvas import is_empty
@@ -37,14 +39,19 @@ def queue_early(d):
     paths["test"].write_text("".join(shipped_lines("mnist_test.csv.gz", 300)))
     data = {k: str(v) for k, v in paths.items()}
     interrupted = {}
-    for script, when, _ in CTRL_C_CASES:
-        out = d / f"{script}-{when}"
+    for script, when, sig, _, _ in CTRL_C_CASES:
+        out = d / f"{script}-{when}-{sig}"
         out.mkdir()
-        args = ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"] \
-            if script == "train.py" else ["--image", "x.png"]
-        interrupted[script, when] = out, Early.command(
-            [sys.executable, "-c", HOOK, when, os.path.join(ROOT, script), *args], cwd=ROOT, env=ENV,
-            timeout=60)
+        args = {"train.py": ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"],
+                "draw.py": ["--image", "x.png"]}[script]
+        if when == "results":
+            args = ["--evaluate", os.path.join(ROOT, "data", "mnist_mlp.npz"), "--test", data["test"],
+                    "--watch", "--predictions", out / "p.csv", "--errors-png", out / "e.png"]
+        elif when == "idle":
+            args = []
+        interrupted[script, when, sig] = out, Early.command(
+            [sys.executable, "-c", HOOK, when, sig, os.path.join(ROOT, script), *args], cwd=ROOT,
+            env=ENV, timeout=60)
     return {"data": data, "interrupted": interrupted}
 
 
@@ -101,20 +108,20 @@ def test_out_refuses_a_device_a_fifo_and_other_kinds_before_any_work(train_main,
     assert model.exists() and fnn.load(tmp_path / "clash.png")
 
 
-def test_check_output_allows_a_model_an_empty_file_and_a_new_path_creating_nothing(tmp_path):
-    paths.check_output(existing_model(tmp_path / "m.npz"), "model")
+def test_the_door_allows_a_model_an_empty_file_and_a_new_path_creating_nothing(tmp_path):
+    files.check_one(existing_model(tmp_path / "m.npz"), "model")
     (tmp_path / "empty.npz").write_bytes(b"")
-    paths.check_output(tmp_path / "empty.npz", "model")
-    paths.check_output(tmp_path / "new" / "sub" / "m.npz", "model")
-    paths.check_output(tmp_path / "new" / "sub" / "m.png", "image")
+    files.check_one(tmp_path / "empty.npz", "model")
+    files.check([files.declare(tmp_path / "new" / "sub" / "m.npz", "model"),
+                 files.declare(tmp_path / "new" / "sub" / "m.png", "curve_png")])
     assert sorted(os.listdir(tmp_path)) == ["empty.npz", "m.npz"]
     os.symlink("/dev/null", tmp_path / "link.npz")
-    with pytest.raises(paths.PathError, match="is a character device"):
-        paths.check_output(tmp_path / "link.npz", "model")
-    with pytest.raises(paths.PathError, match="is a folder"):
-        paths.check_output(tmp_path, "image")
-    with pytest.raises(paths.PathError, match="m.npz is not a folder"):
-        paths.check_output(tmp_path / "m.npz" / "x.npz", "model")
+    with pytest.raises(files.WriteError, match="is a character device"):
+        files.check_one(tmp_path / "link.npz", "model")
+    with pytest.raises(files.WriteError, match="is a folder"):
+        files.check_one(tmp_path, "screenshot")
+    with pytest.raises(files.WriteError, match="m.npz is not a folder"):
+        files.check_one(tmp_path / "m.npz" / "x.npz", "model")
 
 
 def test_a_failed_run_creates_no_folder(train_main, tmp_path):
@@ -131,8 +138,8 @@ def test_screenshot_refuses_to_replace_a_model(tmp_path, capsys):
     model.write_bytes(open(os.path.join(ROOT, "data", "mnist_cnn.npz"), "rb").read())
     before = model.read_bytes()
     assert draw.main(["--screenshot", str(model)]) == 2
-    assert capsys.readouterr().err.splitlines() == [
-        f"draw.py: {model}: holds a model file, not an image; refusing to replace it"]
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith(f"{model}: holds a model file, not an image; refusing to replace it")
     assert model.read_bytes() == before and os.listdir(tmp_path) == ["mnist_cnn.npz"]
 
 
@@ -143,19 +150,24 @@ def test_replacing_a_model_keeps_its_permissions(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
 
 
-def test_stale_temporaries_of_dead_writers_go_live_ones_stay(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
-    (tmp_path / f".fnn-tmp-{dead}-abc.npz").write_bytes(b"half")
-    (tmp_path / f".fnn-tmp-{os.getpid()}-def.npz").write_bytes(b"being written")
-    existing_model(tmp_path / "m.npz")
-    assert sorted(os.listdir(tmp_path)) == [f".fnn-tmp-{os.getpid()}-def.npz", "m.npz"]
+def test_stale_temporaries_go_only_when_no_writer_holds_their_lock(tmp_path):
+    """A temporary's writer is alive while it holds the flock on it, whatever its pid says (a pid
+    can be another PID namespace's); an unlocked one is a dead writer's."""
+    (tmp_path / f".fnn-tmp-{os.getpid()}-dead.npz").write_bytes(b"half")
+    live = tmp_path / ".fnn-tmp-1-live.npz"                  # pid 1: some other process's
+    live.write_bytes(b"being written")
+    with open(live, "rb") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        existing_model(tmp_path / "m.npz")
+        assert sorted(os.listdir(tmp_path)) == [".fnn-tmp-1-live.npz", "m.npz"]
+    existing_model(tmp_path / "m.npz")                        # its writer is gone now
+    assert os.listdir(tmp_path) == ["m.npz"]
 
 
 def test_sigkill_during_a_save_leaves_nothing_after_the_next_save(tmp_path):
-    writer = ("import sys, time; from fnn.io.files import atomic_write\n"
+    writer = ("import sys, time; from fnn.io import files\n"
               "def slow(f):\n    f.write(b'half'); f.flush(); print('writing', flush=True); time.sleep(60)\n"
-              "atomic_write(sys.argv[1], slow, suffix='.npz')\n")
+              "files.write(files.check_one(sys.argv[1], 'model'), slow)\n")
     p = spawn(["-c", writer], tmp_path / "m.npz")
     try:
         assert p.stdout.readline() == "writing\n"
@@ -223,16 +235,23 @@ def digit_png(path):
     return str(path)
 
 
-def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_path, capsys,
-                                                               monkeypatch):
+def test_a_model_whose_output_is_not_finite_is_refused_by_every_command(huge_model, tmp_path, capsys,
+                                                                        train_main, data):
     image = digit_png(tmp_path / "one.png")
-    assert draw.main(["--model", huge_model, "--image", image]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"draw.py: {image}: {teaching.NOT_FINITE}"]
     shot = tmp_path / "shot.png"
-    assert draw.main(["--model", huge_model, "--screenshot", str(shot)]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"draw.py: {huge_model}: {teaching.NOT_FINITE}"]
-    assert not shot.exists()
-    # the window: a stroke is drawn and lifted (live prediction), S is pressed; no crash
+    for args in (["--image", image], ["--screenshot", str(shot)], ["--digits", data["test"]], []):
+        assert draw.main(["--model", huge_model, *args]) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert line == f"draw.py: {huge_model}: {teaching.NOT_FINITE}"
+    for args in (["--evaluate", huge_model], ["--init", huge_model, "--out", tmp_path / "m.npz"]):
+        code, out, err = train_main(*args)
+        assert code == 2 and len(err) == 1 and err[0].endswith(f"{huge_model}: {teaching.NOT_FINITE}")
+    assert os.listdir(tmp_path) == ["one.png"]
+
+
+def test_the_pad_shows_a_prediction_that_is_not_finite_instead_of_crashing(huge_model, monkeypatch):
+    """A model can overflow on one drawing and not on the probe (or after teaching): the window
+    shows the message. A stroke is drawn and lifted (live prediction), S is pressed."""
     stroke = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(200, 150), button=1),
               pygame.event.Event(pygame.MOUSEMOTION, pos=(210, 400), rel=(0, 0), buttons=(1, 0, 0)),
               pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(210, 400), button=1),
@@ -245,9 +264,33 @@ def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_
             for ev in stroke:
                 pygame.event.post(ev)
     monkeypatch.setattr(window, "IDLE_WAKE", 0.01)          # a frame with no event waits 10 ms
-    assert draw.main(["--model", huge_model, "--max-frames", "4"], on_frame=on_frame) == 0
+    window.run(app.new_state(fnn.load(huge_model), "huge"), 4, on_frame)
     assert seen[-1]["probs"] is None and seen[-1]["message"] == teaching.NOT_FINITE
     assert not is_empty(seen[-1]["canvas"])
+
+
+@pytest.mark.parametrize("layers, phrase", [
+    ([{"type": "input", "shape": [3, 8, 8]}, {"type": "flatten"}, {"type": "dense", "units": 10},
+      {"type": "softmax"}], "maps 192 inputs to 10 outputs"),
+    ([784, 8, 5], "maps 784 inputs to 5 outputs"),
+    ([{"type": "input", "shape": [784]}, {"type": "dense", "units": 10}, {"type": "sigmoid"}],
+     "outputs are sigmoid, not softmax"),
+])
+def test_a_model_that_is_not_a_digit_model_is_refused_by_every_command(tmp_path, capsys, train_main,
+                                                                       data, layers, phrase):
+    path = tmp_path / "other.npz"
+    net = fnn.layers.as_layers(layers)
+    fnn.save(path, fnn.init_params(net, seed=0), net)
+    before = path.read_bytes()
+    for args in (["--image", digit_png(tmp_path / "one.png")], ["--digits", data["test"]]):
+        assert draw.main(["--model", str(path), *args]) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert phrase in line
+    for args in (["--evaluate", path], ["--init", path, "--out", tmp_path / "m.npz"],
+                 ["--watch", "--compare", path, "--out", tmp_path / "m.npz"]):
+        code, out, err = train_main(*args)
+        assert code == 2 and len(err) == 1 and phrase in err[0], err
+    assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["one.png", "other.npz"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -371,40 +414,64 @@ def test_a_tiny_run_whose_weights_explode_fails(train_main, tmp_path):
 # own SIGINT handler first, as under an interactive shell: a shell that starts pytest as a
 # background job starts it, and so this process, with SIGINT ignored.
 HOOK = """
-import gzip, os, runpy, signal, sys
+import gzip, os, runpy, signal, sys, threading
 signal.signal(signal.SIGINT, signal.default_int_handler)
-when = sys.argv.pop(1)
+when, sig = sys.argv.pop(1), getattr(signal, sys.argv.pop(1))
+script = sys.argv[1]
+sys.path.insert(0, os.path.dirname(script))
+def send(*_):
+    os.kill(os.getpid(), sig)
 class Hook:
     def find_spec(self, name, path=None, target=None):
         if name == when:
-            os.kill(os.getpid(), signal.SIGINT)
+            send()
         return None
 sys.meta_path.insert(0, Hook())
 reads, read = [0], gzip.GzipFile.read
 def counted(self, *a):
     reads[0] += 1
     if when == "read" and reads[0] == 5:
-        os.kill(os.getpid(), signal.SIGINT)
+        send()
     return read(self, *a)
 gzip.GzipFile.read = counted
-script = sys.argv[1]
-sys.path.insert(0, os.path.dirname(script))
+if when == "idle":                    # the pad's window, waiting for events
+    from fnnapp.views import window
+    wait = window.wait_events
+    def wait_then_signal(timeout):
+        threading.Timer(0.3, send).start()
+        window.wait_events = wait
+        return wait(timeout)
+    window.wait_events = wait_then_signal
+if when == "results":                 # the results view, blocked in pygame.event.wait
+    from fnnapp.views import lab
+    show = lab.Results._show
+    def show_then_signal(self, *a):
+        show(self, *a)
+        threading.Timer(0.3, send).start()
+    lab.Results._show = show_then_signal
 sys.argv = sys.argv[1:]
 runpy.run_path(script, run_name="__main__")
 """
 
 
 CTRL_C_CASES = [
-    ("train.py", "numpy", "train.py: interrupted while starting; nothing written"),
-    ("draw.py", "pygame", "draw.py: interrupted"),
-    ("train.py", "read", "train.py: interrupted while loading the data; nothing written"),
+    ("train.py", "numpy", "SIGINT", 130, ["train.py: interrupted while starting; nothing written"]),
+    ("train.py", "numpy", "SIGTERM", 143, ["train.py: interrupted while starting; nothing written"]),
+    ("draw.py", "pygame", "SIGINT", 130, ["draw.py: interrupted"]),
+    ("draw.py", "pygame", "SIGTERM", 143, ["draw.py: interrupted"]),
+    ("train.py", "read", "SIGINT", 130, ["train.py: interrupted while loading the data; nothing written"]),
+    ("draw.py", "idle", "SIGTERM", 143, ["draw.py: interrupted"]),
+    ("train.py", "results", "SIGTERM", 143, ["train.py: interrupted; wrote {out}/p.csv and {out}/e.png"]),
 ]
 
 
-@pytest.mark.parametrize("script, when, line", CTRL_C_CASES)
-def test_ctrl_c_while_starting_or_loading_is_one_line_exit_130(early, script, when, line):
-    """The run of queue_early for this case, in a process of its own."""
-    out, run = early["interrupted"][script, when]
+@pytest.mark.parametrize("script, when, sig, code, lines", CTRL_C_CASES)
+def test_a_signal_while_starting_loading_idle_or_in_a_view_is_one_line(early, script, when, sig,
+                                                                        code, lines):
+    """The run of queue_early for this case, in a process of its own, sent a real signal; a
+    window loop blocked in a C wait wakes for it."""
+    out, run = early["interrupted"][script, when, sig]
     r = run.result()
-    assert r.returncode == 130 and r.stderr.strip().splitlines() == [line]
-    assert os.listdir(out) == []
+    assert r.returncode == code and r.stderr.strip().splitlines() == [
+        line.format(out=out) for line in lines]
+    assert sorted(os.listdir(out)) == (["e.png", "p.csv"] if when == "results" else [])

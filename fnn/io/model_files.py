@@ -5,9 +5,10 @@ A model file is a NumPy .npz holding
     __fnn__               one JSON string: {"format": "fnn-model", "version": 1,
                           "layers": [...], "meta": {...}}
 Nothing in it is a pickled object, and `load` opens it with allow_pickle=False, so a
-model file from anywhere can never run code. `save` writes through `atomic_write`: a temporary
-file in the same folder, renamed over the target (os.replace is atomic), so a crash or Ctrl-C in
-the middle of a save leaves the old model intact. train.py writes its curve PNG the same way.
+model file from anywhere can never run code. `save` writes through fnn.io.files, the door of every
+file fnn writes: it replaces only a model file (a zip whose first member is __fnn__.npy), and
+writes a temporary file in the same folder renamed over the target (os.replace is atomic), so a
+crash or Ctrl-C in the middle of a save leaves the old model intact.
 
 `load` trusts nothing in the file, so that a few KB cannot make it take gigabytes: one read of
 the file asks for at most MAX_READ bytes (the zip directory included); the members must be
@@ -31,7 +32,7 @@ import zlib
 import numpy as np
 
 from fnn import layers as L
-from fnn.io.files import atomic_write  # noqa: F401  (fnn.io.model_files.atomic_write, as before)
+from fnn.io import files
 from fnn.layers import as_layers, parameter_count
 
 FORMAT, VERSION = "fnn-model", 1
@@ -57,27 +58,41 @@ class ModelFileError(ValueError):
 def save(path, params, layers=None, meta=None):
     """Write params (and the network they belong to) to `path` atomically.
 
+    path: a file name (checked by fnn.io.files as a "model" output: it may replace only a model
+        file), or an output fnn.io.files.check has accepted (a snapshot, a taught model ...).
     layers: as for fnn.forward (a layer list, dense sizes, or None for the dense relu/softmax
         network params describe).
     meta: optional plain data (str, numbers, lists, dicts) stored with the model, e.g.
         the test accuracy and the command that trained it.
-    Refuses (ValueError) to write weights that contain NaN or inf.
+    Refuses (ValueError) to write weights that contain NaN or inf, or a network larger than
+    `load` reads (check_savable); fnn.io.files.WriteError (an OSError) when the file cannot
+    or must not be written.
     """
-    path = os.fspath(path)
+    out = path if isinstance(path, files.Checked) else files.check_one(path, "model")
+    path = out.path
     net = as_layers(layers, params)
-    _check_size(net)
+    header = check_savable(net, meta)
     _check_arrays(path, params, net)
+    return files.write(out, lambda f: np.savez(f, **{HEADER: np.array(header)}, **params),
+                       suffix=".npz")
+
+
+def check_savable(layers, meta=None):
+    """The __fnn__ header text of a model file of `layers` and `meta`, or ValueError (one line)
+    when `load` would refuse such a file: too many parameters (MAX_PARAMS, _check_size), meta
+    not plain data, or a header longer than MAX_HEADER_CHARS. Needs no weights, so train.py
+    asks it before training instead of after."""
+    _check_size(layers)
     if not isinstance(meta or {}, dict):
         raise ValueError(f"meta must be a dict of plain data, got {type(meta).__name__}")
     try:
-        header = json.dumps({"format": FORMAT, "version": VERSION, "layers": net, "meta": meta or {}})
+        header = json.dumps({"format": FORMAT, "version": VERSION, "layers": layers, "meta": meta or {}})
     except (TypeError, ValueError) as e:        # a numpy scalar, a set, a cycle ...
         raise ValueError(f"meta must be plain data (str, numbers, lists, dicts): {e}") from None
     if len(header) > MAX_HEADER_CHARS or _json_depth(header) > MAX_JSON_DEPTH:
         raise ValueError(f"the model header (layers and meta as JSON) must be at most "
                          f"{MAX_HEADER_CHARS:,} characters, nested at most {MAX_JSON_DEPTH} deep")
-    return atomic_write(path, lambda f: np.savez(f, **{HEADER: np.array(header)}, **params),
-                        suffix=".npz")
+    return header
 
 
 def load(path):
@@ -108,6 +123,42 @@ def load(path):
     except _CORRUPT as e:
         raise ModelFileError(f"{path}: not a readable .npz model file, truncated or corrupt "
                              f"({_describe(e)})") from None
+
+
+DIGIT_PIXELS, DIGIT_CLASSES = 784, 10      # a digit model: 28x28 pixels in, 10 digits out
+NOT_FINITE = "the model's output is not finite (its weights overflow)"
+
+
+def load_digit_model(path):
+    """load(path), checked to be a model of MNIST digits (check_digit_model). -> (params,
+    layers, meta); ModelFileError (one line) otherwise. Every command that reads a digit
+    model (draw.py, train.py --init, --evaluate, --compare) reads it here."""
+    params, layers, meta = load(path)
+    check_digit_model(path, params, layers)
+    return params, layers, meta
+
+
+def check_digit_model(path, params, layers):
+    """ModelFileError unless the network maps 784 inputs to 10 softmax outputs and its outputs
+    are finite on a probe: a blank image and a grey one, X (784, 2). A model that passes
+    load can still be of another task (3x32x32 in, 20 out) or overflow on every input."""
+    from fnn.network import forward              # here: fnn.network imports this module's package
+    n_in = math.prod(layers[0]["shape"])
+    n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
+    if (n_in, n_out) != (DIGIT_PIXELS, DIGIT_CLASSES):
+        raise ModelFileError(f"{files.shown(path)}: the model maps {n_in} inputs to {n_out} outputs; "
+                             f"a digit model maps {DIGIT_PIXELS} pixels (28x28) to {DIGIT_CLASSES} digits")
+    if layers[-1]["type"] != "softmax":
+        raise ModelFileError(f"{files.shown(path)}: the model's outputs are {layers[-1]['type']}, "
+                             f"not softmax; a digit model's {DIGIT_CLASSES} outputs are a softmax")
+    probe = np.repeat(np.array([[0.0], [0.5]], np.float32), DIGIT_PIXELS, axis=1).T
+    try:
+        with np.errstate(all="ignore"):
+            AL, _ = forward(params, probe, layers)
+    except (NotImplementedError, ValueError) as e:
+        raise ModelFileError(f"{files.shown(path)}: this fnn cannot run the model ({e})") from None
+    if not np.isfinite(AL).all():
+        raise ModelFileError(f"{files.shown(path)}: {NOT_FINITE}")
 
 
 # What reading a damaged zip raises from zipfile, zlib, struct and the stdlib's decoders.

@@ -10,8 +10,12 @@ refused: their size cannot be checked before decoding.
 import os
 import struct
 
+from fnn.io.files import image_format
+
 MAX_SIDE = 16384                 # pixels a side
-MAX_PIXELS = 4096 * 4096         # 64 MB as 32-bit pixels; a phone photo (12 Mpx) fits
+DECODED_BYTES = 4                 # bytes a pixel takes once decoded (a 32-bit surface, the most)
+MAX_DECODED_BYTES = 64 << 20     # what one decoded image may take; a phone photo (12 Mpx) fits
+MAX_PIXELS = MAX_DECODED_BYTES // DECODED_BYTES
 FORMATS = "PNG, JPEG, GIF, BMP, TGA or PNM"
 _HEAD = 64                       # bytes that hold the size in every fixed-layout header
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -19,20 +23,6 @@ _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0
 
 class ImageHeaderError(ValueError):
     """An image whose size is unknown, or too large to decode. str(error) is one line."""
-
-
-def image_format(head, name=""):
-    """The format SDL_image would decode `head` (the first bytes of the file `name`) as:
-    "PNG", "JPEG", "GIF", "BMP", "TGA", "PNM", or None for anything else."""
-    if os.path.splitext(os.fspath(name))[1].lower() == ".tga":
-        return "TGA"
-    for fmt, magic in (("BMP", (b"BM",)), ("GIF", (b"GIF87a", b"GIF89a")), ("JPEG", (b"\xff\xd8",)),
-                       ("PNG", (b"\x89PNG\r\n\x1a\n",))):
-        if head.startswith(magic):
-            return fmt
-    if head[:1] == b"P" and head[1:2] in (b"1", b"2", b"3", b"4", b"5", b"6"):
-        return "PNM"
-    return None
 
 
 def dimensions(path):
@@ -54,11 +44,13 @@ def dimensions(path):
 
 def check_size(path, max_side=MAX_SIDE, max_pixels=MAX_PIXELS):
     """dimensions(path), refused (ImageHeaderError) when the image would take more than
-    max_pixels pixels, or more than max_side a side, once decoded."""
+    max_pixels pixels (MAX_DECODED_BYTES of memory), or more than max_side a side, once
+    decoded. fnnapp.views.inputs scales what it decodes down before any array is made of it."""
     fmt, w, h = dimensions(path)
     if w > max_side or h > max_side or w * h > max_pixels:
         raise ImageHeaderError(f"{os.fspath(path)}: a {w} x {h} {fmt} image is too large to decode "
-                               f"(at most {max_pixels:,} pixels and {max_side} a side)")
+                               f"({w * h * DECODED_BYTES / 2 ** 20:,.0f} MiB; at most "
+                               f"{max_pixels * DECODED_BYTES >> 20} MiB, {max_side} pixels a side)")
     return fmt, w, h
 
 

@@ -7,11 +7,12 @@ import math
 import os
 
 from fnn.layers import KINDS, largest_array, parameter_count
+from fnn.optimizers import OPTIMIZERS
 
 # Copies of the parameters alive at once during a run, besides the optimizer's moments: the
 # current and the updated params, the gradients, and the best params so far (train.py).
 PARAM_COPIES = 4
-STATE_COPIES = {"sgd": 0, "momentum": 2, "adam": 4}    # old and new moments during an update
+STATE_COPIES = {name: o.state_copies for name, o in OPTIMIZERS.items()}   # moments, old and new
 ACTIVATION_COPIES = 4                                   # Z, A, dropout mask and dA a unit
 
 
@@ -26,6 +27,12 @@ def training_bytes(layers, batch_size, optimizer="adam", itemsize=4):
     units = sum(_outputs(layers))
     return itemsize * (P * (PARAM_COPIES + STATE_COPIES.get(optimizer, 4))
                        + batch_size * (units * ACTIVATION_COPIES + largest_array(layers)))
+
+
+def data_bytes(rows, features, itemsize=4):
+    """Bytes `rows` examples of `features` numbers take as train.py holds them: X (features,
+    rows) of itemsize bytes and the int64 labels y (rows,)."""
+    return rows * (features * itemsize + 8)
 
 
 def available_bytes():
