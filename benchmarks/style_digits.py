@@ -11,7 +11,8 @@ open loop, the hooked 9 (small head, tail curling back left), and plain versions
 digit beside them so that no style stands for a digit alone. A training writer (its own seed
 and ranges, wider than the benchmark's: 7-24 cells high, slant +-0.4, rotation +-12 degrees,
 width x0.65-1.35, wobble 0.03, brush radius 0.9-2.4 cells, at most 0.3 + 0.12 x the height) draws each one with the pad's brush
-(fnnapp.views.canvas.draw_strokes) and mnistify makes it an MNIST row: label + 784 pixels 0..255.
+(fnnapp.views.canvas.draw_strokes) and mnistify makes it an MNIST row: label + 784 pixels 0..255,
+under the shipped files' header.
 train.py reads it with --train FILE:K.
 """
 import argparse
@@ -26,7 +27,8 @@ import numpy as np            # noqa: E402
 
 from sketches import arc, join, line, slant, writer    # noqa: E402
 from fnn.digits.preprocess import mnistify             # noqa: E402
-from fnn.io.files import atomic_write                   # noqa: E402
+from fnn.digits.teach import HEADER                    # noqa: E402  (label,1x1,...,28x28)
+from fnn.io import files                                # noqa: E402
 from fnnapp.views.canvas import draw_strokes           # noqa: E402
 
 
@@ -134,11 +136,15 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1, help="seed of the shapes and writers")
     p.add_argument("--out", default="models/style_digits.csv", help="CSV to write")
     args = p.parse_args(argv)
+    try:
+        out = files.check_one(args.out, "digits", "--out")
+    except files.WriteError as e:
+        print(f"style_digits.py: {e}", file=sys.stderr)
+        return 2
     X, y = style_digits(args.n, args.seed)
     rows = np.column_stack([y, np.rint(X.T * 255)]).astype(np.int64)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    text = "\n".join(",".join(map(str, r)) for r in rows) + "\n"
-    atomic_write(args.out, lambda f: f.write(text.encode()), suffix=".csv")
+    text = HEADER + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n"
+    files.write(out, lambda f: f.write(text.encode()), suffix=".csv")
     print(f"wrote {args.n} digits to {args.out}")
     return 0
 
