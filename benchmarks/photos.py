@@ -10,7 +10,7 @@ paper, vignetting (darker corners), light from one side, a shadow edge across th
 ink, sensor noise and JPEG blocks (pygame.image.save). The digits are the stroke sketches of
 benchmarks/sketches.py (every style, `--per-style` writers of seed 100, drawn with a round
 pen 5-11 % of the digit's height wide) and the handwriting fonts of benchmarks/robustness.py
-(every digit of every font, one random rotation within +-6 degrees): no published digit set.
+(every digit of every font, one random rotation of -6..6 whole degrees): no published digit set.
 
 Each file is read the way `python draw.py --image FILE` reads it (fnnapp.views.inputs.read_image:
 fnn.digits.photo.photo_to_ink; then even_out_strokes and the model), and also through the
@@ -131,7 +131,7 @@ def digits(rng, per_style):
         font = pygame.freetype.Font(path, 48)
         for d in range(10):
             H, W, h, c = frame()
-            ink = font_ink(font, d, H, W, h, c, rng.uniform(-6, 6))
+            ink = font_ink(font, d, H, W, h, c, int(rng.integers(-6, 7)))
             if ink.max() > 0.5:
                 out.append((d, f"font {os.path.basename(path)}", ink))
     return out
