@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pytest
 
-from fnn.digits.photo import (dark_ink, label, max_filter, otsu, photo_to_ink,
+from fnn.digits.photo import (dark_ink, evenly_lit, label, max_filter, otsu, photo_to_ink,
                               remove_lines)
 from fnn.digits.preprocess import to_ink
 from fnnapp.views import inputs
@@ -46,8 +46,9 @@ def test_the_old_reading_fails_on_this_photo():
 
 
 def test_photo_ink_is_the_digit_and_nothing_else():
-    ink = photo_to_ink(paper(np.random.default_rng(0)))
-    assert ink.shape == (H, W)
+    rgb = paper(np.random.default_rng(0))
+    ink = photo_to_ink(rgb)
+    assert ink.shape == (H, W) and not evenly_lit(rgb)
     top, bottom, left, right = box(ink)
     assert abs(top - 110) <= 10 and abs(bottom - 270) <= 10          # the 7, lines gone
     assert abs(left - 190) <= 10 and abs(right - 300) <= 10
@@ -77,6 +78,7 @@ def test_evenly_lit_scans_read_exactly_as_before(mnist_test_slice):
     for j in range(5):
         g = np.kron((X[:, j].reshape(28, 28) * 255).astype(np.uint8), np.ones((3, 3), np.uint8))
         for img in (g, 255 - g, np.repeat((255 - g)[..., None], 3, axis=2)):
+            assert evenly_lit(img)
             np.testing.assert_array_equal(photo_to_ink(img), to_ink(img))
 
 

@@ -237,6 +237,18 @@ def keep_digit(mask, near=0.3, min_part=0.03, least=4e-4):
     return np.append(False, keep)[lab]
 
 
+def _even(v):
+    """True when the border of the brightness v is evenly lit: its 5th..95th percentile
+    spread is below EVEN (a scan, a screenshot; not a photo of paper)."""
+    p5, p95 = np.percentile(np.concatenate([v[0], v[-1], v[:, 0], v[:, -1]]), [5, 95])
+    return bool(p95 - p5 < EVEN)
+
+
+def evenly_lit(image, max_side=MAX_SIDE):
+    """True when photo_to_ink(image) is to_ink(image): the picture's border is evenly lit."""
+    return _even(luma(image, max_side))
+
+
 def dark_ink(v, grid=8):
     """True when the ink is darker than the paper. v (H, W) is cut into grid x grid blocks; in
     each block the paper is the median m, and ink lies far on one side of it:
@@ -267,8 +279,7 @@ def photo_to_ink(image, max_side=MAX_SIDE, invert="auto"):
         raise ValueError(f"photo_to_ink: invert must be 'auto', True or False, got {invert!r}")
     v = luma(image, max_side)
     H, W = v.shape
-    p5, p95 = np.percentile(np.concatenate([v[0], v[-1], v[:, 0], v[:, -1]]), [5, 95])
-    if p95 - p5 < EVEN:
+    if _even(v):
         return to_ink(image, invert)
     if invert == "auto":
         invert = dark_ink(v)

@@ -81,13 +81,16 @@ def draw_strokes(canvas, strokes, radius=BRUSH_RADIUS, adapt=True):
 
 
 def demo_strokes(digit=3):
-    """Polylines of (x, y) in cells: a hand-drawn-looking 3 (two arcs, a little left of centre),
-    or (digit=0) a slanted zero with a slash through it, which both shipped models misread."""
+    """Polylines of (x, y) in cells: a hand-drawn-looking 3 (two arcs, a little left of centre);
+    (digit=0) a slanted zero with a slash through it, which the MLP reads as an 8; (digit=1) a
+    1 with a long, nearly flat flag from high on the left, which both shipped models read as 7."""
     def arc(cx, cy, rx, ry, a0, a1, k=16):
         a = np.deg2rad(np.linspace(a0, a1, k))
         return np.stack([cx + rx * np.cos(a), cy + ry * np.sin(a)], axis=1)
     if digit == 3:
         return [arc(11.0, 9.2, 4.2, 4.2, -160, 92), arc(11.4, 17.4, 4.6, 4.6, -92, 160)]
+    if digit == 1:
+        return [np.array([(8.0, 8.5), (16.5, 5.0), (16.0, 23.0)])]
     slant = np.array([[1.0, 0.0], [-0.5, 1.0]])                  # x -= 0.5 (y - 14)
     strokes = [arc(14, 14, 3.5, 7.5, -80, 290, 24), np.array([(19.5, 6), (14, 14), (8.5, 22)])]
     return [(s - 14) @ slant + 14 for s in strokes]

@@ -5,7 +5,7 @@ import os
 import pygame
 
 import fnn
-from fnn.digits.photo import photo_to_ink
+from fnn.digits.photo import evenly_lit, photo_to_ink
 from fnn.io import files
 from fnn.io.model_files import load_digit_model
 from fnn.digits.preprocess import even_out_strokes, to_ink
@@ -53,7 +53,8 @@ def read_image(path):
         alpha = pygame.surfarray.array_alpha(surf).T
         if alpha.min() < 128 <= alpha.max():                           # real transparency
             return to_ink(alpha, invert=False)
-    return photo_to_ink(pygame.surfarray.array3d(surf).transpose(1, 0, 2))  # (W, H, 3) -> (H, W, 3)
+    rgb = pygame.surfarray.array3d(surf).transpose(1, 0, 2)           # (W, H, 3) -> (H, W, 3)
+    return to_ink(rgb) if evenly_lit(rgb) else photo_to_ink(rgb)       # a scan; a photo of paper
 
 
 def downscaled(surf, side=READ_SIDE):
