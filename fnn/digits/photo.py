@@ -7,12 +7,13 @@ from the border, so there dark corners become ink and a varying border removes a
 `photo_to_ink` instead
 
 1. takes the brightness v (ITU-R 601 luma), block-averaged down to at most MAX_SIDE px on
-   the longer side, a few rows at a time (memory bounded by the working image, not the photo);
+   the longer side, a band of rows at a time (memory bounded by the working image, not the photo);
 2. if the border is evenly lit (its 5th..95th percentile spread < EVEN), the picture is a
    scan or a screenshot: `to_ink` as before, exactly;
-3. else estimates the paper under its light, B = closing(v) (a max filter then a min filter
-   over a window wider than a stroke: dark strokes vanish, a shadow's straight edge stays
-   where it is), and divides it out: t = 1 - v / B, 0 on paper, towards 1 on ink;
+3. else tells dark ink from light ink by which side of each block's median the extremes lie
+   (dark_ink), estimates the paper under its light, B = closing(v) (a max filter then a min
+   filter over a window wider than a stroke: dark strokes vanish, a shadow's straight edge
+   stays where it is), and divides it out: t = 1 - v / B, 0 on paper, towards 1 on ink;
 4. thresholds t at Otsu's level (no lower than the noise floor and MIN_CONTRAST), so a blank
    page has no ink;
 5. removes ruled lines (thin runs across most of the page) and keeps the digit: the connected
@@ -20,8 +21,8 @@ from the border, so there dark corners become ink and a varying border removes a
 -> (h, w) float64 ink in [0, 1] at the working resolution, ready for even_out_strokes and mnistify.
 
 Everything is whole-array NumPy: filters are O(log k) passes of np.maximum over shifted
-slices, connected components are label propagation with pointer jumping (a bounded number of
-whole-image passes).
+slices; connected components merge whole regions a pass (hooking and pointer jumping), a
+bounded number of whole-image passes.
 """
 import numpy as np
 
