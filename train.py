@@ -153,6 +153,10 @@ def build_parser():
                    help="report on --test with the model file MODEL: test accuracy, per-class "
                         "accuracy and the confusion matrix, printed and drawn with the most "
                         "confident mistakes into a PNG (see --errors-png)")
+    e.add_argument("--calibrate", default=None, metavar="MODEL",
+                   help="fit the temperature T of softmax(Z / T) on the validation rows of --train "
+                        "(the split of a run with the same --train, --val-split, --max-rows, "
+                        "--seed) and store it in MODEL's meta; the pad's bars and --evaluate use it")
     e.add_argument("--errors-png", default=None, metavar="PNG",
                    help="where --evaluate draws its PNG; default MODEL's name with _errors.png")
     e.add_argument("--predictions", default=None, metavar="OUT.csv",
@@ -183,6 +187,9 @@ def main(argv=None):
             print(f"{PROG}: error: --{option} needs --{needs} (see --help)", file=sys.stderr)
             return 2
     try:
+        if args.calibrate:
+            return fnnapp.cli.evaluate.calibrate(args.calibrate, args.train, args.max_rows,
+                                                 args.val_split, args.seed)
         if args.evaluate:
             return fnnapp.cli.evaluate.evaluate(args.evaluate, args.test, args.max_rows, args.predictions,
                                         args.errors_png, args.watch)

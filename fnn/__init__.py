@@ -27,5 +27,5 @@ __all__ = [
     "compute_loss", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "cross_entropy",
     "binary_cross_entropy", "mse", "one_hot", "Input", "Dense", "Conv", "MaxPool", "Flatten",
     "save", "load", "ModelFileError", "OPTIMIZERS", "SCHEDULES", "sgd_init", "sgd_update",
-    "momentum_init", "momentum_update", "adam_init", "adam_update",
+    "momentum_init", "momentum_update", "adam_init", "adam_update", "counterfactual",
 ]

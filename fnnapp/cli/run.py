@@ -25,6 +25,7 @@ import fnnapp.cli.sources
 from fnn.io import files
 from fnn import layers as L
 from fnn.digits.augment import AUGMENTATIONS
+from fnn.analysis.calibration import fit_temperature
 from fnn.analysis.report import confusion_matrix, format_report, percent
 from fnn.training import fit, learning_rate
 from fnnapp.cli import interrupts, memory, networks, paths, progress
@@ -109,7 +110,7 @@ def train(args, out, command, example_out):
     val = seen.history["val"]
     meta = {**about, "test_accuracy": test_acc, "val_accuracy": val[-1][1] if val else None,
             "epochs_done": args.epochs, "iterations": seen.last["iteration"],
-            "seconds": round(seconds, 1), "interrupted": False}
+            "seconds": round(seconds, 1), "interrupted": False, **temperature(params, layers, X_val, y_val)}
     save_run(out, params, layers, meta, seen.history, f"fnn {name}: {recipe}",
              f"test accuracy {percent(test_acc)}")
     print(f"total time {seconds:.1f} s (data loading included)")
@@ -121,6 +122,16 @@ def train(args, out, command, example_out):
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def temperature(params, layers, X_val, y_val):
+    """{"temperature": T, "calibration": ...} fitted on the validation rows (fnn.analysis.calibration),
+    or {} without validation rows; the pad's bars and --evaluate use it."""
+    if not y_val.size:
+        return {}
+    T = fit_temperature(fnn.predict_proba(params, X_val, layers), y_val)
+    print(f"temperature T = {T:.3g} (softmax(Z / T)) fitted on {y_val.size} validation rows", flush=True)
+    return {"temperature": T, "calibration": f"calibrated on {y_val.size} validation rows"}
 
 
 # ---- before training: the checks and the data ----------------------------------------------

@@ -121,13 +121,40 @@ def errors_view(surface, C, X, y, probs, fonts, title, selected=None):
     return cells, idx[:n]
 
 
-def errors_figure(C, X, y, probs, title, file=None, size=(1280, 760)):
-    """errors_view on a new Surface (no window needed), saved as PNG to `file` when given."""
+def errors_figure(C, X, y, probs, title, file=None, size=(1280, 760), temperature=None):
+    """errors_view on a new Surface (no window needed), saved as PNG to `file` when given;
+    with a temperature, the reliability diagram below the matrix (reliability_panel)."""
     surface = pygame.Surface(size)
-    errors_view(surface, C, X, y, probs, make_fonts(), title)
+    fonts = make_fonts()
+    errors_view(surface, C, X, y, probs, fonts, title)
+    if temperature is not None:
+        reliability_panel(surface, pygame.Rect(16, size[1] - 178, 560, 170), probs, y, temperature, fonts)
     if file is not None:
         pygame.image.save(surface, file, "png")
     return surface
+
+
+def reliability_panel(surface, rect, probs, y, T, fonts):
+    """The reliability diagram (fnn.analysis.calibration.reliability): for each of the BINS bins
+    of confidence max_k p_k, the accuracy of its images as a bar (blue: A[L]; orange:
+    softmax(Z / T)), against the diagonal of a network exactly as sure as it is right."""
+    from fnn.analysis.calibration import BINS, ece, reliability, scale
+    scaled = scale(probs, T)
+    text(surface, fonts["small"], f"reliability: accuracy per confidence bin ({BINS} bins);  ECE "
+         f"{ece(probs, y):.2%} (blue), with T = {T:.3g}: {ece(scaled, y):.2%} (orange)", rect.topleft, FG)
+    plot = pygame.Rect(rect.x + 30, rect.y + 22, rect.w - 40, rect.h - 40)
+    pygame.draw.rect(surface, MUTED, plot, 1)
+    pygame.draw.line(surface, MUTED, plot.bottomleft, plot.topright)       # accuracy = confidence
+    w = plot.w / BINS
+    for k, (P, colour) in enumerate(((probs, BLUE), (scaled, ORANGE))):
+        count, _, acc = reliability(P, y)
+        for b in np.flatnonzero(count):
+            h = round(acc[b] * plot.h)
+            surface.fill(colour, (round(plot.x + b * w + 2 + k * (w - 4) / 2), plot.bottom - h,
+                                  max(1, round((w - 4) / 2)), h))
+    for v in (0, 0.5, 1):
+        text(surface, fonts["small"], f"{v:g}", (plot.x - 4, plot.bottom - v * plot.h), MUTED, "midright")
+        text(surface, fonts["small"], f"{v:g}", (plot.x + v * plot.w, plot.bottom + 2), MUTED, "midtop")
 
 
 # ---- the live window ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import numpy as np
 import fnn
 from fnn.activations import ACTIVATIONS
 from fnn.io.data import DataError, load_csv
+from fnn.analysis.calibration import model_temperature, scale
 from fnn.analysis.explain import log_prob_gradient, xray
 from fnn.digits.preprocess import mnistify
 from fnn.digits.teach import append_digit, teach
@@ -42,8 +43,9 @@ def analyse(model, canvas):
     """One forward pass for the pad: {"probs": (10,), "seen": (28, 28), "inside": view or None}.
     The inside view is the first hidden layer's output A (first_hidden):
       MLP: {"kind": "units", "a": (n1,), "weights": W1 rows (k, 28, 28) of the k most active units}
-      CNN: {"kind": "maps", "a": (F, H, W)} the first convolution's feature maps after relu."""
-    params, layers, _ = model
+      CNN: {"kind": "maps", "a": (F, H, W)} the first convolution's feature maps after relu.
+    probs are softmax(Z / T) with the temperature T of the model's meta (1 if none)."""
+    params, layers, meta = model
     x = mnistify(canvas)
     with np.errstate(over="ignore", invalid="ignore"):       # reported once, below
         AL, cache = fnn.forward(params, x.reshape(-1, 1), layers)
@@ -57,7 +59,9 @@ def analyse(model, canvas):
         inside = {"kind": "units", "a": a, "weights": weights}
     elif A is not None and A.ndim == 4:
         inside = {"kind": "maps", "a": A[..., 0]}
-    return {"probs": AL[:, 0], "seen": x.reshape(GRID, GRID), "inside": inside}
+    T = model_temperature(meta)
+    probs = AL[:, 0] if T == 1.0 else scale(AL, T)[:, 0].astype(AL.dtype)
+    return {"probs": probs, "seen": x.reshape(GRID, GRID), "inside": inside}
 
 
 def update_prediction(state):
