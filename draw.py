@@ -12,7 +12,8 @@ prediction on/off, Esc quit. Dropping an image file on the window loads and clas
 Backprop on the drawing (fnn.analysis.explain, fnn.digits.teach): G shows d log p / d pixel of the answer, B the
 X-ray of every layer (0-9 there set its label), a digit key teaches the drawing's true class,
 Ctrl-Z undoes that, K keeps the labelled drawing in the handwriting CSV (--keep), Ctrl-S saves
-the taught model under models/.
+the taught model under models/. W then a digit d shows what would make it a d
+(fnn.counterfactual); N the nearest training digits (fnn.analysis.nearest, cached beside the model).
 
 The network sees the drawing as MNIST was made (fnn.digits.preprocess.mnistify); the pad itself is
 fnnapp.views: app (its state and events), window (the loop and --screenshot), pad (a frame).
@@ -57,6 +58,9 @@ def parse_args(argv):
                    help="print the model's accuracy, per digit, on a labelled CSV of digits and exit")
     p.add_argument("--keep", metavar="CSV",
                    help=f"the handwriting CSV that K appends to (default: {os.path.relpath(DEFAULT_DIGITS)})")
+    p.add_argument("--nearest-csv", metavar="CSV", default=None,
+                   help="the training digits N searches (default: data/mnist_train.csv.gz); their "
+                        "features are cached beside the model file as MODEL.nearest.npz")
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -75,9 +79,9 @@ def main(argv=None, on_frame=None):
         elif args.digits:
             report_digits(model, name, args.digits)
         elif args.screenshot:
-            screenshot(model, name, args.screenshot, args.demo, args.press)
+            screenshot(model, name, args.screenshot, args.demo, args.press, args.nearest_csv)
         else:
-            run(new_state(model, name, args.keep), args.max_frames, on_frame)
+            run(new_state(model, name, args.keep, args.nearest_csv), args.max_frames, on_frame)
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
         return 2

@@ -9,8 +9,8 @@ import pygame
 from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, paint
 from fnnapp.views.inputs import AppError, classify_image
 from fnnapp.views.pad import to_cells
-from fnnapp.views.teaching import (MODELS, digit_key, keep_digit, save_taught, toggle_view, undo,
-                         update_prediction)
+from fnnapp.views.teaching import (MODELS, TRAIN_CSV, ask_target, digit_key, keep_digit, save_taught,
+                                   toggle_nearest, toggle_view, undo, update_prediction, what_if)
 
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
 DEFAULT_DIGITS = os.path.join(MODELS, "my_digits.csv")       # the handwriting set K appends to
@@ -31,10 +31,14 @@ def drawing():
         "label": None,           # the digit the user said this drawing is
         "before": None,          # (10,) probabilities before the last teaching
         "explain": None,         # what the open view shows: fnn.analysis.explain's results for this drawing
+        "pending": None,         # "whatif" after W: the next digit key is the target
+        "whatif": None,          # W d: fnn.counterfactual's new input and p(d) (teaching.what_if)
+        "nearest": None,         # the nearest training digits (teaching.look_up)
+        "doubt": None,           # why the drawing does not look like a digit, or None
     }
 
 
-def new_state(model=None, model_name="", digits=None):
+def new_state(model=None, model_name="", digits=None, nearest_csv=None):
     """The whole app: a blank drawing, the model and the pad's settings."""
     return {**drawing(), "model": model, "model_name": model_name,
             "live": True,        # predict as you draw
@@ -44,7 +48,10 @@ def new_state(model=None, model_name="", digits=None):
             "view": None,        # None, "grad" (G: d log p / d pixel) or "xray" (B: every layer)
             "undo": [],          # the models before each teaching, last one last (Ctrl-Z)
             "replay": None,      # (X, y) MNIST training digits mixed into every teaching
-            "digits": digits or os.path.relpath(DEFAULT_DIGITS)}   # the CSV that K appends to
+            "digits": digits or os.path.relpath(DEFAULT_DIGITS),   # the CSV that K appends to
+            "aside": None,       # what the panel shows below the bars: None, "whatif" or "nearest"
+            "bank": None, "bank_for": None,    # the nearest-digits bank and the params it is for
+            "nearest_csv": nearest_csv or os.path.relpath(TRAIN_CSV)}   # the bank's training CSV
 
 
 def clear(state):
@@ -71,7 +78,8 @@ def close(state):
 
 # the keys, by pygame.key.name; the digit keys go to fnnapp.views.teaching.digit_key
 KEYS = {"s": predict, "c": clear, "backspace": clear, "l": toggle_live, "escape": close,
-        "g": lambda s: toggle_view(s, "grad"), "b": lambda s: toggle_view(s, "xray"), "k": keep_digit}
+        "g": lambda s: toggle_view(s, "grad"), "b": lambda s: toggle_view(s, "xray"), "k": keep_digit,
+        "w": ask_target, "n": toggle_nearest}
 CTRL_KEYS = {"z": undo, "s": save_taught}
 
 
@@ -84,6 +92,8 @@ def handle_event(state, event):
         name = pygame.key.name(event.key)
         if event.mod & pygame.KMOD_CTRL and name in CTRL_KEYS:
             return CTRL_KEYS[name](state)
+        if name.isdigit() and state["pending"] == "whatif":
+            return what_if(state, int(name))
         if name.isdigit():
             return digit_key(state, int(name))
         return KEYS[name](state) if name in KEYS else state

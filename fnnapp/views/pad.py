@@ -6,7 +6,7 @@ import pygame
 
 from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, is_empty
 from fnnapp.views.panels import bars, panel
-from fnnapp.views.theme import ACCENT, BG, GRID_LINE, MUTED, text
+from fnnapp.views.theme import ACCENT, BG, FG, GRID_LINE, MUTED, text
 from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
 from fnnapp.views.xray import grad_panel, xray_view
 
@@ -18,6 +18,7 @@ WIDTH, HEIGHT = PANEL.right + MARGIN, CANVAS.bottom + 44
 KEYS = ("left drag: draw    right drag: erase    S: predict    C / Backspace: clear    L: live    "
         "Esc: quit")
 BACKPROP_KEYS = "G: why    B: X-ray    0-9: teach it    Ctrl-Z: undo    K: keep    Ctrl-S: save"
+WHY_KEYS = "W 0-9: what would make it a ...    N: nearest digits"     # below BACKPROP_KEYS
 DIGITS = [str(d) for d in range(10)]
 
 
@@ -59,6 +60,7 @@ def render(surface, state, fonts):
         pygame.draw.circle(surface, ACCENT, state["mouse"], int(radius * CELL), 1)
     text(surface, fonts["text"], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)
     text(surface, fonts["small"], BACKPROP_KEYS, (PANEL.right, 28), MUTED, "topright")
+    text(surface, fonts["small"], WHY_KEYS, (PANEL.right, CANVAS.bottom + 16), MUTED, "topright")
     prediction(surface, PANEL, state, fonts)
 
 
@@ -71,6 +73,10 @@ def prediction(surface, rect, state, fonts):
     if lines:
         text(surface, fonts["big"], lines[0], (x, y + 44))
         text(surface, fonts["text"], lines[1], (x, y + 82), MUTED)
+    elif state["doubt"]:                                   # fnn.analysis.nearest.doubt
+        text(surface, fonts["big"], "that does not look", (x, y + 30), ACCENT)
+        text(surface, fonts["big"], "like a digit", (x, y + 62), ACCENT)
+        text(surface, fonts["text"], f"({state['doubt']})", (x, y + 92), MUTED)
     else:
         best = int(probs.argmax())
         sure = "sure" if probs[best] > 0.9 else "fairly sure" if probs[best] > 0.6 else "unsure"
@@ -85,6 +91,11 @@ def prediction(surface, rect, state, fonts):
         grad_panel(surface, pygame.Rect(x, y1, rect.w, CANVAS.bottom - y1), state["seen"],
                    state["explain"], fonts)
         return
+    aside = pygame.Rect(x, y1, rect.w, CANVAS.bottom - y1)
+    if state["aside"] == "whatif" and state["whatif"] is not None:                # keys W, 0-9
+        return what_if_panel(surface, aside, state["seen"], state["whatif"], fonts)
+    if state["aside"] == "nearest" and state["nearest"] is not None:               # key N
+        return nearest_panel(surface, aside, state["nearest"], fonts)
     seen = pygame.Rect(panel(surface, pygame.Rect(x, y1, 120, rect.bottom - y1),
                              "network input (28x28)", fonts).topleft, (112, 112))
     tile(surface, seen, np.zeros((GRID, GRID)) if state["seen"] is None else state["seen"], gray)
@@ -115,3 +126,36 @@ def inside(surface, rect, view, fonts):
         below = pygame.Rect(area.x, units.bottom + 8, area.w, area.bottom - units.bottom - 8)
         tile_grid(surface, panel(surface, below, "what the 4 strongest units look for", fonts),
                   view["weights"], diverging, cols=4, gap=8)
+
+
+def what_if_panel(surface, rect, seen, whatif, fonts):
+    """W d: the network's input, the change fnn.counterfactual made (orange: ink added, blue:
+    ink removed, over the drawing in grey) and the new input, with p(d) before and after."""
+    d, new = whatif["target"], whatif["new"]
+    text(surface, fonts["text"], f"what would make it a {d}?   p({d}) {whatif['before']:.0%} -> "
+         f"{whatif['after']:.0%}", rect.topleft, ACCENT)
+    side = min((rect.w - 24) // 3, rect.h - 60)
+    change = new - seen
+    boxes = [pygame.Rect(rect.x + k * (side + 12), rect.y + 44, side, side) for k in range(3)]
+    tile(surface, boxes[0], seen, gray)
+    shown = np.where(np.abs(change) > 0.05, change, 0)        # changes of more than 5% of full ink
+    tile(surface, boxes[1], shown, lambda c: np.maximum(diverging(c), (gray(seen) * 0.35).astype(np.uint8)))
+    tile(surface, boxes[2], new, gray)
+    for box, label in zip(boxes, ("drawing", f"change: {whatif['changed']} px", f"read as {d}?")):
+        pygame.draw.rect(surface, MUTED, box.inflate(2, 2), 1)
+        text(surface, fonts["small"], label, (box.x, box.y - 18), MUTED)
+    text(surface, fonts["small"], "orange: ink to add   blue: ink to remove", (rect.x, boxes[0].bottom + 8), MUTED)
+
+
+def nearest_panel(surface, rect, near, fonts):
+    """N: the training digits nearest to the drawing in the last hidden layer, with labels."""
+    text(surface, fonts["text"], "nearest training digits (last hidden layer)", rect.topleft, ACCENT)
+    k = len(near["labels"])
+    cols = (k + 1) // 2
+    side = min((rect.w - (cols - 1) * 8) // cols, (rect.h - 90) // 2)
+    for i in range(k):
+        box = pygame.Rect(rect.x + (i % cols) * (side + 8), rect.y + 28 + (i // cols) * (side + 24), side, side)
+        tile(surface, box, near["images"][i], gray)
+        text(surface, fonts["small"], f"{near['labels'][i]}  d {near['dist'][i]:.2f}",
+             (box.x, box.bottom + 3), FG if i else ACCENT)
+    text(surface, fonts["small"], "d: cosine distance of A[L-1]   N again: back", (rect.x, rect.bottom - 16), MUTED)

@@ -4,6 +4,8 @@
     s = toggle_view(s, "grad")       # G: d log p_c / d pixel;  B ("xray"): every layer
     s = teach_digit(s, 7)            # "this is a 7": a few steps (fnn.digits.teach), Ctrl-Z undoes
     s = keep_digit(s)                # K: the labelled drawing into the handwriting CSV
+    s = what_if(s, 7)                # W 7: what would make it a 7 (fnn.counterfactual)
+    s = toggle_nearest(s)            # N: the nearest training digits (fnn.analysis.nearest)
 
 One module because each teaching changes the model, so it predicts again and re-explains.
 No pygame here: the functions take and return the plain dict of fnnapp.views.app.new_state.
@@ -15,14 +17,18 @@ import numpy as np
 import fnn
 from fnn.activations import ACTIVATIONS
 from fnn.io.data import DataError, load_csv
+from fnn.analysis import nearest
 from fnn.analysis.calibration import model_temperature, scale
+from fnn.analysis.counterfactual import counterfactual
 from fnn.analysis.explain import log_prob_gradient, xray
-from fnn.digits.preprocess import mnistify
+from fnn.digits.preprocess import INK_THRESHOLD, mnistify
 from fnn.digits.teach import append_digit, teach
 from fnnapp.views.canvas import GRID, is_empty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo: fnnapp/views/ up two
 MODELS = os.path.join(ROOT, "models")   # where Ctrl-S saves a taught model (never data/)
+TRAIN_CSV = os.path.join(ROOT, "data", "mnist_train.csv.gz")  # N's training digits, by default
+NEAREST_K = 8                    # training digits N shows
 REPLAY_ROWS = 2000               # MNIST training digits a teaching draws its replay batches from
 NOT_FINITE = "the model's output is not finite (its weights overflow)"
 
@@ -66,13 +72,13 @@ def analyse(model, canvas):
 
 def update_prediction(state):
     """A new state with the prediction for the current canvas, or none if it is empty."""
-    s = dict(state, dirty=False, probs=None, seen=None, inside=None)
+    s = dict(state, dirty=False, probs=None, seen=None, inside=None, whatif=None)
     if not is_empty(s["canvas"]) and s["model"] is not None:
         try:
             s.update(analyse(s["model"], s["canvas"]))
         except NotFinite as e:                       # shown in the panel instead of a prediction
             s["message"] = str(e)
-    return explain(s)
+    return explain(judge(s))
 
 
 def explain(state):
@@ -167,3 +173,93 @@ def save_taught(state):
     except (OSError, ValueError) as e:
         return dict(state, message=f"{path}: cannot save ({e})")
     return dict(state, message=f"saved {path}")
+
+
+# ---- what would make it a d (W), the nearest training digits (N), not a digit -------------------
+
+def ask_target(state):
+    """W: the next digit key names the target of what_if."""
+    if state["seen"] is None:
+        return dict(state, message="draw a digit first, then W and a digit")
+    return dict(state, pending="whatif", message="what would make it a ...? press a digit")
+
+
+def what_if(state, digit):
+    """W then d: fnn.counterfactual moves the network's input towards d; the state keeps the
+    new input and the probability of d (calibrated) before and after."""
+    params, layers, meta = state["model"]
+    x = state["seen"].reshape(-1, 1)
+    new = counterfactual(params, x, np.array([digit]), layers)
+    p = scale(fnn.predict_proba(params, np.hstack([x, new]), layers), model_temperature(meta))[digit]
+    changed = int((np.abs(new - x) > 0.1).sum())
+    return dict(state, pending=None, aside="whatif", message="",
+                whatif={"target": digit, "new": new.reshape(GRID, GRID), "before": float(p[0]),
+                        "after": float(p[1]), "changed": changed})
+
+
+def open_bank(state, build):
+    """The state with its model's nearest-digits bank (fnn.analysis.nearest), read from the
+    cache beside the model file, or (build) made from the training CSV and cached there.
+    Tried once per model: "bank_for" is the params it was tried for."""
+    params, layers, _ = state["model"]
+    if state["bank_for"] is params and (state["bank"] is not None or not build):
+        return state
+    s = dict(state, bank=None, bank_for=params)
+    if not state["model_name"]:
+        return s
+    path, csv = nearest.cache_path(state["model_name"]), state["nearest_csv"]
+    try:
+        bank = None
+        if os.path.exists(path):
+            bank = nearest.load_cache(path, nearest.params_hash(params), nearest.file_hash(csv))
+        if bank is None and build:
+            print(f"building the nearest-digits cache {path} from {csv} (once)", flush=True)
+            X, y = load_csv(csv, labels=True)
+            bank = nearest.build(params, layers, X, y)
+            nearest.save_cache(path, bank, nearest.params_hash(params), nearest.file_hash(csv), csv)
+            print(f"saved {path}", flush=True)
+    except (nearest.CacheError, DataError) as e:
+        return dict(s, message=str(e))
+    except OSError as e:
+        return dict(s, message=f"{path}: {e.strerror or e}")
+    if bank is not None:
+        bank["features"] = bank["features"].astype(np.float32)       # searched at every prediction
+    return dict(s, bank=bank)
+
+
+def look_up(state):
+    """The NEAREST_K training digits nearest to the drawing in A[L-1]: {"images" (k, 28, 28),
+    "labels" (k,), "dist" (k,)}, or None without a bank."""
+    bank = state["bank"]
+    if bank is None or state["seen"] is None:
+        return None
+    params, layers, _ = state["model"]
+    idx, dist = nearest.search(bank["features"], nearest.features(params, state["seen"].reshape(-1, 1), layers),
+                               NEAREST_K)
+    return {"images": bank["images"][idx[:, 0]].reshape(-1, GRID, GRID) / 255.0,
+            "labels": bank["labels"][idx[:, 0]], "dist": dist[:, 0]}
+
+
+def toggle_nearest(state):
+    """N: show (building the bank the first time) or hide the nearest training digits."""
+    if state["aside"] == "nearest":
+        return dict(state, aside=None)
+    if state["seen"] is None:
+        return dict(state, message="draw a digit first, then N")
+    s = open_bank(state, build=True)
+    if s["bank"] is None:
+        return s if s["message"] else dict(s, message="no nearest digits: the model has no file to cache them beside")
+    return dict(s, aside="nearest", nearest=look_up(s))
+
+
+def judge(state):
+    """The drawing's nearest training digits (when the bank is open) and the not-a-digit rule
+    (fnn.analysis.nearest.doubt): "doubt" is why it does not look like a digit, or None."""
+    if state["probs"] is None:
+        return dict(state, doubt=None, nearest=None)
+    s = open_bank(state, build=False)
+    near = look_up(s)
+    ink = int((s["canvas"] > INK_THRESHOLD).sum())
+    d_max = float(s["bank"]["d_max"]) if near is not None else None
+    why = nearest.doubt(ink, float(s["probs"].max()), near and float(near["dist"][0]), d_max)
+    return dict(s, nearest=near, doubt=why)

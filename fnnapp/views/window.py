@@ -88,11 +88,12 @@ def check_screenshot(out):
         raise AppError(f"{out}: --screenshot needs an image name ending in {', '.join(SCREENSHOT_TYPES)}")
 
 
-def screenshot(model, name, out, digit=3, press=""):
+def screenshot(model, name, out, digit=3, press="", nearest_csv=None):
     """The pad with demo_strokes(digit) drawn on it, saved to the image file out (no display
     needed); `press`: keys pressed first, one a character ("g": the gradient view, "b0": the
-    X-ray with the label 0)."""
-    state = new_state(model, name)
+    X-ray with the label 0, "w7": what would make it a 7, "n": the nearest training digits
+    from nearest_csv)."""
+    state = new_state(model, name, nearest_csv=nearest_csv)
     state["canvas"] = draw_strokes(state["canvas"], demo_strokes(digit))
     state = update_prediction(state)
     if state["probs"] is None:
