@@ -90,3 +90,20 @@ def test_a_target_outside_the_classes_is_refused(bad):
     params, X, _ = tiny(m=1)
     with pytest.raises(ValueError, match="target"):
         fnn.counterfactual(params, X, bad, TINY)
+
+
+def test_W_then_a_digit_shows_what_would_make_it_that_digit():
+    """In the pad (real events): a 1, then W 7: the new input is read as a 7 with p >= 0.5,
+    it stays in [0, 1], and the panel draws it; the next stroke clears it."""
+    import pygame
+    from test_draw import drag, key, run_app
+    one = [(14.5, 5.5), (14.5, 12.5), (14.5, 22.5)]
+    script = {1: drag(one), 2: [key(pygame.K_w)], 3: [key(pygame.K_7)],
+              4: drag([(8.5, 5.5), (13.5, 5.5)]), 5: [key(pygame.K_ESCAPE)]}
+    code, states = run_app(["--model", str(ROOT / "data" / "mnist_mlp.npz")], script)
+    assert code == 0
+    assert states[3]["pending"] == "whatif" and states[3]["whatif"] is None
+    w = states[4]["whatif"]
+    assert w["target"] == 7 and w["before"] < 0.1 and w["after"] >= 0.5 and 0 < w["changed"] < 200
+    assert w["new"].min() >= 0 and w["new"].max() <= 1 and states[4]["label"] is None   # not a teaching
+    assert states[4]["aside"] == "whatif" and states[5]["whatif"] is None
