@@ -8,7 +8,8 @@ in the network's last hidden layer, by cosine distance: the data behind a decisi
 
 The bank is the training CSV's features, computed once and cached beside the model
 (load_cache, save_cache, build): an .npz keyed by the model's hash and the CSV's checksum,
-opened with allow_pickle=False, never written over a file that is not such a cache.
+opened with allow_pickle=False, written through fnn.io.files (never over a file that is not
+such a cache).
 docs/math.md section 9.
 """
 import hashlib
@@ -18,11 +19,11 @@ import zipfile
 
 import numpy as np
 
-from fnn.io.files import atomic_write
+from fnn.io import files
 from fnn.network import forward
 
 FORMAT, VERSION = "fnn-nearest", 1
-HEADER = "__nearest__"
+HEADER = "__fnn_cache__"          # the first member: fnn.io.files tells an fnn cache by it
 KEYS = {HEADER, "features", "labels", "images", "d_max"}
 BATCH = 1000                     # columns a forward pass while building the bank
 SAMPLE = 1000                    # training digits whose nearest other digit sets d_max
@@ -42,8 +43,7 @@ def features(params, X, layers=None, batch=BATCH):
     parts = []
     for j in range(0, X.shape[1], batch):
         _, cache = forward(params, X[:, j:j + batch], layers)
-        last = [s for s in cache["steps"] if s.p is not None][-1]    # the output layer's step
-        parts.append(np.asarray(last.cache).reshape(-1, min(batch, X.shape[1] - j)))  # its input A[L-1]
+        parts.append(cache["A"][-2].reshape(-1, min(batch, X.shape[1] - j)))     # A[L-1]
     return np.concatenate(parts, axis=1)
 
 
@@ -128,16 +128,20 @@ def load_cache(path, model_hash, csv_hash):
 
 
 def save_cache(path, bank, model_hash, csv_hash, csv_name):
-    """Write the bank to `path` atomically (fnn.io.files.atomic_write), keyed by the model's
-    and the CSV's hashes. CacheError, nothing written, when `path` holds anything but a
-    nearest-digits cache."""
-    if os.path.lexists(path):
-        _read(path, arrays=False)                       # raises CacheError for a foreign file
-    header = json.dumps({"format": FORMAT, "version": VERSION, "model": model_hash,
-                         "csv": csv_hash, "csv_name": os.path.basename(csv_name),
-                         "rows": int(bank["labels"].size), "dim": int(bank["features"].shape[1])})
-    atomic_write(path, lambda f: np.savez_compressed(f, **{HEADER: np.array(header)}, **bank),
-                 suffix=".npz")
+    """Write the bank to `path` through fnn.io.files (checked, atomic), keyed by the model's and
+    the CSV's hashes. CacheError (one line), nothing written, when `path` holds anything but a
+    nearest-digits cache or cannot be written."""
+    try:
+        out = files.check_one(path, "cache")
+        if os.path.exists(path) and files.holds(path) == "cache":
+            _read(path, arrays=False)                   # another fnn cache is not ours to replace
+        header = json.dumps({"format": FORMAT, "version": VERSION, "model": model_hash,
+                             "csv": csv_hash, "csv_name": os.path.basename(csv_name),
+                             "rows": int(bank["labels"].size), "dim": int(bank["features"].shape[1])})
+        files.write(out, lambda f: np.savez_compressed(f, **{HEADER: np.array(header)}, **bank),
+                    suffix=".npz")
+    except files.WriteError as e:
+        raise CacheError(str(e)) from None
     return path
 
 
