@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import fnn
-from fnn.analysis.calibration import ece, fit_temperature, model_temperature, nll, reliability, scale
+from fnn.analysis.calibration import (ece, fit_temperature, model_temperature, nll, reliability, scale,
+                                     scaled_params)
 from conftest import DATA
 
 
@@ -43,6 +44,15 @@ def test_fitted_temperature_is_the_nll_minimum_and_undoes_overconfidence():
     assert nll(P, y, T) < min(nll(P, y, T * 1.001), nll(P, y, T / 1.001))
     assert 2.5 < T < 3.5
     assert ece(scale(P, T), y) < ece(P, y) / 3
+
+
+def test_scaled_params_are_the_calibrated_network():
+    from fnn.layers import Conv, Dense, Flatten, Input
+    net = [Input(1, 4, 4), Conv(2, 3), "relu", Flatten(), Dense(5), "softmax"]
+    params = fnn.init_params(net, seed=0, dtype=np.float64)
+    X = np.random.default_rng(0).random((16, 3))
+    np.testing.assert_allclose(fnn.predict_proba(scaled_params(params, 2.5), X, net),
+                               scale(fnn.predict_proba(params, X, net), 2.5), atol=1e-12)
 
 
 def test_model_temperature_defaults_to_1():

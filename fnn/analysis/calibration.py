@@ -23,6 +23,14 @@ def scale(P, T):
     return E / E.sum(axis=0, keepdims=True)
 
 
+def scaled_params(params, T):
+    """The params of the calibrated network: softmax((W[L] A[L-1] + b[L]) / T) is the network
+    with W[L] and b[L] divided by T (for a softmax right after the last weights). A new dict."""
+    L = sum(1 for k in params if k.startswith("W"))
+    return {**params, f"W{L}": params[f"W{L}"] / params[f"W{L}"].dtype.type(T),
+            f"b{L}": params[f"b{L}"] / params[f"b{L}"].dtype.type(T)}
+
+
 def nll(P, y, T):
     """The mean cross-entropy -(1/m) sum_j log softmax(log P / T)[y_j, j] at each temperature of
     T (an array of any shape), vectorised over T and the m columns -> shaped like T."""

@@ -19,7 +19,7 @@ from fnn.activations import ACTIVATIONS
 from fnn.io import files
 from fnn.io.data import DataError, load_csv
 from fnn.analysis import nearest
-from fnn.analysis.calibration import model_temperature, scale
+from fnn.analysis.calibration import model_temperature, scale, scaled_params
 from fnn.analysis.counterfactual import counterfactual
 from fnn.analysis.explain import log_prob_gradient, xray
 from fnn.digits.preprocess import INK_THRESHOLD, mnistify
@@ -185,12 +185,13 @@ def ask_target(state):
 
 
 def what_if(state, digit):
-    """W then d: fnn.counterfactual moves the network's input towards d; the state keeps the
-    new input and the probability of d (calibrated) before and after."""
+    """W then d: fnn.counterfactual moves the network's input towards d until the calibrated
+    p(d) passes 0.5; the state keeps the new input and p(d) before and after."""
     params, layers, meta = state["model"]
+    calibrated = scaled_params(params, model_temperature(meta))     # p(d) as the bars show it
     x = state["seen"].reshape(-1, 1)
-    new = counterfactual(params, x, np.array([digit]), layers)
-    p = scale(fnn.predict_proba(params, np.hstack([x, new]), layers), model_temperature(meta))[digit]
+    new = counterfactual(calibrated, x, np.array([digit]), layers)
+    p = fnn.predict_proba(calibrated, np.hstack([x, new]), layers)[digit]
     changed = int((np.abs(new - x) > 0.1).sum())
     return dict(state, pending=None, aside="whatif", message="",
                 whatif={"target": digit, "new": new.reshape(GRID, GRID), "before": float(p[0]),
