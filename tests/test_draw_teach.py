@@ -184,7 +184,7 @@ def test_g_and_b_views_render_for_the_shipped_models(name):
     assert not np.array_equal(region(xray, CANVAS), region(pad, CANVAS))
     lab = states[5]
     assert lab["explain"]["label"] == 0 and lab["model"] is b["model"] and lab["undo"] == []
-    np.testing.assert_allclose(lab["explain"]["dZL"], lab["probs"] - np.eye(10)[0], atol=1e-6)
+    np.testing.assert_allclose(lab["explain"]["dZL"], lab["explain"]["probs"] - np.eye(10)[0], atol=1e-6)
     assert not np.array_equal(labelled, xray)                        # BP1's numbers changed
     # Esc closes the X-ray (the pad keeps running); G opens the gradient view again
     assert states[6]["view"] is None and states[6]["running"] and states[7]["view"] == "grad"
