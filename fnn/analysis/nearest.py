@@ -27,8 +27,8 @@ HEADER = "__fnn_cache__"          # the first member: fnn.io.files tells an fnn 
 KEYS = {HEADER, "features", "labels", "images", "d_max"}
 BATCH = 1000                     # columns a forward pass while building the bank
 SAMPLE = 1000                    # training digits whose nearest other digit sets d_max
-# The "that does not look like a digit" rule (doubt), measured by benchmarks/explain_figures.py
-# (docs/why.md): MNIST test digits have 40 or more pixels of ink; most have p_max > 0.9.
+# The "that does not look like a digit" rule (doubt); docs/why.md measures its false alarms
+# and hits (benchmarks/explain_figures.py).
 MIN_INK = 20                     # pixels of ink on the 28x28 drawing (above INK_THRESHOLD)
 P_MIN = 0.5                      # the calibrated probability of the answer
 
