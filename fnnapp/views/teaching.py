@@ -155,7 +155,7 @@ def keep_digit(state):
         n = append_digit(state["digits"], state["seen"], state["label"])
     except DataError as e:
         return dict(state, message=str(e))
-    return dict(state, message=f"kept as {state['label']}: {n} digit(s) in {state['digits']}")
+    return dict(state, message=f"kept as {state['label']}: {n} digit(s) in {files.shown(state['digits'])}")
 
 
 def save_taught(state):
