@@ -22,15 +22,18 @@ def key(k):
 
 @pytest.fixture
 def drive(monkeypatch):
-    """drive(argv, at={iteration: [events]}, paused=[[events], ...], results=fn) -> (exit code,
-    the Watch, the iterations of the frames drawn while paused)."""
+    """drive(argv, at={iteration: [events]}, paused=[[events], ...], results=fn, end=[events])
+    -> (exit code, the Watch, the iterations at which the paused window looked for events).
+    end: posted when the end screen opens (default Tab: from the curves to the matrix);
+    results(view) -> the events to post after each frame of the matrix (default: close)."""
     monkeypatch.setattr(lab, "FPS", 1e9)                  # a frame after every step
     monkeypatch.setattr(lab, "BUDGET", 1e9)
+    monkeypatch.setattr(lab, "WAKE", 0.01)                # a paused window looks every 10 ms
     got = {}
 
-    def run(argv, at=(), paused=(), results=None):
+    def run(argv, at=(), paused=(), results=None, end=(key(pygame.K_TAB),)):
         at, paused, paused_at = dict(at), list(paused), []
-        see, draw, show = lab.Watch.see, lab.Watch.draw, lab.Results._show
+        see, wait, show = lab.Watch.see, lab.wait_events, lab.Results._show
 
         def see_(self, rec):
             got["watch"] = self
@@ -39,20 +42,29 @@ def drive(monkeypatch):
                     pygame.event.post(e)
             return see(self, rec)
 
-        def draw_(self):
-            draw(self)
-            if self.paused:
-                paused_at.append(self._t())
+        def wait_(timeout):                               # each time a paused window looks
+            watch = got.get("watch")
+            if watch is not None and watch.paused:
+                paused_at.append(watch._t())
                 for e in (paused.pop(0) if paused else []):
                     pygame.event.post(e)
+            return wait(timeout)
 
         def show_(self, *a):
             show(self, *a)
             for e in (results(self) if results else [pygame.event.Event(pygame.QUIT)]):
                 pygame.event.post(e)
 
+        def results_(self, *a):                           # the end screen: curves, then Tab
+            for e in end:
+                pygame.event.post(e)
+            got["finished"] = self.finished
+            return results_real(self, *a)
+
+        results_real = lab.Watch.results
+        monkeypatch.setattr(lab.Watch, "results", results_)
         monkeypatch.setattr(lab.Watch, "see", see_)
-        monkeypatch.setattr(lab.Watch, "draw", draw_)
+        monkeypatch.setattr(lab, "wait_events", wait_)
         monkeypatch.setattr(lab.Results, "_show", show_)
         code = train.main(TINY + ["--watch"] + [str(a) for a in argv])
         return code, got.get("watch"), paused_at

@@ -8,7 +8,9 @@
     paths        what an input or output path may be, checked before any work
     image_header an image's size read from its header, before pygame decodes it
     memory       the bytes a training run needs, known before it allocates them
-    progress     when a run is failing without a NaN, and which rate to try instead
+    progress     when a run is failing without a NaN, and which rate to try instead; the
+                 progress line a run rewrites on a terminal
+    words        numbers in words: "1 image", "10,000 images"
     sources      train.py's --train FILE[:K] files: loading, the validation split
     history      a run's curve data as a CSV beside its model (--watch --compare reads it)
 """

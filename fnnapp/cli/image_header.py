@@ -57,7 +57,7 @@ def check_size(path, max_side=MAX_SIDE, max_pixels=MAX_PIXELS):
     max_pixels pixels, or more than max_side a side, once decoded."""
     fmt, w, h = dimensions(path)
     if w > max_side or h > max_side or w * h > max_pixels:
-        raise ImageHeaderError(f"{os.fspath(path)}: a {w} x {h} {fmt} image is too large to decode "
+        raise ImageHeaderError(f"{os.fspath(path)}: the {fmt} image is {w} x {h} pixels, too large to decode "
                                f"(at most {max_pixels:,} pixels and {max_side} a side)")
     return fmt, w, h
 

@@ -74,3 +74,27 @@ def try_instead(optimizer, lr):
         return (f"--lr {lr:g} is the rate that trains with --optimizer {optimizer}: "
                 f"check the data (--max-rows) and the other options")
     return f"try --lr {good:g}, a rate that trains with --optimizer {optimizer}"
+
+
+# ---- the progress line of a run on a terminal ----------------------------------------------
+
+BAR_WIDTH = 24         # characters of the bar
+BAR_EVERY = 0.2        # s between two redraws of the line
+
+
+def clock(seconds):
+    """Seconds as m:ss (h:mm:ss from an hour on)."""
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def bar_line(t, total, epoch, epochs, loss, acc, seconds, width=BAR_WIDTH):
+    """The one line a run on a terminal rewrites in place after iteration t of `total`:
+    a bar of t / total, the epoch, the batch loss and accuracy, iterations a second and the
+    time left at that rate (t / seconds it/s, ETA = (total - t) / rate)."""
+    done = min(max(t / total, 0.0), 1.0) if total else 1.0
+    fill = int(done * width)
+    rate = t / seconds if seconds > 0 else 0.0
+    eta = clock((total - t) / rate) if rate > 0 else "-"
+    return (f"[{'#' * fill}{'.' * (width - fill)}] {done:4.0%}  iter {t}/{total}  epoch {epoch}/{epochs}  "
+            f"loss {loss:.4f}  batch acc {100 * acc:5.1f}%  {rate:.0f} it/s  ETA {eta}")
