@@ -29,7 +29,7 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     from fnn.io.data import DataError                                   # noqa: E402
     from fnn.analysis.report import format_report                             # noqa: E402
     from fnn.digits.teach import score_digits                               # noqa: E402
-    from fnnapp.cli import paths                                             # noqa: E402
+    from fnnapp.cli import interrupts, paths                                 # noqa: E402
     from fnnapp.views.app import DEFAULT_DIGITS, new_state                     # noqa: E402
     from fnnapp.views.inputs import AppError, classify_image, load_model       # noqa: E402
     from fnnapp.cli.options import Parser                                    # noqa: E402
@@ -62,7 +62,9 @@ def parse_args(argv):
 
 
 def main(argv=None, on_frame=None):
-    """--image, --digits, --screenshot or the window; a problem is one line and exit code 2."""
+    """--image, --digits, --screenshot or the window; a problem is one line and exit code 2;
+    Ctrl-C or SIGTERM, one line and exit code 130 or 143 (before SDL claims SIGTERM)."""
+    interrupts.raise_on_signals()
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         if args.screenshot:
@@ -81,9 +83,9 @@ def main(argv=None, on_frame=None):
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("\ndraw.py: interrupted", file=sys.stderr)
-        return 130
+        return interrupts.exit_code(e)
     return 0
 
 

@@ -9,8 +9,9 @@ import pygame
 from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, paint
 from fnnapp.views.inputs import AppError, classify_image
 from fnnapp.views.pad import to_cells
-from fnnapp.views.teaching import (MODELS, digit_key, keep_digit, save_taught, toggle_view, undo,
-                         update_prediction)
+from fnnapp.views.teaching import (MODELS, digit_key, keep_digit, save_taught, stop_teaching,
+                                   teach_step, toggle_view, undo, unsaved, update_prediction)
+from fnnapp.cli.words import count
 
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
 DEFAULT_DIGITS = os.path.join(MODELS, "my_digits.csv")       # the handwriting set K appends to
@@ -44,6 +45,10 @@ def new_state(model=None, model_name="", digits=None):
             "view": None,        # None, "grad" (G: d log p / d pixel) or "xray" (B: every layer)
             "undo": [],          # the models before each teaching, last one last (Ctrl-Z)
             "replay": None,      # (X, y) MNIST training digits mixed into every teaching
+            "teaching": None,    # a teaching under way, one step a turn (fnnapp.views.teaching)
+            "saved_model": None,  # the model Ctrl-S last saved, and where (saved_as)
+            "saved_as": None,
+            "quit_armed": False,  # Esc was pressed once with taught, unsaved changes
             "digits": digits or os.path.relpath(DEFAULT_DIGITS)}   # the CSV that K appends to
 
 
@@ -65,8 +70,15 @@ def toggle_live(state):
 
 
 def close(state):
-    """Esc: close the open view (G, B) first, then the pad."""
-    return toggle_view(state, state["view"]) if state["view"] else dict(state, running=False)
+    """Esc: close the open view (G, B) first, then the pad; with taught changes no file holds,
+    the first Esc says what would be lost and a second one quits."""
+    if state["view"]:
+        return toggle_view(state, state["view"])
+    n = unsaved(state)
+    if n and not state["quit_armed"]:
+        return dict(state, quit_armed=True, message=f"{count(n, 'teaching')} not saved: Esc again "
+                    f"quits and loses {'it' if n == 1 else 'them'}, Ctrl-S saves")
+    return dict(state, running=False)
 
 
 # the keys, by pygame.key.name; the digit keys go to fnnapp.views.teaching.digit_key
@@ -80,8 +92,13 @@ def handle_event(state, event):
     t = event.type
     if t == pygame.QUIT:
         return dict(state, running=False)
+    if state["teaching"] is not None:                 # Esc stops it; the rest waits for the end
+        escape = t == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+        return stop_teaching(state) if escape else state
     if t == pygame.KEYDOWN:
         name = pygame.key.name(event.key)
+        if state["quit_armed"] and name != "escape":
+            state = dict(state, quit_armed=False)
         if event.mod & pygame.KMOD_CTRL and name in CTRL_KEYS:
             return CTRL_KEYS[name](state)
         if name.isdigit():
@@ -116,8 +133,10 @@ def stroke_to(state, pos):
 
 
 def refresh(state, now):
-    """Once a turn, in live mode: predict a changed drawing, during a stroke at most every
-    LIVE_INTERVAL s."""
+    """Once a turn: a teaching's next step (fnnapp.views.teaching.teach_step); in live mode,
+    predict a changed drawing, during a stroke at most every LIVE_INTERVAL s."""
+    if state["teaching"] is not None:
+        return teach_step(state)
     if state["live"] and state["dirty"] and now >= state["next_live"]:
         return dict(update_prediction(state), next_live=now + LIVE_INTERVAL)
     return state

@@ -6,7 +6,10 @@ import pygame
 
 from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, is_empty
 from fnnapp.views.panels import bars, panel
-from fnnapp.views.theme import ACCENT, BG, GRID_LINE, MUTED, text
+from fnn.digits.teach import STEPS
+from fnnapp.cli.words import count
+from fnnapp.views.teaching import unsaved
+from fnnapp.views.theme import ACCENT, BAR_BG, BG, GRID_LINE, MUTED, text
 from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
 from fnnapp.views.xray import grad_panel, xray_view
 
@@ -37,6 +40,16 @@ def headline(state):
     return mode, ["press S", "to read the drawing"]
 
 
+def model_line(state):
+    """The header's words for the model: (line, True when teachings would be lost on quitting)."""
+    n = unsaved(state)
+    if n:
+        return f"model: {state['model_name']}, taught {count(n, 'time')}: unsaved copy", True
+    if state["saved_as"] and state["saved_model"] is state["model"]:
+        return f"model: {state['saved_as']} (taught, saved)", False
+    return f"model: {state['model_name'] or 'no model'}", False
+
+
 def render(surface, state, fonts):
     """One frame for `state` on surface (WIDTH x HEIGHT), or the X-ray (key B) when it is open."""
     surface.fill(BG)
@@ -45,8 +58,8 @@ def render(surface, state, fonts):
                   state["explain"], state["seen"], fonts)
         return
     text(surface, fonts["big"], "fnn digit pad", (MARGIN, 16))
-    text(surface, fonts["text"], f"model: {state['model_name'] or 'no model'}", (CANVAS.right, 24),
-         MUTED, "topright")
+    name, hot = model_line(state)
+    text(surface, fonts["text"], name, (CANVAS.right, 24), ACCENT if hot else MUTED, "topright")
     tile(surface, CANVAS, state["canvas"], gray)               # white on black, like MNIST
     for k in range(1, GRID):                                   # a faint 1 px grid between the cells
         surface.fill(GRID_LINE, (CANVAS.x + k * CELL, CANVAS.y, 1, CANVAS.h))
@@ -77,7 +90,9 @@ def prediction(surface, rect, state, fonts):
         text(surface, fonts["huge"], str(best), (x, y + 18), ACCENT)
         text(surface, fonts["big"], f"{probs[best]:.1%}", (x + 80, y + 40))
         text(surface, fonts["text"], sure, (x + 80, y + 74), MUTED)
-    if state["message"]:
+    if state["teaching"] is not None:
+        progress(surface, pygame.Rect(x, y + 110, rect.w, 18), state["teaching"], fonts)
+    elif state["message"]:
         text(surface, fonts["small"], state["message"][:60], (x, y + 112), MUTED)
     bars(surface, pygame.Rect(x, y + 132, rect.w, 230), probs, fonts, DIGITS, best)
     y1 = y + 376
@@ -90,6 +105,16 @@ def prediction(surface, rect, state, fonts):
     tile(surface, seen, np.zeros((GRID, GRID)) if state["seen"] is None else state["seen"], gray)
     pygame.draw.rect(surface, MUTED, seen.inflate(2, 2), 1)
     inside(surface, pygame.Rect(x + 136, y1, rect.w - 136, rect.bottom - y1), state["inside"], fonts)
+
+
+def progress(surface, rect, job, fonts):
+    """A teaching under way: its words and a bar of the steps done, redrawn after each step."""
+    done = job["step"] / STEPS
+    r = text(surface, fonts["small"], f"teaching {job['digit']}: step {job['step']} of {STEPS}   "
+             f"Esc stops", rect.topleft, ACCENT)
+    bar = pygame.Rect(r.right + 12, rect.y + 2, max(rect.right - r.right - 12, 10), rect.h - 4)
+    pygame.draw.rect(surface, BAR_BG, bar)
+    pygame.draw.rect(surface, ACCENT, (bar.x, bar.y, round(done * bar.w), bar.h))
 
 
 def inside(surface, rect, view, fonts):

@@ -68,7 +68,8 @@ def run(state, max_frames=None, on_frame=None):
                 clock.tick(FPS)
             if on_frame is not None:
                 on_frame(frame, state)
-            events = wait_events(LIVE_INTERVAL if state["live"] and state["dirty"] else IDLE_WAKE)
+            events = wait_events(0 if state["teaching"] else    # a teaching step each turn
+                                 LIVE_INTERVAL if state["live"] and state["dirty"] else IDLE_WAKE)
             for event in events:
                 state = handle_event(state, event)
             before, state = state, refresh(state, time.perf_counter())
