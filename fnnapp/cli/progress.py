@@ -78,7 +78,6 @@ def try_instead(optimizer, lr):
 
 # ---- the progress line of a run on a terminal ----------------------------------------------
 
-BAR_WIDTH = 24         # characters of the bar
 BAR_EVERY = 0.2        # s between two redraws of the line
 
 
@@ -88,13 +87,16 @@ def clock(seconds):
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def bar_line(t, total, epoch, epochs, loss, acc, seconds, width=BAR_WIDTH):
-    """The one line a run on a terminal rewrites in place after iteration t of `total`:
-    a bar of t / total, the epoch, the batch loss and accuracy, iterations a second and the
-    time left at that rate (t / seconds it/s, ETA = (total - t) / rate)."""
+def bar_line(t, total, epoch, epochs, loss, acc, seconds, columns=80):
+    """The one line a run on a terminal `columns` wide rewrites in place after iteration t of
+    `total`: the share done, a bar of it in the room left (up to 30 characters, none below 5),
+    the epoch, the batch loss and accuracy, iterations a second and the time left at that rate
+    (rate = t / seconds, ETA = (total - t) / rate)."""
     done = min(max(t / total, 0.0), 1.0) if total else 1.0
-    fill = int(done * width)
     rate = t / seconds if seconds > 0 else 0.0
     eta = clock((total - t) / rate) if rate > 0 else "-"
-    return (f"[{'#' * fill}{'.' * (width - fill)}] {done:4.0%}  iter {t}/{total}  epoch {epoch}/{epochs}  "
-            f"loss {loss:.4f}  batch acc {100 * acc:5.1f}%  {rate:.0f} it/s  ETA {eta}")
+    numbers = (f" {t}/{total}  epoch {epoch}/{epochs}  loss {loss:.3f}  acc {acc:.1%}  "
+               f"{rate:.0f} it/s  ETA {eta}")
+    width = min(30, columns - 1 - len(numbers) - 7)
+    bar = f" [{'#' * int(done * width)}{'.' * (width - int(done * width))}]" if width >= 5 else ""
+    return (f"{done:4.0%}{bar}{numbers}")[:columns - 1]

@@ -248,9 +248,8 @@ def show_bar(seen, rec, epochs, now):
         return
     seen.bar_shown = now
     line = progress.bar_line(rec["iteration"], seen.total, rec["epoch"], epochs, rec["loss"],
-                             rec["acc"], now - seen.start)
-    width = shutil.get_terminal_size().columns - 1
-    sys.stdout.write("\r" + line[:width] + "\033[K")
+                             rec["acc"], now - seen.start, shutil.get_terminal_size().columns)
+    sys.stdout.write("\r" + line + "\033[K")
     sys.stdout.flush()
 
 
