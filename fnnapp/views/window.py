@@ -1,5 +1,6 @@
 """The pad's frames: in a window (run: sleep until something happens, then draw the frame
 afresh), or once into an image file (screenshot)."""
+import contextlib
 import os
 import sys
 import time
@@ -31,15 +32,51 @@ def open_window():
             env.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
         raise AppError(NO_DISPLAY)
     try:
-        pygame.display.init()
+        with quiet_stderr():                  # SDL's own lines (XDG_RUNTIME_DIR ...) say less
+            pygame.display.init()
         if pygame.display.get_driver() not in HEADLESS or env.get("SDL_VIDEODRIVER") in HEADLESS:
             screen = pygame.display.set_mode((WIDTH, HEIGHT))
             pygame.display.set_caption("fnn digit pad")
             return screen
+        if env.get("DISPLAY") and not env.get("SDL_VIDEODRIVER"):
+            problem = NO_DISPLAY.replace(" on;", f" on at DISPLAY={env['DISPLAY']} ({x11_reason()});", 1)
     except pygame.error as e:
         problem = f"cannot open a window ({e}); {NO_DISPLAY}"
     pygame.quit()
     raise AppError(problem)
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """File descriptor 2 goes to /dev/null meanwhile: what SDL's C code prints is dropped."""
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+def x11_reason():
+    """Why SDL's X11 driver cannot open $DISPLAY, as SDL says it, after it fell back to a
+    window nobody sees: the local X server's socket is missing, or SDL's own words."""
+    display = os.environ["DISPLAY"]
+    number = display.split(":")[-1].split(".")[0]
+    if display.startswith(":") and number.isdigit() and not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+        return f"no X server listens there: no /tmp/.X11-unix/X{number}"
+    pygame.display.quit()
+    os.environ["SDL_VIDEODRIVER"] = "x11"
+    try:
+        with quiet_stderr():
+            pygame.display.init()
+        return "SDL opened it but chose a headless driver"
+    except pygame.error as e:
+        return f"SDL says: {e}"
+    finally:
+        del os.environ["SDL_VIDEODRIVER"]
 
 
 def wait_events(timeout):
