@@ -6,13 +6,14 @@ raises EvaluateError, one line naming the file or the option (train.py exits 2).
 only when the picture is drawn, after the report is printed.
 """
 import os
+import sys
 
 import numpy as np
 
 import fnn
 import fnn.io.data
 from fnn.io import files
-from fnnapp.cli import paths
+from fnnapp.cli import interrupts, paths
 from fnnapp.cli.networks import describe
 from fnn.analysis.report import confusion_matrix, format_report, percent
 
@@ -90,8 +91,9 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     if watch:                                        # the same picture, clickable, until closed
         try:
             Results().run(C, X, y, probs, title)
-        except KeyboardInterrupt:                    # Ctrl-C closes the view; nothing to save
-            pass
+        except KeyboardInterrupt as e:               # Ctrl-C closes the view; nothing to save
+            print(f"\ntrain.py: interrupted; {png} is written", file=sys.stderr)
+            return interrupts.exit_code(e)
         except pygame.error as e:
             raise EvaluateError(f"--watch: cannot open a window ({e})") from None
     return 0

@@ -126,8 +126,9 @@ def train(args, out, command, example_out):
         interrupts.raise_on_signals()
         try:
             watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
-        except KeyboardInterrupt:
-            pass
+        except KeyboardInterrupt as e:             # the window wakes every 0.1 s to take it
+            print(f"\n{PROG}: interrupted; the model is saved in {out}", file=sys.stderr)
+            return interrupts.exit_code(e)
     return 0
 
 

@@ -20,15 +20,15 @@ from fnnapp.cli.progress import clock
 from fnnapp.cli.words import count
 from fnnapp.views.chart import Series, chart
 from fnnapp.views.panels import panel
-from fnnapp.views.curves import smooth
+from fnnapp.views.curves import mean_label, smooth
 from fnnapp.views.theme import (ACCENT, BG, BLUE, DARK, FG, GREEN, LIGHT_BLUE, LIGHT_ORANGE, MUTED, ORANGE,
-                      fit_font, make_fonts, text)
-from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
+                      fit_font, make_fonts, readable_on, text)
+from fnnapp.views.tiles import diverging, gray, heat, per_map, tile, tile_grid
 from fnnapp.views.window import wait_events
 
-RIGHT, WRONG = (70, 200, 110), (235, 80, 70)
-LAYER_COLORS = [(84, 132, 214), (255, 176, 64), (70, 200, 110), (220, 110, 200), (200, 200, 90)]
-COMPARE = (170, 120, 230)
+RIGHT, WRONG = (70, 200, 110), (255, 110, 100)
+LAYER_COLORS = [(110, 160, 240), (255, 176, 64), (70, 200, 110), (230, 130, 215), (200, 200, 90)]
+COMPARE = (190, 150, 245)
 FPS = 4.0                     # redraws a second at most while training runs
 BUDGET = 0.02                 # and at most this share of the time spent on frames
 GUIDE = 1e-3                  # the update/weight ratio rule of thumb (CS231n)
@@ -73,9 +73,10 @@ def confusion(surface, rect, C, fonts, selected=None):
              (x0 + n * side + 8, y0 + i * side + side // 2), FG, "midleft")
         for j in range(n):
             r = pygame.Rect(x0 + j * side, y0 + i * side, side - 1, side - 1)
-            surface.fill(tuple(int(c) for c in colors[i, j]), r)
+            cell = tuple(int(c) for c in colors[i, j])
+            surface.fill(cell, r)
             if C[i, j]:
-                text(surface, small, str(C[i, j]), r.center, BG if R[i, j] > 0.45 else FG, "center")
+                text(surface, small, str(C[i, j]), r.center, readable_on(cell), "center")
             cells[(i, j)] = r
     if selected in cells:
         pygame.draw.rect(surface, ACCENT, cells[selected].inflate(3, 3), 3)
@@ -143,8 +144,7 @@ def errors_figure(C, X, y, probs, title, file=None, size=(1280, 760)):
 
 def _each_diverging(w):
     """fnnapp.views.tiles.diverging of each w[i] scaled by its own max |w[i]|: (k, h, w) -> (k, h, w, 3)."""
-    w = np.asarray(w, np.float32)
-    return diverging(w / (np.abs(w).max(axis=(1, 2), keepdims=True) + 1e-12))
+    return diverging(per_map(w))
 
 
 
@@ -271,9 +271,9 @@ class Watch:
         x, loss, acc, loss_s, acc_s = _thin(it, loss, acc, smooth(loss, k), smooth(acc, k))
         val = h["val"]
         loss_series = [Series(x, loss, LIGHT_BLUE, 1, "batch loss"),
-                       Series(x, loss_s, BLUE, 2, f"running mean of {k}")]
+                       Series(x, loss_s, BLUE, 2, mean_label(k))]
         acc_series = [Series(x, acc, LIGHT_ORANGE, 1, "batch accuracy"),
-                      Series(x, acc_s, ORANGE, 2, f"running mean of {k}"),
+                      Series(x, acc_s, ORANGE, 2, mean_label(k)),
                       Series([i for i, _ in val], [v for _, v in val], GREEN, 1,
                              "validation (each epoch)", dots=True)]
         if self.compare is not None:
@@ -350,9 +350,10 @@ class Watch:
             st = latest[k]
             color = LAYER_COLORS[n % len(LAYER_COLORS)]
             dead = "" if st["dead"] is None else f"   dead {st['dead']:.0%}"
+            line = f["small"].get_height() + 2
             text(s, f["small"], f"{k}  |dW| {st['grad_norm']:.3g}", (x, y), color)
-            text(s, f["small"], f"    ratio {st['update_ratio']:.1e}{dead}", (x, y + 16), color)
-            y += 38
+            text(s, f["small"], f"    ratio {st['update_ratio']:.1e}{dead}", (x, y + line), color)
+            y += 2 * line + 6
 
     def _strip(self, rect):
         """The fixed test digits with the current prediction of each: green right, red wrong."""
