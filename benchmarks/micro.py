@@ -193,7 +193,7 @@ def case_subnormals(reps, tiny):
             assert all(np.array_equal(p_a[k], p_b[k]) for k in p_a)
             state["alt"] = s_b
             return p_a, s_a
-        opt.OPTIMIZERS["_both"] = (opt.adam_init, both)
+        opt.OPTIMIZERS["_both"] = opt.OPTIMIZERS["adam"]._replace(update=both)
         try:
             params = fnn.init_params(layers, seed=0)
             for rec in fit(params, X, y, layers, optimizer="_both", epochs=epochs, batch_size=batch,

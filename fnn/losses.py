@@ -62,4 +62,14 @@ def l2_gradient(W, lambd, m):
     return (lambd / m) * W
 
 
+def add_l2(grads, params, lambd, m):
+    """grads with dW[l] += (lambda / m) W[l] for every l (new arrays), the gradient of l2_penalty;
+    grads itself when lambda is 0. The one place L2 enters a gradient (fnn.backward, and
+    fnn.training's sharded step after summing its shards)."""
+    if not lambd:
+        return grads
+    return {k: g + l2_gradient(params[k[1:]], lambd, m) if k.startswith("dW") else g
+            for k, g in grads.items()}
+
+
 LOSSES = ("cross_entropy", "mse")

@@ -20,8 +20,6 @@ fnn.layers.dense_layers([784, 128, 10], "tanh", output="sigmoid").
 
 Equation numbers (BP1-BP4) follow docs/math.md.
 """
-from typing import Any, NamedTuple, Optional
-
 import numpy as np
 
 from fnn import activations, layers as L, losses, optimizers
@@ -54,14 +52,6 @@ def init_params(layers, *, seed=None, dtype=np.float32):
     return params
 
 
-class Step(NamedTuple):
-    """One layer of a forward pass, as backward reads it back."""
-    spec: dict                  # the layer (fnn.layers)
-    p: Optional[tuple]          # its (W, b), or None for a layer without weights
-    cache: Any                  # what the layer's backward needs (fnn.layers.KINDS)
-    mask: Optional[np.ndarray]  # dropout's D / (1 - p) on the layer's output, or None
-
-
 def forward(params, X, layers=None, dropout=0.0, rng=None):
     """Forward propagation: A[0] = X, then for each layer l
         Z[l] = W[l] @ A[l-1] + b[l],   A[l] = g[l](Z[l])          (for dense layers)
@@ -72,8 +62,12 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
         (fnn.layers.as_layers).
     dropout: probability p of dropping each hidden activation (training only). Inverted
         dropout: A[l] = A[l] * D[l] / (1 - p) with D[l] ~ Bernoulli(1 - p) drawn from `rng`.
-    Returns (AL, cache): AL (n[L], m); cache = {"layers": the canonical list, "AL": AL,
-    "steps": one Step per layer after the input}, what backward and compute_loss need.
+    Returns (AL, cache), what backward and compute_loss need, Nielsen's `activations` and `zs`:
+        cache["Z"][l], cache["A"][l]   Z[l] and A[l] of layer l = 1..L (A[0] = X, Z[0] None);
+            A[l] is the output of the last entry before layer l+1's weights (after its
+            activation, pooling and flatten, before dropout), A[L] = cache["AL"]
+        cache["out"][i]                the output of entry i of cache["layers"] (out[0] = X)
+        cache["kept"][i], cache["D"][i]  what entry i's backward needs, its dropout mask or None
     """
     net = L.as_layers(layers, params)
     if dropout and not 0 < dropout < 1:
@@ -83,8 +77,8 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
     dtype = params["W1"].dtype
     m = X.shape[-1]
     A = np.asarray(X).astype(dtype, copy=False).reshape(*net[0]["shape"], m)
-    steps, l = [], 0
-    last = len(net) - 1
+    out, kept, D, Zs, As = [A], [None], [None], [None], [A]
+    l, last = 0, len(net) - 1
     for i, spec in enumerate(net[1:], start=1):
         kind = L.KINDS[spec["type"]]
         p = None
@@ -92,63 +86,79 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
             l += 1
             p = (params[f"W{l}"], params[f"b{l}"])
         A, cache = kind.forward(spec, p, A)
+        out.append(A)
+        kept.append(cache)
+        if p is not None:
+            Zs.append(A)
+            As.append(A)
+        elif l:
+            As[l] = A
+        else:
+            As[0] = A
         mask = None
         if dropout and i < last and spec["type"] in activations.ACTIVATIONS:
             keep = 1.0 - dropout
             mask = (rng.random(A.shape, dtype=A.dtype) < keep) / A.dtype.type(keep)
             A = A * mask
-        steps.append(Step(spec, p, cache, mask))
-    return A, {"layers": net, "steps": steps, "AL": A}
+        D.append(mask)
+    return A, {"layers": net, "A": As, "Z": Zs, "out": out, "kept": kept, "D": D, "AL": A}
 
 
-def backward(params, cache, Y, loss="cross_entropy", l2=0.0, input_grad=False):
-    """Backpropagation: the gradient of the mean loss J over the batch.
+def backward(params, cache, Y, loss="cross_entropy", l2=0.0, input_grad=False, trace=False):
+    """Backpropagation: the gradient of the mean loss J over the batch, BP1 to BP4.
 
     Y: labels (m,) or targets (n[L], m).
-    loss: "cross_entropy" (with a softmax or sigmoid output, BP1 fuses to dZ[L] = A[L] - Y)
-          or "mse" (dA[L] = A[L] - Y, then BP1 dZ[L] = dA[L] * g'(Z[L])).
-    l2: lambda of the penalty (lambda/2m) sum ||W||^2, which adds (lambda/m) W[l] to dW[l].
-    For each layer, last to first (dense shown):
-        dZ[l]   = dA[l] * g'(Z[l])                 BP2
-        dW[l]   = (1/m) dZ[l] @ A[l-1].T           BP4
-        db[l]   = (1/m) sum over examples of dZ[l] BP3
-        dA[l-1] = W[l].T @ dZ[l]
+    loss: "cross_entropy" (after a softmax or sigmoid output) or "mse".
+    l2: lambda of the penalty (lambda/2m) sum ||W||^2 (fnn.losses.add_l2 adds its gradient).
+        dZ[L]   = A[L] - Y                  BP1, cross-entropy: g' and the log cancel
+        dZ[L]   = (A[L] - Y) * g'(Z[L])     BP1, mse: dA[L] = A[L] - Y
+    then for each layer l from L down to 1 (dense shown; conv in fnn.conv):
+        dW[l]   = (1/m) dZ[l] @ A[l-1].T    BP4
+        db[l]   = (1/m) sum_j dZ[l][:, j]   BP3
+        dA[l-1] = W[l].T @ dZ[l]            BP2, first half (skipped for l = 1)
+        dZ[l-1] = dA[l-1] * g'(Z[l-1])      BP2, second half (pooling and flatten route dA back)
     Returns {"dW1": ..., "db1": ..., ...}, each shaped like its parameter.
-    input_grad: also return "dX" = dJ/dX, shaped like X (n0, m): the chain run one step
-        further, dA[0] = W[1].T @ dZ[1] (col2im of W_mat.T @ dZ for a first conv), over m
-        because J is the mean loss (column j is the gradient of example j's loss, over m).
-        The gradient of the answer with respect to the pixels (fnn.analysis.explain).
+    input_grad: also return "dX" = dJ/dX (n0, m): dA[0] = W[1].T @ dZ[1] (col2im of
+        W_mat.T @ dZ for a first conv), over m like dW: the answer's gradient with respect
+        to the pixels (fnn.analysis.explain).
+    trace: also return "dout", for every entry i of the layer list the un-averaged gradient
+        at its output (dout[-1] = dZ[L] from BP1; fnn.analysis.explain.xray draws them).
     """
-    steps, AL = cache["steps"], cache["AL"]
+    net, kept, D, AL = cache["layers"], cache["kept"], cache["D"], cache["AL"]
     Y = losses.targets(Y, AL)
     m = AL.shape[-1]
+    output = len(net) - 1                               # the output activation's entry
     if loss == "cross_entropy":
-        d = AL - Y                       # BP1 fused with the output's g': dZ[L] = A[L] - Y
-        steps = steps[:-1]               # the output activation's backward is already done
+        dZ = AL - Y                                     # BP1: softmax (or sigmoid) and the log cancel
     elif loss == "mse":
-        d = AL - Y                       # dA[L] for J = (1/2m) sum ||A[L] - Y||^2
+        dA = AL - Y                                     # dJ/dA[L] for J = (1/2m) sum ||A[L] - Y||^2
+        dZ = L.KINDS[net[output]["type"]].backward(net[output], None, dA, kept[output])[0]  # BP1
     else:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
-    # No layer before the first one with weights needs a gradient: skip W1.T @ dZ1,
-    # unless the gradient with respect to X itself is asked for.
-    first_param = 0 if input_grad else next(i for i, s in enumerate(steps) if s.p is not None)
-    grads = {}
-    l = sum(1 for s in steps if s.p is not None)
-    for i in range(len(steps) - 1, first_param - 1, -1):
-        step = steps[i]
-        if step.mask is not None:
-            d = d * step.mask            # dropout: the same mask, the same 1/(1-p) scale
-        d, g = L.KINDS[step.spec["type"]].backward(step.spec, step.p, d, step.cache,
-                                                   i > first_param or input_grad)
-        if g is not None:
-            dW, db = g
-            if l2:
-                dW = dW + losses.l2_gradient(step.p[0], l2, m)
-            grads[f"dW{l}"], grads[f"db{l}"] = dW, db
-            l -= 1
+    weighted = [i for i, spec in enumerate(net[1:], 1) if L.KINDS[spec["type"]].param_shapes]
+    stop = 1 if input_grad else weighted[0]             # entries before the first weights: only for dX
+    dout = [None] * len(net)
+    dout[output] = dA = dZ                              # the gradient at the output activation's input
+    grads, l = {}, len(weighted)
+    for i in range(output - 1, stop - 1, -1):
+        spec, kind = net[i], L.KINDS[net[i]["type"]]
+        dout[i] = dA
+        if D[i] is not None:
+            dA = dA * D[i]                              # dropout: the same mask D[l] / (1 - p)
+        if kind.param_shapes is None:                   # BP2's g'(Z) for an activation; pooling and
+            dA = kind.backward(spec, None, dA, kept[i])[0]      # flatten route dA to their input
+            continue
+        dZ = dA                                         # entry i computes Z[l]: the gradient here is dZ[l]
+        dA, (dW, db) = kind.backward(spec, (params[f"W{l}"], params[f"b{l}"]), dZ, kept[i],
+                                     i > stop or input_grad)    # BP4, BP3, dA[l-1] = W[l].T @ dZ[l]
+        grads[f"dW{l}"], grads[f"db{l}"] = dW, db
+        l -= 1
     if input_grad:
-        grads["dX"] = d.reshape(-1, m) / m       # dA[0], (C, H, W, m) -> (n0, m), averaged like dW
-    return grads
+        grads["dX"] = dA.reshape(-1, m) / m             # dA[0], (C, H, W, m) -> (n0, m), averaged like dW
+    if trace:
+        dout[0] = dA if input_grad else None
+        grads["dout"] = dout
+    return losses.add_l2(grads, params, l2, m)
 
 
 def update(params, grads, learning_rate):

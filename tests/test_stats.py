@@ -6,7 +6,7 @@ import pytest
 import fnn
 from fnn import layers as L
 from fnn.analysis.stats import dead_fractions, grad_norms, layer_stats, update_ratios
-from fnn.training import fit
+from fnn.training import drive, fit
 
 
 def _step(params, X, y, net=None, lr=0.1):
@@ -62,14 +62,12 @@ def _run(X, y, net, sends=None, **kw):
     """fit driven by gen.send: sends maps an iteration to what is sent after its step."""
     gen = fit(fnn.init_params(net, seed=0), X, y, net, epochs=2, batch_size=50, lr=2e-3,
               dropout=0.2, seed=3, **kw)
-    recs, reply = [], None
-    for _ in range(10 ** 6):
-        try:
-            rec = gen.send(reply)
-        except StopIteration:
-            break
+    recs = []
+
+    def see(rec):
         recs.append(rec)
-        reply = (sends or {}).get(rec["iteration"]) if rec["kind"] == "step" else None
+        return (sends or {}).get(rec["iteration"]) if rec["kind"] == "step" else None
+    drive(gen, see)
     return recs
 
 

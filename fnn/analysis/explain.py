@@ -9,9 +9,8 @@ answer's log-probability with respect to the pixels is minus backward's dX for l
 
     d log p_c / dX = -dJ/dX = -(W[1].T @ dZ[1])       (col2im of W_mat.T @ dZ for a first conv)
 
-xray walks the layer list itself, forward and backward, with the layer functions of
-fnn.layers.KINDS, and keeps what fnn.forward and fnn.backward throw away (every layer's output
-and every layer's incoming gradient); tests/test_explain.py holds it to their results.
+xray reads every layer's output from fnn.forward's cache and every incoming gradient from
+fnn.backward(trace=True).
 """
 import numpy as np
 
@@ -61,33 +60,25 @@ def xray(params, x, layers=None, label=None):
     example, e.g. (16, 28, 28) or (128,)), "grad": dJ/d(out), same shape (dZ[l] for a dense or
     conv layer, dA for an activation), "dW_norm", "db_norm": ||dW[l]||, ||db[l]|| (weight layers,
     else None), "math": the line of docs/math.md for its backward}.
+    Read from fnn.forward's cache and fnn.backward(..., input_grad=True, trace=True).
     """
     net = L.as_layers(layers, params)
-    X = _column(params, x)
-    A = X.reshape(*net[0]["shape"], 1)
-    weighted = [L.KINDS[spec["type"]].param_shapes is not None for spec in net[1:]]
-    steps = []
-    for spec, w, l in zip(net[1:], weighted, np.cumsum(weighted)):
-        p = (params[f"W{l}"], params[f"b{l}"]) if w else None
-        A, cache = L.KINDS[spec["type"]].forward(spec, p, A)      # A[l] = g(W[l] A[l-1] + b[l])
-        steps.append({"spec": spec, "l": int(l) if w else None, "p": p, "cache": cache, "out": A})
-    AL = A[:, 0]
-    y = int(AL.argmax()) if label is None else int(label)
-    Y = np.zeros_like(AL)
+    AL, cache = forward(params, _column(params, x), net)
+    probs = AL[:, 0]
+    y = int(probs.argmax()) if label is None else int(label)
+    Y = np.zeros_like(probs)
     Y[y] = 1
-    d = (AL - Y).reshape(-1, 1)                           # BP1: dZ[L] = A[L] - Y (softmax + CE)
-    steps[-1]["grad"] = d
-    for s in reversed(steps[:-1]):                         # the output activation is fused into BP1
-        s["grad"] = d                                      # dJ/d(this step's output)
-        d, g = L.KINDS[s["spec"]["type"]].backward(s["spec"], s.pop("p"), d, s.pop("cache"), True)
-        s["dW_norm"], s["db_norm"] = (None, None) if g is None else (
-            float(np.linalg.norm(g[0])), float(np.linalg.norm(g[1])))
-    out = []
-    for s in steps:
-        t = s["spec"]["type"]
-        kind = "output" if s is steps[-1] else "activation" if t in ACTIVATIONS else t
-        out.append({"spec": s["spec"], "l": s["l"], "out": s["out"][..., 0],
-                    "grad": s["grad"][..., 0], "dW_norm": s.get("dW_norm"),
-                    "db_norm": s.get("db_norm"), "math": MATH[kind]})
-    return {"probs": AL, "label": y, "Y": Y, "dZL": AL - Y, "dX": d.reshape(-1),
-            "steps": out}
+    grads = backward(params, cache, Y.reshape(-1, 1), input_grad=True, trace=True)
+    steps, l = [], 0
+    for i, spec in enumerate(net[1:], start=1):
+        weighted = L.KINDS[spec["type"]].param_shapes is not None
+        l += weighted
+        t = spec["type"]
+        kind = "output" if i == len(net) - 1 else "activation" if t in ACTIVATIONS else t
+        steps.append({"spec": spec, "l": l if weighted else None, "out": cache["out"][i][..., 0],
+                      "grad": grads["dout"][i][..., 0],
+                      "dW_norm": float(np.linalg.norm(grads[f"dW{l}"])) if weighted else None,
+                      "db_norm": float(np.linalg.norm(grads[f"db{l}"])) if weighted else None,
+                      "math": MATH[kind]})
+    return {"probs": probs, "label": y, "Y": Y, "dZL": probs - Y, "dX": grads["dX"][:, 0],
+            "steps": steps}

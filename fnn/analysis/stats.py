@@ -15,6 +15,8 @@ Pure functions; nothing here changes params, grads or the cache.
 """
 import numpy as np
 
+from fnn.layers import KINDS
+
 
 def frobenius(a):
     """||a||_F = sqrt(sum_ij a_ij^2), accumulated in float64 (float32 sums of 10^5 squares lose digits)."""
@@ -48,14 +50,13 @@ def dead_fractions(cache):
 
     A unit is a row of a dense layer, a channel of a conv (0 at every position of every
     example). Layers not followed by a relu (the output, tanh, leaky_relu) are left out.
-    cache: the forward cache (fnn.network.forward); the relu's cached output is A before dropout."""
-    out, l = {}, 0
-    for step in cache["steps"]:                     # fnn.network.Step: spec, p, cache, mask
-        if step.p is not None:
+    cache: the forward cache (fnn.network.forward); its "out" is each entry's output before dropout."""
+    out, l, seen = {}, 0, False
+    for spec, A in zip(cache["layers"][1:], cache["out"][1:]):
+        if KINDS[spec["type"]].param_shapes is not None:
             l, seen = l + 1, False
-        elif step.spec["type"] == "relu" and l and not seen:
+        elif spec["type"] == "relu" and l and not seen:
             seen = True
-            A = step.cache                          # a relu's cache is its output A
             units = A.reshape(A.shape[0], -1)       # (n, m) or (C, H*W*m): one row a unit
             out[f"W{l}"] = float(np.mean(~units.any(axis=1)))
     return out

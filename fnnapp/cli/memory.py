@@ -7,11 +7,12 @@ import math
 import os
 
 from fnn.layers import KINDS, largest_array, parameter_count
+from fnn.optimizers import OPTIMIZERS
 
 # Copies of the parameters alive at once during a run, besides the optimizer's moments: the
 # current and the updated params, the gradients, and the best params so far (train.py).
 PARAM_COPIES = 4
-STATE_COPIES = {"sgd": 0, "momentum": 2, "adam": 4}    # old and new moments during an update
+STATE_COPIES = {name: o.state_copies for name, o in OPTIMIZERS.items()}   # moments, old and new
 ACTIVATION_COPIES = 4                                   # Z, A, dropout mask and dA a unit
 
 

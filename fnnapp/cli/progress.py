@@ -11,10 +11,11 @@ import math
 import numpy as np
 
 from fnn.analysis.report import percent
+from fnn.optimizers import OPTIMIZERS
 
 # Learning rates that train both networks of train.py (MLP and CNN, batch 128, cosine schedule,
 # the other defaults): tests/test_train.py reruns a failed run with the rate suggested here.
-GOOD_LR = {"sgd": 0.1, "momentum": 0.1, "adam": 2e-3}
+GOOD_LR = {name: o.lr for name, o in OPTIMIZERS.items()}
 LOSS_FACTOR = 3.0      # "far above its start": the mean loss of an epoch > 3 J_1
 Z = 3.0                # "no better than chance": within 3 standard deviations of it
 

@@ -317,7 +317,7 @@ class Watch:
             tile_grid(s, pygame.Rect(area.x, area.y, area.w, 92),
                       _each_diverging(W1[:, 0]), cmap=lambda v: v, cols=8, gap=4, largest=44)
             _, cache = fnn.forward(p, self.X_show[:, :1], self.layers)
-            maps = next(st.cache for st in cache["steps"] if st.spec["type"] == "relu")[..., 0]
+            maps = next(A for spec, A in zip(cache["layers"], cache["out"]) if spec["type"] == "relu")[..., 0]
             area = panel(s, pygame.Rect(area.x, area.y + 100, area.w, area.h - 100),
                          "their feature maps of this digit (after relu)", f)
             tile(s, pygame.Rect(area.x, area.y, 64, 64), self.X_show[:, 0].reshape(28, 28))

@@ -15,6 +15,7 @@ import numpy as np
 
 import fnn
 from fnn.activations import ACTIVATIONS
+from fnn.io import files
 from fnn.io.data import DataError, load_csv
 from fnn.analysis.explain import log_prob_gradient, xray
 from fnn.digits.preprocess import mnistify
@@ -34,7 +35,7 @@ class NotFinite(ValueError):
 
 def first_hidden(cache):
     """The output A of the network's first hidden activation, from fnn.forward's cache."""
-    for spec, _, A, _ in cache["steps"][:-1]:
+    for spec, A in zip(cache["layers"][1:-1], cache["out"][1:-1]):
         if spec["type"] in ACTIVATIONS:
             return A
     return None
@@ -195,8 +196,7 @@ def save_taught(state):
     while os.path.exists(path := os.path.relpath(os.path.join(MODELS, f"{stem}-taught-{k}.npz"))):
         k += 1
     try:
-        os.makedirs(MODELS, exist_ok=True)
-        fnn.save(path, params, layers, meta={**meta, "taught_from": state["model_name"],
+        fnn.save(files.check_one(path, "taught", "Ctrl-S"), params, layers, meta={**meta, "taught_from": state["model_name"],
                                                "teachings": len(state["undo"])})
     except (OSError, ValueError) as e:
         return dict(state, message=f"{path}: cannot save ({e})")
