@@ -44,8 +44,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 
 
+KEYS_HELP = """keys in the window:
+  left drag        draw            right drag   erase
+  (the prediction follows the drawing; L turns that off, then S predicts and prints it)
+  C, Backspace     clear           Esc          close G or B, else quit
+  G                why: d log p / d pixel of the answer, on the network's input
+  B                the X-ray: every layer's A and dZ; 0-9 there set the label
+  0-9              teach it: "this drawing is a 7" (a progress line; Esc stops it)
+  Ctrl-Z           undo the last teaching
+  K                keep the labelled drawing in the handwriting CSV (--keep)
+  Ctrl-S           save the taught model under models/ (a taught model is an unsaved
+                   copy until then: Esc warns once, a second Esc quits)
+  drop an image file on the window to read it"""
+
+
 def parse_args(argv):
-    p = Parser(prog="draw.py", description="Draw a digit and let an fnn network read it.")
+    p = Parser(prog="draw.py", description="Draw a digit and let an fnn network read it.",
+               epilog=KEYS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help=f"a model file from fnn.save / train.py (default: {DEFAULT_MODEL})")
     p.add_argument("--image", metavar="FILE", help="print the prediction for an image file and exit")
     p.add_argument("--screenshot", metavar="PNG", help="render the pad with a demo digit to PNG and exit")

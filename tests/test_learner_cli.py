@@ -88,3 +88,21 @@ def test_evaluate_of_a_shipped_model_writes_into_models_not_data(tmp_path, monke
     assert f"saved confusion matrix and mistakes {png}" in capsys.readouterr().out
     assert sorted(os.listdir(ROOT / "data")) == before
     assert pygame.image.load(str(png)).get_size() == (1280, 760)
+
+
+def test_draw_help_lists_every_key_of_the_pad(capsys):
+    import re
+
+    import draw
+    from fnnapp.views import app
+    try:
+        draw.parse_args(["--help"])
+    except SystemExit:
+        pass
+    shown = capsys.readouterr().out
+    words = {"escape": "Esc", "backspace": "Backspace"}
+    for name in app.KEYS:
+        assert re.search(rf"\b{re.escape(words.get(name, name.upper()))}\b", shown), name
+    for name in app.CTRL_KEYS:
+        assert f"Ctrl-{name.upper()}" in shown
+    assert "0-9" in shown
