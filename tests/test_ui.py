@@ -121,3 +121,13 @@ def test_the_errors_png_has_no_click_hint_and_the_window_has():
     window = pixels(surface)
     hint = (slice(0, 600), slice(760 - 30, 760))
     assert (png[hint] == lab.BG).all() and not (window[hint] == lab.BG).all()
+
+
+def test_numbers_in_words():
+    from fnnapp.cli.words import count
+    from fnnapp.views.curves import mean_label
+    from fnnapp.views.panels import share
+    assert [count(1, "image"), count(2, "image"), count(10000, "test image")] == \
+        ["1 image", "2 images", "10,000 test images"]
+    assert mean_label(1) == "" and mean_label(50) == "mean of the last 50 batches"
+    assert share(0.9974) == "99.7%" and share(0.99996) == "100.0%" and share(0.0004) == "0.0%"
