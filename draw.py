@@ -1,4 +1,4 @@
-"""draw.py: a pygame digit pad. Draw a digit, press S, see what the network answers.
+"""draw.py: a pygame digit pad. Draw a digit and see what the network answers as you draw.
 
     python draw.py                          the pad, with the default model (DEFAULT_MODEL)
     python draw.py --model data/mnist_cnn.npz

@@ -42,13 +42,13 @@ def drive(monkeypatch):
                     pygame.event.post(e)
             return see(self, rec)
 
-        def wait_(timeout):                               # each time a paused window looks
+        def wait_(timeout, poll):                         # each time a paused window looks
             watch = got.get("watch")
             if watch is not None and watch.paused:
                 paused_at.append(watch._t())
                 for e in (paused.pop(0) if paused else []):
                     pygame.event.post(e)
-            return wait(timeout)
+            return wait(timeout, poll)
 
         def show_(self, *a):
             show(self, *a)
@@ -185,9 +185,9 @@ def test_a_paused_lab_sleeps_between_looks(drive, tmp_path, monkeypatch):
     import time
     marks, wait = [], lab.wait_events
 
-    def timed(timeout):
+    def timed(timeout, poll):
         marks.append((time.perf_counter(), time.process_time()))
-        return wait(timeout)
+        return wait(timeout, poll)
     monkeypatch.setattr(lab, "wait_events", timed)
     monkeypatch.setattr(lab, "WAKE", 0.1)
     code, _, paused_at = drive(["--out", tmp_path / "m.npz"], at={3: [key(pygame.K_SPACE)]},
@@ -203,11 +203,11 @@ def test_sigterm_ends_a_paused_or_finished_lab_143_in_one_line(drive, tmp_path, 
     import signal
     looks, wait = [], lab.wait_events
 
-    def look(timeout):
+    def look(timeout, poll):
         looks.append(timeout)
         if len(looks) == 2:
             os.kill(os.getpid(), signal.SIGTERM)
-        return wait(timeout)
+        return wait(timeout, poll)
     monkeypatch.setattr(lab, "wait_events", look)
     old = signal.getsignal(signal.SIGTERM)
     try:

@@ -36,6 +36,7 @@ MAX_POINTS = 1500             # points a curve draws: more only costs time, not 
 CONTROLS = ("Space pause/resume   N one step (paused)   Up/Down lr x2 / x0.5   "
             "S snapshot   Esc stop (best model saved)")
 WAKE = 0.1                    # s a paused or finished window sleeps at most: Ctrl-C and SIGTERM act
+LOOK = 0.04                   # s between two looks for events meanwhile (keys answer within it)
 EARLY_STATS = 20              # layer health is measured at each of the first steps, then each frame
 DONE_KEYS = "Tab: the confusion matrix and mistakes    Esc or close the window: quit"
 FAIR = "same seed = same initial weights and batches: a fair comparison of what differs"
@@ -198,7 +199,7 @@ class Watch:
         self.cost = time.perf_counter() - now
         while self.paused and not self.step_once:    # asleep until a key, awake every WAKE s
             t0 = time.perf_counter()
-            events = wait_events(WAKE)
+            events = wait_events(WAKE, LOOK)
             if events:
                 factor = self._events(factor, events)
                 self.draw()
@@ -322,7 +323,7 @@ class Watch:
                          "their feature maps of this digit (after relu)", f)
             tile(s, pygame.Rect(area.x, area.y, 64, 64), self.X_show[:, 0].reshape(28, 28))
             tile_grid(s, pygame.Rect(area.x + 76, area.y, area.w - 76, area.h),
-                      list(maps / max(float(maps.max()), 1e-12)), cmap=heat, cols=8, gap=3, largest=56)
+                      list(per_map(maps)), cmap=heat, cols=8, gap=3, largest=56)   # none dim
 
     def _health(self, rect):
         """Per layer: the update/weight ratio over time on a log axis with the 1e-3 guide, and
@@ -409,7 +410,7 @@ class Results:
         show()
         try:
             while True:
-                for e in wait_events(WAKE):
+                for e in wait_events(WAKE, LOOK):
                     if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key == pygame.K_ESCAPE):
                         return
                     if e.type == pygame.KEYDOWN and e.key == pygame.K_TAB and curves:

@@ -78,13 +78,13 @@ def x11_reason():
         del os.environ["SDL_VIDEODRIVER"]
 
 
-def wait_events(timeout):
-    """The pending pygame events, after sleeping up to `timeout` s for the first. It looks once a
-    frame (1/FPS s): pygame.event.wait looks every millisecond, idling at several times the CPU."""
+def wait_events(timeout, poll=1 / FPS):
+    """The pending pygame events, after sleeping up to `timeout` s for the first. It looks every
+    `poll` s (a frame): pygame.event.wait looks every millisecond, idling at several times the CPU."""
     end = time.perf_counter() + timeout
     events = pygame.event.get()
     while not events and time.perf_counter() < end:
-        time.sleep(1 / FPS)
+        time.sleep(poll)
         events = pygame.event.get()
     return events
 
