@@ -76,8 +76,8 @@ def close(state):
         return toggle_view(state, state["view"])
     n = unsaved(state)
     if n and not state["quit_armed"]:
-        return dict(state, quit_armed=True, message=f"{count(n, 'teaching')} not saved: Esc again "
-                    f"quits and loses {'it' if n == 1 else 'them'}, Ctrl-S saves")
+        return dict(state, quit_armed=True, message=f"{count(n, 'teaching')} unsaved: Esc again "
+                    f"quits, Ctrl-S saves")
     return dict(state, running=False)
 
 

@@ -93,7 +93,7 @@ def prediction(surface, rect, state, fonts):
     if state["teaching"] is not None:
         progress(surface, pygame.Rect(x, y + 110, rect.w, 18), state["teaching"], fonts)
     elif state["message"]:
-        text(surface, fonts["small"], state["message"][:60], (x, y + 112), MUTED)
+        text(surface, fonts["small"], clip(fonts["small"], state["message"], rect.w), (x, y + 112), MUTED)
     bars(surface, pygame.Rect(x, y + 132, rect.w, 230), probs, fonts, DIGITS, best)
     y1 = y + 376
     if state["view"] == "grad" and state["explain"] is not None:                # key G
@@ -106,6 +106,15 @@ def prediction(surface, rect, state, fonts):
     pygame.draw.rect(surface, MUTED, seen.inflate(2, 2), 1)
     inside(surface, pygame.Rect(x + 136, y1, rect.w - 136, rect.bottom - y1), state["inside"], fonts,
            state["live"])
+
+
+def clip(font, s, width):
+    """s, cut to end in "..." where it would be wider than `width` px in `font`."""
+    if font.size(s)[0] <= width:
+        return s
+    while s and font.size(s + "...")[0] > width:
+        s = s[:-1]
+    return s + "..."
 
 
 def progress(surface, rect, job, fonts):

@@ -152,7 +152,7 @@ def teach_step(state):
     s = update_prediction(dict(state, model=(new, layers, meta), undo=state["undo"] + [state["model"]],
                                label=digit, before=before, teaching=None))
     s["message"] = (f"taught {digit}: p({digit}) {before[digit]:.0%} -> {s['probs'][digit]:.0%}"
-                    f"   Ctrl-Z undo, K keep, Ctrl-S save")
+                    f"  (Ctrl-Z undoes it)")
     return s
 
 
