@@ -13,4 +13,5 @@
     words        numbers in words: "1 image", "10,000 images"
     sources      train.py's --train FILE[:K] files: loading, the validation split
     history      a run's curve data as a CSV beside its model (--watch --compare reads it)
+    impl         --impl FILE: the learner's own four functions (exercises/network.py) train and read
 """
