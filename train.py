@@ -145,7 +145,8 @@ def build_parser():
                         "weights, each layer's health and a strip of test digits as training "
                         "runs (the same weights as without it); Space pauses, N steps, Up/Down "
                         "double/halve the learning rate, S saves a snapshot, Esc stops as Ctrl-C "
-                        "does; at the end the confusion matrix stays until the window is closed "
+                        "does; at the end the final curves stay, Tab switches to the confusion "
+                        "matrix and back, until the window is closed "
                         "(with --evaluate: that view of a saved model)")
     w.add_argument("--compare", default=None, metavar="OTHER.npz",
                    help="with --watch: overlay the curves of another run (its .csv beside it)")

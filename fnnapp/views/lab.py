@@ -2,7 +2,7 @@
 
     watch = Watch(layers, history, ...)           # opens the window
     for rec in fit(...): reply = watch.see(rec)   # train.py sends reply back into fit
-    watch.results(C, X_test, y_test, probs)       # the confusion matrix, until closed
+    watch.results(C, X_test, y_test, probs)       # final curves, Tab: confusion matrix; until closed
 
 The window only observes: fit runs the training (one loop, fnn.training), see() looks at its
 records, redraws at most `fps` times a second, and answers with what the keys asked for
