@@ -23,10 +23,13 @@ import sys
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # keep stdout clean for --image
 
-try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
+try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line, no traceback
+    from fnnapp.cli import interrupts                                        # noqa: E402
+    interrupts.raise_on_signals()
     import numpy as np     # noqa: E402
 
     from fnn.io.data import DataError                                   # noqa: E402
+    from fnn.io.files import shown                                      # noqa: E402
     from fnn.analysis.report import format_report                             # noqa: E402
     from fnn.digits.teach import score_digits                               # noqa: E402
     from fnnapp.cli import impl, interrupts, paths                           # noqa: E402
@@ -34,9 +37,9 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     from fnnapp.views.inputs import AppError, classify_image, load_model       # noqa: E402
     from fnnapp.cli.options import Parser                                    # noqa: E402
     from fnnapp.views.window import check_outputs, run, screenshot             # noqa: E402
-except KeyboardInterrupt:
+except KeyboardInterrupt as e:
     sys.stderr.write("\ndraw.py: interrupted\n")
-    sys.exit(130)
+    sys.exit(143 if type(e).__name__ == "Terminated" else 130)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
@@ -83,18 +86,19 @@ def parse_args(argv):
 
 
 def main(argv=None, on_frame=None):
-    """--image, --digits, --screenshot or the window; a problem is one line and exit code 2;
-    Ctrl-C or SIGTERM, one line and exit code 130 or 143 (before SDL claims SIGTERM)."""
+    """--image, --digits, --screenshot or the window; a problem is one line and exit code 2,
+    Ctrl-C 130 and SIGTERM 143 (one line)."""
     interrupts.raise_on_signals()
+    paths.printable_streams()                   # a file name that is not UTF-8 prints escaped
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         path = args.model or os.path.join(HERE, IMPL_MODEL if args.impl else DEFAULT_MODEL)
         outs = check_outputs(args.screenshot, args.keep, [path, args.image, args.digits])
-        model, name = load_model(path), args.model or os.path.relpath(path)
+        model, name = load_model(path), shown(args.model or os.path.relpath(path))
         mine = learners_forward(args, model, name) if args.impl else None
         if args.image:
             digit, p, _ = classify_image(model, args.image, mine)
-            print(f"{args.image}: {digit} ({p:.1%})")
+            print(f"{shown(args.image)}: {digit} ({p:.1%})")
         elif args.digits:
             report_digits(model, name, args.digits)
         elif args.screenshot:

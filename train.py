@@ -32,16 +32,18 @@ if __name__ == "__main__":
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
 
-try:                                      # Ctrl-C while NumPy and pandas load: one line, no traceback
+try:                     # Ctrl-C or SIGTERM while NumPy and pandas load: one line, no traceback
+    from fnnapp.cli import interrupts
+    interrupts.raise_on_signals()
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.digits.augment import AUGMENTATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
-    from fnnapp.cli import impl, interrupts, networks, options, progress, run
+    from fnnapp.cli import impl, interrupts, networks, options, paths, progress, run
     from fnnapp.cli.run import PROG
     import fnnapp.cli.evaluate                    # pygame loads only when it draws
-except KeyboardInterrupt:
+except KeyboardInterrupt as e:
     sys.stderr.write("\ntrain.py: interrupted while starting; nothing written\n")
-    sys.exit(130)
+    sys.exit(143 if type(e).__name__ == "Terminated" else 130)
 
 # Defaults live beside this script, shown relative to the current folder ("data/..." from the
 # repo root), so `python path/to/train.py` works from anywhere.
@@ -186,6 +188,7 @@ def parse_args(argv=None):
 def main(argv=None):
     """The command line `python train.py ARGV...` in this process; returns the exit code."""
     interrupts.raise_on_signals()               # Ctrl-C -> KeyboardInterrupt, SIGTERM -> Terminated
+    paths.printable_streams()                   # a file name that is not UTF-8 prints escaped
     args = parse_args(argv)
     default = DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
         "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz")

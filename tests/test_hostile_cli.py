@@ -39,14 +39,19 @@ def queue_early(d):
     paths["test"].write_text("".join(shipped_lines("mnist_test.csv.gz", 300)))
     data = {k: str(v) for k, v in paths.items()}
     interrupted = {}
-    for script, when, _ in CTRL_C_CASES:
-        out = d / f"{script}-{when}"
+    for script, when, sig, _, _ in CTRL_C_CASES:
+        out = d / f"{script}-{when}-{sig}"
         out.mkdir()
-        args = ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"] \
-            if script == "train.py" else ["--image", "x.png"]
-        interrupted[script, when] = out, Early.command(
-            [sys.executable, "-c", HOOK, when, os.path.join(ROOT, script), *args], cwd=ROOT, env=ENV,
-            timeout=60)
+        args = {"train.py": ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"],
+                "draw.py": ["--image", "x.png"]}[script]
+        if when == "results":
+            args = ["--evaluate", os.path.join(ROOT, "data", "mnist_mlp.npz"), "--test", data["test"],
+                    "--watch", "--predictions", out / "p.csv", "--errors-png", out / "e.png"]
+        elif when == "idle":
+            args = []
+        interrupted[script, when, sig] = out, Early.command(
+            [sys.executable, "-c", HOOK, when, sig, os.path.join(ROOT, script), *args], cwd=ROOT,
+            env=ENV, timeout=60)
     return {"data": data, "interrupted": interrupted}
 
 
@@ -230,16 +235,23 @@ def digit_png(path):
     return str(path)
 
 
-def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_path, capsys,
-                                                               monkeypatch):
+def test_a_model_whose_output_is_not_finite_is_refused_by_every_command(huge_model, tmp_path, capsys,
+                                                                        train_main, data):
     image = digit_png(tmp_path / "one.png")
-    assert draw.main(["--model", huge_model, "--image", image]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"draw.py: {image}: {teaching.NOT_FINITE}"]
     shot = tmp_path / "shot.png"
-    assert draw.main(["--model", huge_model, "--screenshot", str(shot)]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"draw.py: {huge_model}: {teaching.NOT_FINITE}"]
-    assert not shot.exists()
-    # the window: a stroke is drawn and lifted (live prediction), S is pressed; no crash
+    for args in (["--image", image], ["--screenshot", str(shot)], ["--digits", data["test"]], []):
+        assert draw.main(["--model", huge_model, *args]) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert line == f"draw.py: {huge_model}: {teaching.NOT_FINITE}"
+    for args in (["--evaluate", huge_model], ["--init", huge_model, "--out", tmp_path / "m.npz"]):
+        code, out, err = train_main(*args)
+        assert code == 2 and len(err) == 1 and err[0].endswith(f"{huge_model}: {teaching.NOT_FINITE}")
+    assert os.listdir(tmp_path) == ["one.png"]
+
+
+def test_the_pad_shows_a_prediction_that_is_not_finite_instead_of_crashing(huge_model, monkeypatch):
+    """A model can overflow on one drawing and not on the probe (or after teaching): the window
+    shows the message. A stroke is drawn and lifted (live prediction), S is pressed."""
     stroke = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(200, 150), button=1),
               pygame.event.Event(pygame.MOUSEMOTION, pos=(210, 400), rel=(0, 0), buttons=(1, 0, 0)),
               pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(210, 400), button=1),
@@ -252,9 +264,33 @@ def test_a_prediction_that_is_not_finite_is_an_error_everywhere(huge_model, tmp_
             for ev in stroke:
                 pygame.event.post(ev)
     monkeypatch.setattr(window, "IDLE_WAKE", 0.01)          # a frame with no event waits 10 ms
-    assert draw.main(["--model", huge_model, "--max-frames", "4"], on_frame=on_frame) == 0
+    window.run(app.new_state(fnn.load(huge_model), "huge"), 4, on_frame)
     assert seen[-1]["probs"] is None and seen[-1]["message"] == teaching.NOT_FINITE
     assert not is_empty(seen[-1]["canvas"])
+
+
+@pytest.mark.parametrize("layers, phrase", [
+    ([{"type": "input", "shape": [3, 8, 8]}, {"type": "flatten"}, {"type": "dense", "units": 10},
+      {"type": "softmax"}], "maps 192 inputs to 10 outputs"),
+    ([784, 8, 5], "maps 784 inputs to 5 outputs"),
+    ([{"type": "input", "shape": [784]}, {"type": "dense", "units": 10}, {"type": "sigmoid"}],
+     "outputs are sigmoid, not softmax"),
+])
+def test_a_model_that_is_not_a_digit_model_is_refused_by_every_command(tmp_path, capsys, train_main,
+                                                                       data, layers, phrase):
+    path = tmp_path / "other.npz"
+    net = fnn.layers.as_layers(layers)
+    fnn.save(path, fnn.init_params(net, seed=0), net)
+    before = path.read_bytes()
+    for args in (["--image", digit_png(tmp_path / "one.png")], ["--digits", data["test"]]):
+        assert draw.main(["--model", str(path), *args]) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert phrase in line
+    for args in (["--evaluate", path], ["--init", path, "--out", tmp_path / "m.npz"],
+                 ["--watch", "--compare", path, "--out", tmp_path / "m.npz"]):
+        code, out, err = train_main(*args)
+        assert code == 2 and len(err) == 1 and phrase in err[0], err
+    assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["one.png", "other.npz"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -316,7 +352,7 @@ def test_image_size_is_read_from_the_header_and_a_huge_one_is_never_decoded(tmp_
     huge = tmp_path / f"huge.{fmt}"
     huge.write_bytes(_huge(fmt, small.read_bytes()))
     monkeypatch.setattr(pygame.image, "load", lambda *a: pytest.fail("decoded a huge image"))
-    with pytest.raises(inputs.AppError, match=r"image is 30000 x 30000 pixels, too large to decode"):
+    with pytest.raises(inputs.AppError, match=r"image is 30000 x 30000 pixels, too large\s+to decode"):
         inputs.read_image(huge)
     state = app.load_dropped(app.new_state(None), str(huge))          # dropped on the window
     assert "too large to decode" in state["message"] and state["probs"] is None
@@ -378,40 +414,64 @@ def test_a_tiny_run_whose_weights_explode_fails(train_main, tmp_path):
 # own SIGINT handler first, as under an interactive shell: a shell that starts pytest as a
 # background job starts it, and so this process, with SIGINT ignored.
 HOOK = """
-import gzip, os, runpy, signal, sys
+import gzip, os, runpy, signal, sys, threading
 signal.signal(signal.SIGINT, signal.default_int_handler)
-when = sys.argv.pop(1)
+when, sig = sys.argv.pop(1), getattr(signal, sys.argv.pop(1))
+script = sys.argv[1]
+sys.path.insert(0, os.path.dirname(script))
+def send(*_):
+    os.kill(os.getpid(), sig)
 class Hook:
     def find_spec(self, name, path=None, target=None):
         if name == when:
-            os.kill(os.getpid(), signal.SIGINT)
+            send()
         return None
 sys.meta_path.insert(0, Hook())
 reads, read = [0], gzip.GzipFile.read
 def counted(self, *a):
     reads[0] += 1
     if when == "read" and reads[0] == 5:
-        os.kill(os.getpid(), signal.SIGINT)
+        send()
     return read(self, *a)
 gzip.GzipFile.read = counted
-script = sys.argv[1]
-sys.path.insert(0, os.path.dirname(script))
+if when == "idle":                    # the pad's window, waiting for events
+    from fnnapp.views import window
+    wait = window.wait_events
+    def wait_then_signal(timeout):
+        threading.Timer(0.3, send).start()
+        window.wait_events = wait
+        return wait(timeout)
+    window.wait_events = wait_then_signal
+if when == "results":                 # the results view, blocked in pygame.event.wait
+    from fnnapp.views import lab
+    show = lab.Results._show
+    def show_then_signal(self, *a):
+        show(self, *a)
+        threading.Timer(0.3, send).start()
+    lab.Results._show = show_then_signal
 sys.argv = sys.argv[1:]
 runpy.run_path(script, run_name="__main__")
 """
 
 
 CTRL_C_CASES = [
-    ("train.py", "numpy", "train.py: interrupted while starting; nothing written"),
-    ("draw.py", "pygame", "draw.py: interrupted"),
-    ("train.py", "read", "train.py: interrupted while loading the data; nothing written"),
+    ("train.py", "numpy", "SIGINT", 130, ["train.py: interrupted while starting; nothing written"]),
+    ("train.py", "numpy", "SIGTERM", 143, ["train.py: interrupted while starting; nothing written"]),
+    ("draw.py", "pygame", "SIGINT", 130, ["draw.py: interrupted"]),
+    ("draw.py", "pygame", "SIGTERM", 143, ["draw.py: interrupted"]),
+    ("train.py", "read", "SIGINT", 130, ["train.py: interrupted while loading the data; nothing written"]),
+    ("draw.py", "idle", "SIGTERM", 143, ["draw.py: interrupted"]),
+    ("train.py", "results", "SIGTERM", 143, ["train.py: interrupted; wrote {out}/p.csv and {out}/e.png"]),
 ]
 
 
-@pytest.mark.parametrize("script, when, line", CTRL_C_CASES)
-def test_ctrl_c_while_starting_or_loading_is_one_line_exit_130(early, script, when, line):
-    """The run of queue_early for this case, in a process of its own."""
-    out, run = early["interrupted"][script, when]
+@pytest.mark.parametrize("script, when, sig, code, lines", CTRL_C_CASES)
+def test_a_signal_while_starting_loading_idle_or_in_a_view_is_one_line(early, script, when, sig,
+                                                                        code, lines):
+    """The run of queue_early for this case, in a process of its own, sent a real signal; a
+    window loop blocked in a C wait wakes for it."""
+    out, run = early["interrupted"][script, when, sig]
     r = run.result()
-    assert r.returncode == 130 and r.stderr.strip().splitlines() == [line]
-    assert os.listdir(out) == []
+    assert r.returncode == code and r.stderr.strip().splitlines() == [
+        line.format(out=out) for line in lines]
+    assert sorted(os.listdir(out)) == (["e.png", "p.csv"] if when == "results" else [])

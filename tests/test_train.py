@@ -176,9 +176,9 @@ def test_kaggle_header_and_options(csvs, tmp_path, train_in_process):
         "--train", csvs["kaggle"], "--test", csvs["test_plain"], "--out", out, "--epochs", "1",
         "--hidden", "64", "--activation", "tanh", "--optimizer", "momentum", "--lr", "0.1",
         "--schedule", "step", "--l2", "0.01", "--dropout", "0.1", "--augment", "--val-split", "0",
-        "--log-every", "0", "--max-rows", "500")
+        "--log-every", "0", "--max-rows", "1000")                # enough steps to learn
     assert code == 0, stderr
-    assert "data: 500 training, 0 validation rows" in stdout
+    assert "data: 1000 training, 0 validation rows" in stdout
     assert not any(l.startswith("iter ") for l in stdout.splitlines())
     assert "epoch 1/1  validation accuracy n/a" in stdout
     params, layers, meta = fnn.load(out)

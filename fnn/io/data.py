@@ -236,13 +236,20 @@ def _open_text(name, compression):
                             encoding="utf-8-sig", newline="")
 
 
-def _open_bounded(name, compression):
+def _open_bounded(name, compression, what=None):
     """The decompressed bytes of the file, through _Bounded: a compressed file may inflate to
     INFLATE_RATIO times its size plus INFLATE_FLOOR bytes, a plain one is read as it is."""
     limit = None
     if compression is not None:
         limit = INFLATE_RATIO * os.path.getsize(name) + INFLATE_FLOOR
-    return _Bounded(_OPENERS[compression](name, "rb"), name, limit)
+    return _Bounded(_OPENERS[compression](name, "rb"), name, limit, what)
+
+
+def open_bounded(name, what):
+    """A plain (uncompressed) text file of another kind (`what`: "a curve CSV") as a binary
+    stream read with the line limit of a CSV: DataError as soon as a line passes
+    MAX_LINE_BYTES, so a parser never buffers one huge line. .error keeps what read raised."""
+    return io.BufferedReader(_open_bounded(name, None, what))
 
 
 class _Bounded(io.RawIOBase):
@@ -252,8 +259,8 @@ class _Bounded(io.RawIOBase):
     self.error keeps what read raised, so that load_csv can raise it even where pandas' C
     parser reports only "ParserError: Calling read(nbytes) on source failed"."""
 
-    def __init__(self, raw, name, limit):
-        self._raw, self._name, self._limit = raw, name, limit
+    def __init__(self, raw, name, limit, what=None):
+        self._raw, self._name, self._limit, self._what = raw, name, limit, what
         self._total = 0              # bytes read so far
         self._open = 0               # bytes of the line not yet ended
         self._lines = 0              # line ends so far
@@ -292,8 +299,9 @@ class _Bounded(io.RawIOBase):
             j = max(data.rfind(b"\n", pos, end), data.rfind(b"\r", pos, end))
             if j < 0:
                 number = self._lines + _line_ends(data[:pos], self._cr) + 1
-                raise DataError(f"{self._name}: line {number}: longer than {MAX_LINE_BYTES:,}"
-                                f" bytes (a row of MNIST is at most 3,140); not an MNIST CSV file")
+                raise DataError(f"{self._name}: line {number}: longer than {MAX_LINE_BYTES:,} bytes"
+                                + (f"; not {self._what}" if self._what else
+                                   " (a row of MNIST is at most 3,140); not an MNIST CSV file"))
             pos, line = j + 1, 0
         j = max(data.rfind(b"\n", pos), data.rfind(b"\r", pos))
         self._open = len(data) - j - 1 if j >= 0 else line + len(data) - pos

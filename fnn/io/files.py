@@ -118,24 +118,21 @@ def write(checked, fill, suffix=None):
     except OSError as e:
         raise WriteError(f"{_named(out)}: cannot write it ({reason(e)})") from None
     try:
-        with os.fdopen(fd, "wb") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)           # alive until the rename
+        with os.fdopen(fd, "wb") as f:                       # closing may fail too (a full disk)
+            with contextlib.suppress(OSError):               # no locks here: never cleaned
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)       # held until the rename
             _keep_mode_and_owner(f.fileno(), target)
-            try:
-                with quiet_stderr():
-                    fill(f)
-                    f.flush()
-                    os.fsync(f.fileno())
-            except Exception as e:                           # OSError, pygame.error, zlib ...
-                raise WriteError(f"{_named(out)}: cannot write {HOLDS[KINDS[out.kind]]} "
-                                 f"({reason(e)})") from None
-            try:
-                os.replace(tmp, target)
-            except OSError as e:
-                raise WriteError(f"{_named(out)}: cannot write it ({reason(e)})") from None
-    except BaseException:        # includes KeyboardInterrupt: never leave a half-written file
+            with quiet_stderr():
+                fill(f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+    except BaseException as e:   # KeyboardInterrupt too: never leave a half-written file
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, Exception):                         # OSError, pygame.error, zlib ...
+            raise WriteError(f"{_named(out)}: cannot write {HOLDS[KINDS[out.kind]]} "
+                             f"({reason(e)})") from None
         raise
     return checked.path
 
@@ -239,7 +236,11 @@ def _named(out):
 def shown(path):
     """A path as printable text: bytes that are not UTF-8 as backslash escapes (\\xff), never a
     UnicodeEncodeError."""
-    return os.fsdecode(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = os.fsdecode(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:                 # a lone surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def reason(error):

@@ -125,6 +125,42 @@ def load(path):
                              f"({_describe(e)})") from None
 
 
+DIGIT_PIXELS, DIGIT_CLASSES = 784, 10      # a digit model: 28x28 pixels in, 10 digits out
+NOT_FINITE = "the model's output is not finite (its weights overflow)"
+
+
+def load_digit_model(path):
+    """load(path), checked to be a model of MNIST digits (check_digit_model). -> (params,
+    layers, meta); ModelFileError (one line) otherwise. Every command that reads a digit
+    model (draw.py, train.py --init, --evaluate, --compare) reads it here."""
+    params, layers, meta = load(path)
+    check_digit_model(path, params, layers)
+    return params, layers, meta
+
+
+def check_digit_model(path, params, layers):
+    """ModelFileError unless the network maps 784 inputs to 10 softmax outputs and its outputs
+    are finite on a probe: a blank image and a grey one, X (784, 2). A model that passes
+    load can still be of another task (3x32x32 in, 20 out) or overflow on every input."""
+    from fnn.network import forward              # here: fnn.network imports this module's package
+    n_in = math.prod(layers[0]["shape"])
+    n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
+    if (n_in, n_out) != (DIGIT_PIXELS, DIGIT_CLASSES):
+        raise ModelFileError(f"{files.shown(path)}: the model maps {n_in} inputs to {n_out} outputs; "
+                             f"a digit model maps {DIGIT_PIXELS} pixels (28x28) to {DIGIT_CLASSES} digits")
+    if layers[-1]["type"] != "softmax":
+        raise ModelFileError(f"{files.shown(path)}: the model's outputs are {layers[-1]['type']}, "
+                             f"not softmax; a digit model's {DIGIT_CLASSES} outputs are a softmax")
+    probe = np.repeat(np.array([[0.0], [0.5]], np.float32), DIGIT_PIXELS, axis=1).T
+    try:
+        with np.errstate(all="ignore"):
+            AL, _ = forward(params, probe, layers)
+    except (NotImplementedError, ValueError) as e:
+        raise ModelFileError(f"{files.shown(path)}: this fnn cannot run the model ({e})") from None
+    if not np.isfinite(AL).all():
+        raise ModelFileError(f"{files.shown(path)}: {NOT_FINITE}")
+
+
 # What reading a damaged zip raises from zipfile, zlib, struct and the stdlib's decoders.
 _CORRUPT = (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error,
             ValueError, NotImplementedError, RuntimeError, OverflowError, KeyError)

@@ -5,7 +5,7 @@
     options      the one-line-error option parser and its value types
     networks     the networks train.py trains by name (--arch), a network's short name
     interrupts   Ctrl-C and SIGTERM: exit codes 130 and 143, and never a half-written file
-    paths        what an input or output path may be, checked before any work
+    paths        what an input path may be, checked before any work (outputs: fnn.io.files)
     image_header an image's size read from its header, before pygame decodes it
     memory       the bytes a training run needs, known before it allocates them
     progress     when a run is failing without a NaN, and which rate to try instead; the

@@ -13,7 +13,9 @@ import numpy as np
 import fnn
 import fnn.io.data
 from fnn.io import files
+from fnn.io.model_files import load_digit_model
 from fnnapp.cli import interrupts, paths
+from fnnapp.cli.run import PROG
 from fnnapp.cli.networks import describe
 from fnn.analysis.report import confusion_matrix, format_report, percent
 
@@ -41,7 +43,19 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     """The report of the model file model_path on the CSV `test`: test accuracy, per-class
     accuracy and the confusion matrix, printed and drawn into errors_png (default
     errors_png_for(model_path)); `predictions`: write ImageId,Label for every row (labelled or
-    not); watch: show the picture in a window until it is closed."""
+    not); watch: show the picture in a window until it is closed. Ctrl-C or SIGTERM: one line
+    saying which files were written already, and exit code 130 or 143 (returned)."""
+    written = []
+    try:
+        return report(model_path, test, max_rows, predictions, errors_png, watch, written)
+    except KeyboardInterrupt as stop:
+        what = f"wrote {' and '.join(map(files.shown, written))}" if written else "nothing written"
+        print(f"\n{PROG}: interrupted; {what}", file=sys.stderr)
+        return interrupts.exit_code(stop)
+
+
+def report(model_path, test, max_rows, predictions, errors_png, watch, written):
+    """evaluate's work; `written` gets the path of each file once it is written."""
     png = errors_png or errors_png_for(model_path)
     try:                                     # every output checked before anything is read
         declared = [files.declare(png, "errors_png", "--errors-png")]
@@ -53,12 +67,13 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     except (files.WriteError, paths.PathError) as e:
         raise EvaluateError(str(e)) from None
     try:
-        params, layers, meta = fnn.load(model_path)
+        params, layers, meta = load_digit_model(model_path)
     except fnn.ModelFileError as e:
         raise EvaluateError(str(e)) from None
-    name = meta.get("network", describe(layers))
+    name = files.shown(str(meta.get("network", describe(layers))))    # drawn: any text the file holds
     try:
-        X, y = fnn.io.data.load_csv(test, max_rows=max_rows)
+        with interrupts.exit_at_once(PROG, "loading the data"):
+            X, y = fnn.io.data.load_csv(test, max_rows=max_rows)
     except fnn.io.data.DataError as e:
         raise EvaluateError(f"--test: {e}") from None
     if y is None and not predictions:
@@ -68,6 +83,7 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     print(f"model {model_path} ({name}) on {X.shape[1]:,} rows of {test}", flush=True)
     if predictions:
         write_predictions(outs[1], probs.argmax(axis=0))
+        written.append(predictions)
     if y is None:
         return 0
     C = confusion_matrix(y, probs.argmax(axis=0))
@@ -80,19 +96,18 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     import pygame
     from fnnapp.views.lab import Results, errors_figure
     existed = os.path.exists(png)
-    title = f"fnn {name} ({os.path.basename(model_path)}) on {test}"
+    title = f"fnn {name} ({files.shown(os.path.basename(model_path))}) on {files.shown(test)}"
     try:
         files.write(outs[0], lambda f: errors_figure(C, X, y, probs, title, file=f), suffix=".png")
     except files.WriteError as e:
         raise EvaluateError(str(e)) from None
+    written.append(png)
     print(f"{'replaced' if existed else 'saved'} confusion matrix and mistakes {files.shown(png)}",
           flush=True)
     if watch:                                        # the same picture, clickable, until closed
         try:
-            Results().run(C, X, y, probs, title)
-        except KeyboardInterrupt as e:               # Ctrl-C closes the view; nothing to save
-            print(f"\ntrain.py: interrupted; {png} is written", file=sys.stderr)
-            return interrupts.exit_code(e)
+            with interrupts.waking(lambda: pygame.event.post(pygame.event.Event(pygame.USEREVENT))):
+                Results().run(C, X, y, probs, title)
         except pygame.error as e:
             raise EvaluateError(f"--watch: cannot open a window ({e})") from None
     return 0

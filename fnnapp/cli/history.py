@@ -16,6 +16,7 @@ import os
 import numpy as np
 
 from fnn.io import files
+from fnn.io.data import DataError, open_bounded
 from fnnapp.cli.paths import PathError, check_input
 
 COLUMNS = ("iteration", "epoch", "loss", "acc", "lr", "val_acc")
@@ -50,16 +51,21 @@ def write(out, history):
 
 def read(path):
     """The DataFrame of a curve CSV; ValueError (one line, naming the file) when it is not one,
-    is not a regular file, or is larger than MAX_BYTES (read whole, so its size is bounded)."""
+    is not a regular file, is larger than MAX_BYTES, or has a line longer than a CSV may
+    (fnn.io.data.MAX_LINE_BYTES: a parser would buffer it whole)."""
     import pandas as pd
+    reader = None
     try:
         check_input(path)
         if os.path.getsize(path) > MAX_BYTES:
             raise ValueError(f"{path}: larger than {MAX_BYTES >> 20} MiB, not a curve CSV")
-        frame = pd.read_csv(path)
-    except PathError as e:
+        with open_bounded(path, "a curve CSV") as reader:    # a CSV's line limit
+            frame = pd.read_csv(reader)
+    except (PathError, DataError) as e:
         raise ValueError(str(e)) from None
     except (OSError, UnicodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        if reader is not None and isinstance(reader.raw.error, DataError):
+            raise ValueError(str(reader.raw.error)) from None
         raise ValueError(f"{path}: cannot read the curve CSV ({e})") from None
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing or not len(frame):

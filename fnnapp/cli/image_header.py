@@ -13,7 +13,9 @@ import struct
 from fnn.io.files import image_format
 
 MAX_SIDE = 16384                 # pixels a side
-MAX_PIXELS = 4096 * 4096         # 64 MB as 32-bit pixels; a phone photo (12 Mpx) fits
+DECODED_BYTES = 4                 # bytes a pixel takes once decoded (a 32-bit surface, the most)
+MAX_DECODED_BYTES = 64 << 20     # what one decoded image may take; a phone photo (12 Mpx) fits
+MAX_PIXELS = MAX_DECODED_BYTES // DECODED_BYTES
 FORMATS = "PNG, JPEG, GIF, BMP, TGA or PNM"
 _HEAD = 64                       # bytes that hold the size in every fixed-layout header
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -42,11 +44,13 @@ def dimensions(path):
 
 def check_size(path, max_side=MAX_SIDE, max_pixels=MAX_PIXELS):
     """dimensions(path), refused (ImageHeaderError) when the image would take more than
-    max_pixels pixels, or more than max_side a side, once decoded."""
+    max_pixels pixels (MAX_DECODED_BYTES of memory), or more than max_side a side, once
+    decoded. fnnapp.views.inputs scales what it decodes down before any array is made of it."""
     fmt, w, h = dimensions(path)
     if w > max_side or h > max_side or w * h > max_pixels:
-        raise ImageHeaderError(f"{os.fspath(path)}: the {fmt} image is {w} x {h} pixels, too large to decode "
-                               f"(at most {max_pixels:,} pixels and {max_side} a side)")
+        raise ImageHeaderError(f"{os.fspath(path)}: the {fmt} image is {w} x {h} pixels, too large "
+                               f"to decode ({w * h * DECODED_BYTES / 2 ** 20:,.0f} MiB; at most "
+                               f"{max_pixels * DECODED_BYTES >> 20} MiB, {max_side} pixels a side)")
     return fmt, w, h
 
 

@@ -13,6 +13,7 @@ while the files are written, ignore() lets the save finish.
 import contextlib
 import os
 import signal
+import threading
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -50,6 +51,27 @@ def exit_at_once(prog, doing):
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def waking(post, every=0.1):
+    """While a window blocks in a C library's event wait (pygame.event.wait), where Python's
+    signal handlers cannot run, call post() from a thread every `every` s: post puts an event
+    the window ignores into its queue, the wait returns, and a pending Ctrl-C or SIGTERM is
+    raised within `every` s. Errors of post (the window already closed) are ignored."""
+    stop = threading.Event()
+
+    def wake():
+        while not stop.wait(every):
+            with contextlib.suppress(Exception):
+                post()
+    thread = threading.Thread(target=wake, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def ignore():

@@ -29,6 +29,12 @@ def training_bytes(layers, batch_size, optimizer="adam", itemsize=4):
                        + batch_size * (units * ACTIVATION_COPIES + largest_array(layers)))
 
 
+def data_bytes(rows, features, itemsize=4):
+    """Bytes `rows` examples of `features` numbers take as train.py holds them: X (features,
+    rows) of itemsize bytes and the int64 labels y (rows,)."""
+    return rows * (features * itemsize + 8)
+
+
 def available_bytes():
     """Memory this process can take without swapping: MemAvailable of /proc/meminfo, else the
     physical memory, else None when the system tells neither."""

@@ -4,8 +4,10 @@ An input must be a regular file this process may read: a FIFO or a device blocks
 forever, and neither is data. What they write goes through fnn.io.files (declare, check, write),
 which refuses an output that would replace a file of another kind or one of these inputs.
 """
+import contextlib
 import os
 import stat
+import sys
 
 from fnn.io.files import shown, special_kind
 
@@ -37,3 +39,11 @@ def check_input(path):
         raise PathError(f"{shown(path)}: permission denied: this user may not read it") from None
     except OSError as e:
         raise PathError(f"{shown(path)}: cannot read it ({e.strerror})") from None
+
+
+def printable_streams():
+    """stdout and stderr print any text: a file name that is not UTF-8 (os.fsdecode's
+    surrogates) comes out as a backslash escape instead of a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")

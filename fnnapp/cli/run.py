@@ -24,13 +24,15 @@ import fnn.io.data
 import fnnapp.cli.history
 import fnnapp.cli.sources
 from fnn.io import files
-from fnn import layers as L
+from fnn.io import model_files
+from fnn.io.model_files import load_digit_model
 from fnn.digits.augment import AUGMENTATIONS
 from fnn.analysis.report import confusion_matrix, format_report, percent
 from fnn.training import drive, fit, learning_rate
 from fnnapp.cli import impl, interrupts, memory, networks, paths, progress
 
 PROG = "train.py"
+CHECK_ROWS = 10000       # training rows a run without validation data is scored on at its end
 
 
 class UsageError(Exception):
@@ -58,6 +60,7 @@ def train(args, out, command, example_out):
     else:
         init, layers = None, networks.network(args.arch, args.hidden, args.activation)
     check_options(args, layers)
+    check_savable(args, layers, command)
     outs = check_out(out, inputs_of(args), example_out)
     check_inputs(args)
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
@@ -95,6 +98,8 @@ def train(args, out, command, example_out):
     try:
         drive(gen, see)
         params = seen.last["params"]
+        if not y_val.size:                         # no validation data: did it learn at all?
+            check_learned(args, params, layers, X_train, y_train)
         probs = impl.predict_proba(mine, params, X_test) if mine else fnn.predict_proba(params, X_test, layers)
         if not np.isfinite(probs).all():
             raise UsageError(f"training failed: the network's outputs on the test set are not "
@@ -126,47 +131,67 @@ def train(args, out, command, example_out):
     print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
     if watch is not None:                          # the files are written: Ctrl-C closes the view
         interrupts.raise_on_signals()
+        import pygame
         try:
-            watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {args.test}")
-        except KeyboardInterrupt as e:             # the window wakes every 0.1 s to take it
-            print(f"\n{PROG}: interrupted; the model is saved in {out}", file=sys.stderr)
-            return interrupts.exit_code(e)
+            with interrupts.waking(lambda: pygame.event.post(pygame.event.Event(pygame.USEREVENT))):
+                watch.results(C, X_test, y_test, probs, f"fnn {name}: test set, {files.shown(args.test)}")
+        except KeyboardInterrupt as stop:
+            print(f"\n{PROG}: interrupted in the results view; the model and its curves were "
+                  f"saved to {files.shown(out)}", file=sys.stderr)
+            return interrupts.exit_code(stop)
     return 0
 
 
 # ---- before training: the checks and the data ----------------------------------------------
 
 def load_init(path):
-    """--init MODEL: (params as float32, layers) of the saved model, checked to map 784 pixels
-    to 10 digits."""
+    """--init MODEL: (params as float32, layers) of the saved model, checked to be a digit model
+    (fnn.io.model_files.load_digit_model)."""
     try:
         paths.check_input(path)
-        params, layers, _ = fnn.load(path)
+        params, layers, _ = load_digit_model(path)
     except (paths.PathError, fnn.ModelFileError) as e:
         raise UsageError(f"--init: {e}") from None
-    n_in = int(np.prod(layers[0]["shape"]))
-    n_out = L.param_shapes(layers)[f"b{len(params) // 2}"][0]
-    if (n_in, n_out) != (fnn.io.data.NUM_PIXELS, fnn.io.data.NUM_CLASSES):
-        raise UsageError(f"--init: {path}: the model maps {n_in} inputs to {n_out} classes; "
-                         f"training needs {fnn.io.data.NUM_PIXELS} pixels to {fnn.io.data.NUM_CLASSES} digits")
     return {k: v.astype(np.float32) for k, v in params.items()}, layers
+
+
+def check_savable(args, layers, command):
+    """Refuse before training, not after, a network or a command line whose model file fnn.save
+    would refuse (too many parameters, a header over 64 KiB): the message a save would give."""
+    meta = {"command": command, "network": networks.describe(layers), "recipe": describe_recipe(args),
+            "train": fnnapp.cli.sources.describe_sources(args.train), "test": args.test,
+            "init": args.init}
+    try:
+        model_files.check_savable(layers, meta)
+    except ValueError as e:
+        raise UsageError(f"the model could not be saved: {e}; nothing trained") from None
 
 
 def check_options(args, layers):
     """Option values that parse but cannot work, refused before any data is read: a schedule
     whose learning rate overflows (or underflows to 0) during the run, and a network whose
     training would not fit in memory (fnnapp.cli.memory.training_bytes)."""
-    for epoch in range(args.epochs):
+    def alpha(epoch):
         try:
-            alpha = learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
-                                  drop=args.drop, every=args.every)
+            return learning_rate(args.lr, epoch, args.schedule, args.epochs, decay=args.decay,
+                                 drop=args.drop, every=args.every)
         except (OverflowError, ZeroDivisionError):
-            alpha = float("inf")
-        if not (np.isfinite(alpha) and alpha > 0):
-            given = {"step": f" --drop {args.drop:g} --every {args.every}",
-                     "inverse_time": f" --decay {args.decay:g}"}.get(args.schedule, "")
-            raise UsageError(f"--lr {args.lr:g} --schedule {args.schedule}{given}: the learning rate "
-                             f"{'overflows' if alpha else 'underflows to 0'} at epoch {epoch + 1}")
+            return float("inf")
+
+    def bad(epoch):
+        return not (np.isfinite(alpha(epoch)) and alpha(epoch) > 0)
+
+    # Every schedule is monotone in the epoch, so once the rate overflows or underflows it stays
+    # so: the first bad epoch is found by bisection, log2(--epochs) steps (--epochs 10^9: 30).
+    if bad(0) or bad(args.epochs - 1):
+        lo, hi = 0, args.epochs - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if bad(mid) else (mid + 1, hi)
+        given = {"step": f" --drop {args.drop:g} --every {args.every}",
+                 "inverse_time": f" --decay {args.decay:g}"}.get(args.schedule, "")
+        raise UsageError(f"--lr {args.lr:g} --schedule {args.schedule}{given}: the learning rate "
+                         f"{'overflows' if alpha(lo) else 'underflows to 0'} at epoch {lo + 1}")
     need, have = memory.training_bytes(layers, args.batch_size, args.optimizer), memory.available_bytes()
     if have is not None and need > have:
         raise UsageError(f"the network {networks.describe(layers)} ({memory.parameter_count(layers):,} "
@@ -199,12 +224,19 @@ def check_out(out, inputs, example_out):
 
 
 def check_inputs(args):
-    """--train and --test are regular files this process can read (not a FIFO, not a device)."""
+    """--train and --test are regular files this process can read (not a FIFO, not a device);
+    --compare's model, when there is one (its curve CSV is what it is read for), a digit model."""
     for what, path in [("--train", path) for path, _ in args.train] + [("--test", args.test)]:
         try:
             paths.check_input(path)
         except paths.PathError as e:
             raise UsageError(f"{what}: {e}") from None
+    if args.compare and os.path.exists(args.compare):
+        try:
+            paths.check_input(args.compare)
+            load_digit_model(args.compare)
+        except (paths.PathError, fnn.ModelFileError) as e:
+            raise UsageError(f"--compare: {e}") from None
 
 
 def load_data(args, rng):
@@ -314,12 +346,25 @@ def check_progress(args, history, start, epoch, val_acc, y_val):
                          f"{progress.try_instead(args.optimizer, args.lr)}")
 
 
+def check_learned(args, params, layers, X_train, y_train):
+    """Without validation data (--val-split 0): UsageError when the trained params score no
+    better than chance on (up to CHECK_ROWS of) the training rows, the rule validation
+    accuracy gives a run that has some (fnnapp.cli.progress.no_better_than_chance)."""
+    X, y = X_train[:, :CHECK_ROWS], y_train[:CHECK_ROWS]
+    acc = fnn.accuracy(params, X, y, layers)
+    if progress.no_better_than_chance(acc, y):
+        raise UsageError(f"training failed: accuracy {percent(acc)} on {y.size:,} training rows "
+                         f"(there is no validation data) is no better than chance "
+                         f"({percent(progress.chance_accuracy(y))}: always answering the most "
+                         f"frequent digit); nothing written; {progress.try_instead(args.optimizer, args.lr)}")
+
+
 def open_watch(args, outs, layers, history, about, m, X_test, y_test):
     """The --watch window (fnnapp.views.lab.Watch), with --compare's curves; pygame loads only here."""
     compare = None
     if args.compare:
         try:
-            compare = (os.path.basename(args.compare), fnnapp.cli.history.read(fnnapp.cli.history.path_for(args.compare)))
+            compare = (files.shown(os.path.basename(args.compare)), fnnapp.cli.history.read(fnnapp.cli.history.path_for(args.compare)))
         except ValueError as e:
             raise UsageError(f"--compare: {e}") from None
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -418,7 +463,7 @@ def save_model(out, params, layers, meta):
     finite or the file cannot be written."""
     failed = try_write(out.path, "model", (ValueError, OSError),
                        lambda: fnn.save(out, params, layers, meta=meta))
-    if isinstance(failed, ValueError):                       # NaN/inf weights: refuse to write
+    if isinstance(failed, ValueError) and "NaN or inf" in str(failed):     # refuse to write
         raise UsageError(f"training diverged ({failed}); nothing written; try a lower learning rate")
     if failed is not None:
         raise UsageError(f"cannot write the model: {failed}")

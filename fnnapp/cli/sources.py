@@ -9,7 +9,8 @@ validation rows instead of none; and 60,000 MNIST rows are never held twice whil
 """
 import numpy as np
 
-from fnn.io.data import load_csv
+from fnn.io.data import NUM_PIXELS, DataError, load_csv
+from fnnapp.cli import memory
 
 SPLIT_BLOCK = 4096      # rows split() moves at a time: 4096 x 784 float32 = 12.8 MB of temporary
 
@@ -27,9 +28,17 @@ def load_training(sources, max_rows, frac, rng):
     """The training and validation sets of [(FILE, K), ...]: (X_train, y_train, X_val, y_val).
     Each file is split by `split` (the same fraction held out of each), then the training rows
     of FILE:K are repeated K times. One file without a repeat is split in place, no copy.
-    Raises fnn.io.data.DataError for a bad file, SplitError when a file has no training rows left."""
+    Raises fnn.io.data.DataError for a bad file, for repeats K that would not fit in memory
+    (check_repeats) and for training rows of one label only; SplitError when a file has no
+    training rows left."""
     parts = [split(*load_csv(path, max_rows=max_rows, labels=True), frac, rng) + (k,)
              for path, k in sources]
+    check_repeats(sources, [y.size for _, y, _, _, _ in parts])
+    labels = np.unique(np.concatenate([y for _, y, _, _, _ in parts]))
+    if labels.size < 2:
+        raise DataError(f"{describe_sources(sources)}: every training row is labelled "
+                        f"{labels[0] if labels.size else '(none)'}; a classifier needs rows of at "
+                        f"least two digits")
     if len(parts) == 1 and parts[0][4] == 1:
         return parts[0][:4]
     rows = [X.T for X, _, _, _, k in parts for _ in range(k)]          # one example a row
@@ -37,6 +46,19 @@ def load_training(sources, max_rows, frac, rng):
     y_train = np.concatenate([y for _, y, _, _, k in parts for _ in range(k)])
     return (X_train, y_train, np.concatenate([X for _, _, X, _, _ in parts], axis=1),
             np.concatenate([y for _, _, _, y, _ in parts]))
+
+
+def check_repeats(sources, rows, available=None):
+    """DataError (one line) when the training rows of [(FILE, K), ...], rows[i] of FILE i, each
+    held K times, take more memory than this machine has (fnnapp.cli.memory), before the
+    copies are made: a 7.7 KB file with K = 10^9 asks for terabytes."""
+    have = memory.available_bytes() if available is None else available
+    need = sum(memory.data_bytes(n * k, NUM_PIXELS) for n, (_, k) in zip(rows, sources))
+    if have is not None and need > have:
+        path, k = max(sources, key=lambda s: s[1])
+        raise DataError(f"{path}:{k}: the training rows repeated as asked take about "
+                        f"{memory.human(need)}, and this machine has {memory.human(have)} "
+                        f"available; choose a smaller K")
 
 
 def split(X, y, frac, rng):

@@ -2,15 +2,19 @@
 A problem with either is an AppError, one line naming the file."""
 import os
 
-import numpy as np
 import pygame
 
 import fnn
+from fnn.io import files
+from fnn.io.model_files import load_digit_model
 from fnn.digits.preprocess import even_out_strokes, to_ink
 import fnnapp.cli.impl
 from fnnapp.cli import image_header, paths
-from fnnapp.views.canvas import GRID, is_empty
+from fnnapp.views.canvas import is_empty
 from fnnapp.views.teaching import NotFinite, analyse
+
+
+READ_SIDE = 512                  # pixels a side an image is scaled down to before to_ink
 
 
 class AppError(Exception):
@@ -18,23 +22,13 @@ class AppError(Exception):
 
 
 def load_model(path):
-    """fnn.load(path) -> (params, layers, meta), checked to map a 28x28 image to 10 classes."""
+    """fnn.load(path) -> (params, layers, meta), checked to be a digit model
+    (fnn.io.model_files.load_digit_model: 784 pixels to 10 softmax outputs, finite on a probe)."""
     try:
         paths.check_input(path)
-        params, layers, meta = fnn.load(path)
+        return load_digit_model(path)
     except (paths.PathError, fnn.ModelFileError) as e:
         raise AppError(str(e)) from None
-    n_in = int(np.prod(layers[0]["shape"]))
-    if n_in != GRID * GRID:
-        raise AppError(f"{path}: the model takes {n_in} inputs; draw.py feeds it a 28x28 image (784)")
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):   # a huge model: analyse says so
-            AL, _ = fnn.forward(params, np.zeros((GRID * GRID, 1), np.float32), layers)
-    except (NotImplementedError, ValueError) as e:
-        raise AppError(f"{path}: this fnn cannot run the model ({e})") from None
-    if AL.shape != (10, 1):
-        raise AppError(f"{path}: the model has {AL.shape[0]} outputs; a digit model needs 10")
-    return params, layers, meta
 
 
 def read_image(path):
@@ -44,18 +38,38 @@ def read_image(path):
     try:
         paths.check_input(path)
         image_header.check_size(path)
-        surf = pygame.image.load(os.fspath(path))
+        with open(path, "rb") as f, files.quiet_stderr():     # libpng's warnings: not a 2nd line
+            surf = pygame.image.load(f, "image" + os.path.splitext(files.shown(path))[1])
     except (paths.PathError, image_header.ImageHeaderError) as e:
         raise AppError(str(e)) from None
-    except (pygame.error, OSError) as e:
-        raise AppError(f"{path}: cannot read the image ({e})") from None
+    except (pygame.error, OSError, ValueError) as e:
+        raise AppError(f"{files.shown(path)}: cannot read the image ({files.reason(e)})") from None
     if surf.get_width() == 0 or surf.get_height() == 0:
         raise AppError(f"{path}: the image is empty")
+    surf = downscaled(surf)
     if surf.get_flags() & pygame.SRCALPHA:
         alpha = pygame.surfarray.array_alpha(surf).T
         if alpha.min() < 128 <= alpha.max():                           # real transparency
             return to_ink(alpha, invert=False)
     return to_ink(pygame.surfarray.array3d(surf).transpose(1, 0, 2))  # (W, H, 3) -> (H, W, 3)
+
+
+def downscaled(surf, side=READ_SIDE):
+    """surf with its longer side at most `side` pixels (smoothly averaged), so that the arrays
+    to_ink and mnistify build stay small (a 4096 x 4096 picture as float64 RGB is 400 MB); the
+    28 x 28 digit mnistify makes needs far less. Surfaces of 8 or 16 bits are first scaled to
+    2 `side` by nearest pixel, then copied to 32 bits (smoothscale's format)."""
+    w, h = surf.get_size()
+    if max(w, h) <= side:
+        return surf
+    if surf.get_bitsize() not in (24, 32):
+        k = min(1.0, 2 * side / max(w, h))
+        small = pygame.transform.scale(surf, (max(1, round(w * k)), max(1, round(h * k))))
+        surf = pygame.Surface(small.get_size(), pygame.SRCALPHA, 32)
+        surf.blit(small, (0, 0))
+        w, h = surf.get_size()
+    k = side / max(w, h)
+    return pygame.transform.smoothscale(surf, (max(1, round(w * k)), max(1, round(h * k))))
 
 
 def classify_image(model, path, impl=None):

@@ -199,7 +199,7 @@ class Watch:
         self.cost = time.perf_counter() - now
         while self.paused and not self.step_once:    # asleep until a key, awake every WAKE s
             t0 = time.perf_counter()
-            events = wait_events(WAKE, LOOK)
+            events = [e for e in wait_events(WAKE, LOOK) if e.type != pygame.USEREVENT]  # wake-ups
             if events:
                 factor = self._events(factor, events)
                 self.draw()

@@ -183,7 +183,8 @@ def keep_digit(state):
         n = append_digit(state["digits"], state["seen"], state["label"])
     except DataError as e:
         return dict(state, message=str(e))
-    return dict(state, message=f"kept as {state['label']}: {count(n, 'digit')} in {state['digits']}")
+    return dict(state, message=f"kept as {state['label']}: {count(n, 'digit')} in "
+                               f"{files.shown(state['digits'])}")
 
 
 def save_taught(state):
