@@ -12,7 +12,7 @@ from fnnapp.views.app import LIVE_INTERVAL, handle_event, new_state, refresh
 from fnnapp.views.canvas import demo_strokes, draw_strokes
 from fnnapp.views.inputs import AppError
 from fnnapp.views.pad import CANVAS, CELL, HEIGHT, WIDTH, render
-from fnnapp.views.teaching import update_prediction
+from fnnapp.views.teaching import teach_step, update_prediction
 from fnnapp.views.theme import make_fonts
 
 FPS = 60                         # at most this many frames a second
@@ -144,6 +144,8 @@ def screenshot(model, name, out, digit=3, press="", keep=None):
     state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
     for ch in press.lower():                     # pygame's key codes are the characters' codes
         state = handle_event(state, pygame.event.Event(pygame.KEYDOWN, key=ord(ch), mod=0))
+        while state["teaching"] is not None:     # a digit key's teaching, all its steps
+            state = teach_step(state)
     surface = pygame.Surface((WIDTH, HEIGHT))
     render(surface, state, make_fonts())
     ext = os.path.splitext(out.path)[1]
