@@ -83,3 +83,17 @@ ACTIVATIONS = {
 }
 HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid")
+
+
+def linear(Z):
+    """A = Z: no nonlinearity (a network of linear layers is one linear map)."""
+    return Z
+
+
+def linear_backward(dA, A):
+    """dZ = dA   (g'(Z) = 1)."""
+    return dA
+
+
+ACTIVATIONS["linear"] = (linear, linear_backward)
+HIDDEN_ACTIVATIONS += ("linear",)

@@ -73,3 +73,16 @@ def add_l2(grads, params, lambd, m):
 
 
 LOSSES = ("cross_entropy", "mse")
+
+
+def l1_penalty(params, lambd, m):
+    """(lambda / m) sum_l ||W[l]||_1, added to J when L1 regularisation is on (biases excluded)."""
+    if not lambd:
+        return 0.0
+    return float(lambd / m * sum(float(np.abs(W.astype(np.float64)).sum())
+                                 for k, W in params.items() if k.startswith("W")))
+
+
+def l1_gradient(W, lambd, m):
+    """d/dW of l1_penalty: (lambda / m) sign(W[l]) (0 where W = 0), added to dW[l]."""
+    return (lambd / m) * np.sign(W)

@@ -13,6 +13,9 @@
     teaching the pad's network on the drawing: prediction, why (G), X-ray (B), teaching (0-9)
     xray     drawing the backprop views: the gradient (G) and the X-ray (B)
     lab      train.py --watch's window and the confusion-matrix picture of --evaluate
+    playground          playground.py's window: its state, events, loop and --screenshot
+    playground_model    the playground's network and training as plain values (no pygame)
+    playground_draw     the playground's layout and one frame of it
 
 Every drawing function draws into a surface (and a Rect of it) that it is given, with fonts
 made once by theme.make_fonts(); none keeps state between calls.

@@ -23,24 +23,25 @@ NO_DISPLAY = ("no display to open the pad on; python draw.py --image FILE prints
 SCREENSHOT_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")     # what pygame.image.save writes
 
 
-def open_window():
-    """The pad's window; AppError(NO_DISPLAY) where SDL would open an invisible one: on Linux
-    with none of DISPLAY, WAYLAND_DISPLAY, SDL_VIDEODRIVER set, or a headless driver unasked."""
-    env, problem = os.environ, NO_DISPLAY
+def open_window(size=(WIDTH, HEIGHT), caption="fnn digit pad", no_display=NO_DISPLAY):
+    """The pad's window (or another view's, of that size and caption); AppError(no_display)
+    where SDL would open an invisible one: on Linux with none of DISPLAY, WAYLAND_DISPLAY,
+    SDL_VIDEODRIVER set, or a headless driver unasked."""
+    env, problem = os.environ, no_display
     if sys.platform.startswith("linux") and not any(
             env.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
-        raise AppError(NO_DISPLAY)
+        raise AppError(no_display)
     try:
         with quiet_stderr():                  # SDL's own lines (XDG_RUNTIME_DIR ...) say less
             pygame.display.init()
         if pygame.display.get_driver() not in HEADLESS or env.get("SDL_VIDEODRIVER") in HEADLESS:
-            screen = pygame.display.set_mode((WIDTH, HEIGHT))
-            pygame.display.set_caption("fnn digit pad")
+            screen = pygame.display.set_mode(size)
+            pygame.display.set_caption(caption)
             return screen
         if env.get("DISPLAY") and not env.get("SDL_VIDEODRIVER"):
             problem = NO_DISPLAY.replace(" on;", f" on at DISPLAY={env['DISPLAY']} ({x11_reason()});", 1)
     except pygame.error as e:
-        problem = f"cannot open a window ({e}); {NO_DISPLAY}"
+        problem = f"cannot open a window ({e}); {no_display}"
     pygame.quit()
     raise AppError(problem)
 
