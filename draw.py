@@ -1,4 +1,4 @@
-"""draw.py: a pygame digit pad. Draw a digit, press S, see what the network answers.
+"""draw.py: a pygame digit pad. Draw a digit and see what the network answers as you draw.
 
     python draw.py                          the pad, with the default model (DEFAULT_MODEL)
     python draw.py --model data/mnist_cnn.npz
@@ -33,7 +33,7 @@ try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line
     from fnn.io.files import shown                                      # noqa: E402
     from fnn.analysis.report import format_report                             # noqa: E402
     from fnn.digits.teach import score_digits                               # noqa: E402
-    from fnnapp.cli import impl, paths                                       # noqa: E402
+    from fnnapp.cli import impl, interrupts, paths                           # noqa: E402
     from fnnapp.views.app import DEFAULT_DIGITS, new_state                     # noqa: E402
     from fnnapp.views.inputs import AppError, classify_image, load_model       # noqa: E402
     from fnnapp.cli.options import Parser                                    # noqa: E402
@@ -49,8 +49,23 @@ DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 IMPL_MODEL = os.path.join("data", "mnist_mlp.npz")        # --impl reads dense networks only
 
 
+KEYS_HELP = """keys in the window:
+  left drag        draw            right drag   erase
+  (the prediction follows the drawing; L turns that off, then S predicts and prints it)
+  C, Backspace     clear           Esc          close G or B, else quit
+  G                why: d log p / d pixel of the answer, on the network's input
+  B                the X-ray: every layer's A and dZ; 0-9 there set the label
+  0-9              teach it: "this drawing is a 7" (a progress line; Esc stops it)
+  Ctrl-Z           undo the last teaching
+  K                keep the labelled drawing in the handwriting CSV (--keep)
+  Ctrl-S           save the taught model under models/ (a taught model is an unsaved
+                   copy until then: Esc warns once, a second Esc quits)
+  drop an image file on the window to read it"""
+
+
 def parse_args(argv):
-    p = Parser(prog="draw.py", description="Draw a digit and let an fnn network read it.")
+    p = Parser(prog="draw.py", description="Draw a digit and let an fnn network read it.",
+               epilog=KEYS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help=f"a model file from fnn.save / train.py (default: {DEFAULT_MODEL})")
     p.add_argument("--image", metavar="FILE", help="print the prediction for an image file and exit")
     p.add_argument("--screenshot", metavar="PNG", help="render the pad with a demo digit to PNG and exit")

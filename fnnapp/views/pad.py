@@ -5,20 +5,23 @@ import numpy as np
 import pygame
 
 from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, is_empty
-from fnnapp.views.panels import bars, panel
-from fnnapp.views.theme import ACCENT, BG, FG, GRID_LINE, MUTED, text
-from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
+from fnnapp.views.panels import bars, panel, share
+from fnn.digits.teach import STEPS
+from fnnapp.cli.words import count
+from fnnapp.views.teaching import unsaved
+from fnnapp.views.theme import ACCENT, BAR_BG, BG, FG, GRID_LINE, MUTED, text
+from fnnapp.views.tiles import diverging, gray, heat, per_map, tile, tile_grid
 from fnnapp.views.xray import grad_panel, xray_view
 
 CELL = 20                                                          # pixels per canvas cell
 MARGIN, TOP = 20, 60
 CANVAS = pygame.Rect(MARGIN, TOP, GRID * CELL, GRID * CELL)        # 560 x 560
 PANEL = pygame.Rect(CANVAS.right + 36, TOP, 420, CANVAS.h + 30)
-WIDTH, HEIGHT = PANEL.right + MARGIN, CANVAS.bottom + 44
+WIDTH, HEIGHT = PANEL.right + MARGIN, CANVAS.bottom + 72       # two lines of keys below
 KEYS = ("left drag: draw    right drag: erase    S: predict    C / Backspace: clear    L: live    "
         "Esc: quit")
 BACKPROP_KEYS = "G: why    B: X-ray    0-9: teach it    Ctrl-Z: undo    K: keep    Ctrl-S: save"
-WHY_KEYS = "W 0-9: what would make it a ...    N: nearest digits"     # below BACKPROP_KEYS
+WHY_KEYS = "W 0-9: what would make it a ...    N: nearest digits"     # right of BACKPROP_KEYS
 DIGITS = [str(d) for d in range(10)]
 
 
@@ -38,6 +41,16 @@ def headline(state):
     return mode, ["press S", "to read the drawing"]
 
 
+def model_line(state):
+    """The header's words for the model: (line, True when teachings would be lost on quitting)."""
+    n = unsaved(state)
+    if n:
+        return f"model: {state['model_name']}, taught {count(n, 'time')}: unsaved copy", True
+    if state["saved_as"] and state["saved_model"] is state["model"]:
+        return f"model: {state['saved_as']} (taught, saved)", False
+    return f"model: {state['model_name'] or 'no model'}", False
+
+
 def render(surface, state, fonts):
     """One frame for `state` on surface (WIDTH x HEIGHT), or the X-ray (key B) when it is open."""
     surface.fill(BG)
@@ -46,8 +59,8 @@ def render(surface, state, fonts):
                   state["explain"], state["seen"], fonts)
         return
     text(surface, fonts["big"], "fnn digit pad", (MARGIN, 16))
-    text(surface, fonts["text"], f"model: {state['model_name'] or 'no model'}", (CANVAS.right, 24),
-         MUTED, "topright")
+    name, hot = model_line(state)
+    text(surface, fonts["text"], name, (PANEL.right, 24), ACCENT if hot else MUTED, "topright")
     tile(surface, CANVAS, state["canvas"], gray)               # white on black, like MNIST
     for k in range(1, GRID):                                   # a faint 1 px grid between the cells
         surface.fill(GRID_LINE, (CANVAS.x + k * CELL, CANVAS.y, 1, CANVAS.h))
@@ -58,9 +71,9 @@ def render(surface, state, fonts):
     if state["mouse"] and CANVAS.collidepoint(state["mouse"]):             # the brush's reach
         radius = ERASER_RADIUS if state["stroke"] == "erase" else BRUSH_RADIUS
         pygame.draw.circle(surface, ACCENT, state["mouse"], int(radius * CELL), 1)
-    text(surface, fonts["text"], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)
-    text(surface, fonts["small"], BACKPROP_KEYS, (PANEL.right, 28), MUTED, "topright")
-    text(surface, fonts["small"], WHY_KEYS, (PANEL.right, CANVAS.bottom + 16), MUTED, "topright")
+    text(surface, fonts["text"], KEYS, (MARGIN, CANVAS.bottom + 12), MUTED)
+    text(surface, fonts["text"], BACKPROP_KEYS, (MARGIN, CANVAS.bottom + 38), MUTED)
+    text(surface, fonts["small"], WHY_KEYS, (PANEL.right, CANVAS.bottom + 42), MUTED, "topright")
     prediction(surface, PANEL, state, fonts)
 
 
@@ -81,10 +94,12 @@ def prediction(surface, rect, state, fonts):
         best = int(probs.argmax())
         sure = "sure" if probs[best] > 0.9 else "fairly sure" if probs[best] > 0.6 else "unsure"
         text(surface, fonts["huge"], str(best), (x, y + 18), ACCENT)
-        text(surface, fonts["big"], f"{probs[best]:.1%}", (x + 80, y + 40))
+        text(surface, fonts["big"], share(probs[best]), (x + 80, y + 40))
         text(surface, fonts["text"], sure, (x + 80, y + 74), MUTED)
-    if state["message"]:
-        text(surface, fonts["small"], state["message"][:60], (x, y + 112), MUTED)
+    if state["teaching"] is not None:
+        progress(surface, pygame.Rect(x, y + 110, rect.w, 18), state["teaching"], fonts)
+    elif state["message"]:
+        text(surface, fonts["small"], clip(fonts["small"], state["message"], rect.w), (x, y + 112), MUTED)
     bars(surface, pygame.Rect(x, y + 132, rect.w, 230), probs, fonts, DIGITS, best)
     y1 = y + 376
     if state["view"] == "grad" and state["explain"] is not None:                # key G
@@ -97,23 +112,46 @@ def prediction(surface, rect, state, fonts):
     if state["aside"] == "nearest" and state["nearest"] is not None:               # key N
         return nearest_panel(surface, aside, state["nearest"], fonts)
     seen = pygame.Rect(panel(surface, pygame.Rect(x, y1, 120, rect.bottom - y1),
-                             "network input (28x28)", fonts).topleft, (112, 112))
+                             "its input", fonts).topleft, (112, 112))
     tile(surface, seen, np.zeros((GRID, GRID)) if state["seen"] is None else state["seen"], gray)
     pygame.draw.rect(surface, MUTED, seen.inflate(2, 2), 1)
-    inside(surface, pygame.Rect(x + 136, y1, rect.w - 136, rect.bottom - y1), state["inside"], fonts)
+    inside(surface, pygame.Rect(x + 136, y1, rect.w - 136, rect.bottom - y1), state["inside"], fonts,
+           state["live"])
 
 
-def inside(surface, rect, view, fonts):
+def clip(font, s, width):
+    """s, cut to end in "..." where it would be wider than `width` px in `font`."""
+    if font.size(s)[0] <= width:
+        return s
+    while s and font.size(s + "...")[0] > width:
+        s = s[:-1]
+    return s + "..."
+
+
+def progress(surface, rect, job, fonts):
+    """A teaching under way: its words and a bar of the steps done, redrawn after each step."""
+    done = job["step"] / STEPS
+    r = text(surface, fonts["small"], f"teaching {job['digit']}: step {job['step']} of {STEPS}   "
+             f"Esc stops", rect.topleft, ACCENT)
+    bar = pygame.Rect(r.right + 12, rect.y + 2, max(rect.right - r.right - 12, 10), rect.h - 4)
+    pygame.draw.rect(surface, BAR_BG, bar)
+    pygame.draw.rect(surface, ACCENT, (bar.x, bar.y, round(done * bar.w), bar.h))
+
+
+def inside(surface, rect, view, fonts, live=True):
     """The first hidden layer for the drawing (fnnapp.views.teaching.analyse's "inside"): unit activations
-    (MLP) with the input weights (W1 rows) of its 4 most active units, or feature maps (CNN)."""
+    (MLP) with the input weights (W1 rows) of its 4 most active units, or feature maps (CNN),
+    each map by its own peak."""
     if view is None:
         area = panel(surface, rect, "inside the network", fonts)
-        text(surface, fonts["small"], "(hidden layer lights up as you draw)", area.topleft, MUTED)
+        text(surface, fonts["small"], "lights up as you draw" if live else "lights up when you press S",
+             area.topleft, MUTED)
+        return
+    if view["kind"] == "maps":
+        tile_grid(surface, panel(surface, rect, f"conv layer 1: {len(view['a'])} feature maps", fonts),
+                  per_map(view["a"]), heat)
         return
     a = view["a"] / (view["a"].max() if view["a"].max() > 0 else 1.0)
-    if view["kind"] == "maps":
-        tile_grid(surface, panel(surface, rect, f"conv layer 1: {len(a)} feature maps", fonts), a, heat)
-        return
     area = panel(surface, rect, f"hidden layer 1: {a.size} units", fonts)
     cols = int(np.ceil(np.sqrt(2 * a.size)))                    # a grid twice as wide as tall
     rows = int(np.ceil(a.size / cols))
@@ -156,6 +194,6 @@ def nearest_panel(surface, rect, near, fonts):
     for i in range(k):
         box = pygame.Rect(rect.x + (i % cols) * (side + 8), rect.y + 28 + (i // cols) * (side + 24), side, side)
         tile(surface, box, near["images"][i], gray)
-        text(surface, fonts["small"], f"{near['labels'][i]}  d {near['dist'][i]:.2f}",
+        text(surface, fonts["small"], f"{near['labels'][i]}: {near['dist'][i]:.2f}",
              (box.x, box.bottom + 3), FG if i else ACCENT)
-    text(surface, fonts["small"], "d: cosine distance of A[L-1]   N again: back", (rect.x, rect.bottom - 16), MUTED)
+    text(surface, fonts["small"], "digit: cosine distance of A[L-1]   N again: back", (rect.x, rect.bottom - 16), MUTED)

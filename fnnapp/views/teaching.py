@@ -3,6 +3,7 @@
     s = update_prediction(state)     # the prediction (analyse) and the open view (explain)
     s = toggle_view(s, "grad")       # G: d log p_c / d pixel;  B ("xray"): every layer
     s = teach_digit(s, 7)            # "this is a 7": a few steps (fnn.digits.teach), Ctrl-Z undoes
+    s = start_teaching(s, 7)         # the same, one step a teach_step(s), for a window to draw
     s = keep_digit(s)                # K: the labelled drawing into the handwriting CSV
     s = what_if(s, 7)                # W 7: what would make it a 7 (fnn.counterfactual)
     s = toggle_nearest(s)            # N: the nearest training digits (fnn.analysis.nearest)
@@ -23,7 +24,8 @@ from fnn.analysis.calibration import model_temperature, scale, scaled_params
 from fnn.analysis.counterfactual import counterfactual
 from fnn.analysis.explain import log_prob_gradient, xray
 from fnn.digits.preprocess import INK_THRESHOLD, mnistify
-from fnn.digits.teach import append_digit, teach
+from fnn.digits.teach import STEPS, append_digit, teach
+from fnnapp.cli.words import count
 from fnnapp.views.canvas import GRID, is_empty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo: fnnapp/views/ up two
@@ -115,27 +117,63 @@ def replay_digits(state):
 
 
 def digit_key(state, digit):
-    """A digit key: the X-ray's label while the X-ray is open, else teach_digit."""
-    return explain(dict(state, label=digit)) if state["view"] == "xray" else teach_digit(state, digit)
+    """A digit key: the X-ray's label while the X-ray is open, else start_teaching."""
+    return explain(dict(state, label=digit)) if state["view"] == "xray" else start_teaching(state, digit)
 
 
 def teach_digit(state, digit):
     """Digit key d after a prediction: "this drawing is a d". A few gradient steps on it, mixed
     with replayed MNIST digits (fnn.digits.teach.teach); the old model goes on the undo list."""
+    s = start_teaching(state, digit)
+    while s.get("teaching") is not None:
+        s = teach_step(s)
+    return s
+
+
+def start_teaching(state, digit):
+    """The state of a teaching about to start ("teaching": digit, params so far, step, the
+    replay draws' generator state), or a message why it cannot: teach_step does the steps."""
     if state["seen"] is None:
         return dict(state, message="draw a digit first, then press the digit it is")
     s = replay_digits(state)
     if s["replay"] is None:
         return s
-    params, layers, meta = s["model"]
     rng = np.random.default_rng(len(s["undo"]))          # the same teachings, the same params
-    new = teach(params, layers, s["seen"].reshape(-1), digit, *s["replay"], rng)
-    before = s["probs"]
-    s = update_prediction(dict(s, model=(new, layers, meta), undo=s["undo"] + [s["model"]],
-                               label=digit, before=before))
+    return dict(s, teaching={"digit": digit, "params": s["model"][0], "step": 0, "begun": False,
+                             "rng": rng.bit_generator.state})
+
+
+def teach_step(state):
+    """One of the STEPS steps of fnn.digits.teach.teach (steps=1 from the saved generator
+    state, so STEPS of them give teach's params exactly); after the last one the taught model
+    replaces the old one, which goes on the undo list."""
+    job = state["teaching"]
+    if not job["begun"]:           # a first turn shows "step 0" before the first step's work
+        return dict(state, teaching=dict(job, begun=True))
+    params, layers, meta = state["model"]
+    rng = np.random.default_rng()
+    rng.bit_generator.state = job["rng"]
+    new = teach(job["params"], layers, state["seen"].reshape(-1), job["digit"], *state["replay"],
+                rng, steps=1)
+    job = dict(job, params=new, step=job["step"] + 1, rng=rng.bit_generator.state)
+    if job["step"] < STEPS:
+        return dict(state, teaching=job)
+    digit, before = job["digit"], state["probs"]
+    s = update_prediction(dict(state, model=(new, layers, meta), undo=state["undo"] + [state["model"]],
+                               label=digit, before=before, teaching=None))
     s["message"] = (f"taught {digit}: p({digit}) {before[digit]:.0%} -> {s['probs'][digit]:.0%}"
-                    f"   Ctrl-Z undo, K keep, Ctrl-S save")
+                    f"  (Ctrl-Z undoes it)")
     return s
+
+
+def stop_teaching(state):
+    """Esc while teaching: the steps so far are dropped, the model stays as it was."""
+    return dict(state, teaching=None, message="teaching stopped: the model is as it was")
+
+
+def unsaved(state):
+    """How many teachings the model has that no file holds (0 after Ctrl-S or full undo)."""
+    return 0 if state.get("saved_model") is state["model"] else len(state["undo"])
 
 
 def undo(state):
@@ -144,7 +182,7 @@ def undo(state):
         return dict(state, message="nothing to undo")
     s = update_prediction(dict(state, model=state["undo"][-1], undo=state["undo"][:-1],
                                before=None))
-    return dict(s, message=f"undone: {len(s['undo'])} teaching(s) left")
+    return dict(s, message=f"undone: {count(len(s['undo']), 'teaching')} left")
 
 
 def keep_digit(state):
@@ -155,7 +193,8 @@ def keep_digit(state):
         n = append_digit(state["digits"], state["seen"], state["label"])
     except DataError as e:
         return dict(state, message=str(e))
-    return dict(state, message=f"kept as {state['label']}: {n} digit(s) in {files.shown(state['digits'])}")
+    return dict(state, message=f"kept as {state['label']}: {count(n, 'digit')} in "
+                               f"{files.shown(state['digits'])}")
 
 
 def save_taught(state):
@@ -172,7 +211,7 @@ def save_taught(state):
                                                "teachings": len(state["undo"])})
     except (OSError, ValueError) as e:
         return dict(state, message=f"{path}: cannot save ({e})")
-    return dict(state, message=f"saved {path}")
+    return dict(state, message=f"saved {path}", saved_model=state["model"], saved_as=path)
 
 
 # ---- what would make it a d (W), the nearest training digits (N), not a digit -------------------
