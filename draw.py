@@ -60,6 +60,8 @@ KEYS_HELP = """keys in the window:
   K                keep the labelled drawing in the handwriting CSV (--keep)
   Ctrl-S           save the taught model under models/ (a taught model is an unsaved
                    copy until then: Esc warns once, a second Esc quits)
+  W, then 0-9      what would make it a 7: the ink to add and remove (fnn.counterfactual)
+  N                the nearest training digits in the last hidden layer (--nearest-csv)
   drop an image file on the window to read it"""
 
 
@@ -72,7 +74,8 @@ def parse_args(argv):
     p.add_argument("--demo", type=int, choices=(3, 0), default=3,
                    help="--screenshot's digit: 3, or 0 (a slashed zero the shipped models misread)")
     p.add_argument("--press", metavar="KEYS", default="",
-                   help="--screenshot: keys pressed first, e.g. g (why) or b0 (X-ray, label 0)")
+                   help="--screenshot: keys pressed first, e.g. g (why), b0 (X-ray, label 0), w7 "
+                        "(what would make it a 7) or n (nearest training digits)")
     p.add_argument("--digits", metavar="CSV",
                    help="print the model's accuracy, per digit, on a labelled CSV of digits and exit")
     p.add_argument("--keep", metavar="CSV",
