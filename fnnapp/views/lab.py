@@ -151,8 +151,8 @@ def reliability_panel(surface, rect, probs, y, T, fonts):
     softmax(Z / T)), against the diagonal of a network exactly as sure as it is right."""
     from fnn.analysis.calibration import BINS, ece, reliability, scale
     scaled = scale(probs, T)
-    text(surface, fonts["small"], f"reliability: accuracy per confidence bin ({BINS} bins);  ECE "
-         f"{ece(probs, y):.2%} (blue), with T = {T:.3g}: {ece(scaled, y):.2%} (orange)", rect.topleft, FG)
+    text(surface, fonts["small"], f"accuracy per confidence bin ({BINS}): ECE {ece(probs, y):.2%} blue, "
+         f"{ece(scaled, y):.2%} orange (T = {T:.3g})", rect.topleft, FG)
     plot = pygame.Rect(rect.x + 30, rect.y + 22, rect.w - 40, rect.h - 40)
     pygame.draw.rect(surface, MUTED, plot, 1)
     pygame.draw.line(surface, MUTED, plot.bottomleft, plot.topright)       # accuracy = confidence
