@@ -1,4 +1,4 @@
-"""draw.py: a pygame digit pad. Draw a digit, press S, see what the network answers.
+"""draw.py: a pygame digit pad. Draw a digit and see what the network answers as you draw.
 
     python draw.py                          the pad, with the default model (DEFAULT_MODEL)
     python draw.py --model data/mnist_cnn.npz
@@ -12,7 +12,8 @@ prediction on/off, Esc quit. Dropping an image file on the window loads and clas
 Backprop on the drawing (fnn.analysis.explain, fnn.digits.teach): G shows d log p / d pixel of the answer, B the
 X-ray of every layer (0-9 there set its label), a digit key teaches the drawing's true class,
 Ctrl-Z undoes that, K keeps the labelled drawing in the handwriting CSV (--keep), Ctrl-S saves
-the taught model under models/.
+the taught model under models/. W then a digit d shows what would make it a d
+(fnn.counterfactual); N the nearest training digits (fnn.analysis.nearest, cached beside the model).
 
 The network sees the drawing as MNIST was made (fnn.digits.preprocess.mnistify); the pad itself is
 fnnapp.views: app (its state and events), window (the loop and --screenshot), pad (a frame).
@@ -32,7 +33,7 @@ try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line
     from fnn.io.files import shown                                      # noqa: E402
     from fnn.analysis.report import format_report                             # noqa: E402
     from fnn.digits.teach import score_digits                               # noqa: E402
-    from fnnapp.cli import impl, paths                                       # noqa: E402
+    from fnnapp.cli import impl, interrupts, paths                           # noqa: E402
     from fnnapp.views.app import DEFAULT_DIGITS, new_state                     # noqa: E402
     from fnnapp.views.inputs import AppError, classify_image, load_model       # noqa: E402
     from fnnapp.cli.options import Parser                                    # noqa: E402
@@ -48,15 +49,33 @@ DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
 IMPL_MODEL = os.path.join("data", "mnist_mlp.npz")        # --impl reads dense networks only
 
 
+KEYS_HELP = """keys in the window:
+  left drag        draw            right drag   erase
+  (the prediction follows the drawing; L turns that off, then S predicts and prints it)
+  C, Backspace     clear           Esc          close G or B, else quit
+  G                why: d log p / d pixel of the answer, on the network's input
+  B                the X-ray: every layer's A and dZ; 0-9 there set the label
+  0-9              teach it: "this drawing is a 7" (a progress line; Esc stops it)
+  Ctrl-Z           undo the last teaching
+  K                keep the labelled drawing in the handwriting CSV (--keep)
+  Ctrl-S           save the taught model under models/ (a taught model is an unsaved
+                   copy until then: Esc warns once, a second Esc quits)
+  W, then 0-9      what would make it a 7: the ink to add and remove (fnn.counterfactual)
+  N                the nearest training digits in the last hidden layer (--nearest-csv)
+  drop an image file on the window to read it"""
+
+
 def parse_args(argv):
-    p = Parser(prog="draw.py", description="Draw a digit and let an fnn network read it.")
+    p = Parser(prog="draw.py", description="Draw a digit and let an fnn network read it.",
+               epilog=KEYS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help=f"a model file from fnn.save / train.py (default: {DEFAULT_MODEL})")
     p.add_argument("--image", metavar="FILE", help="print the prediction for an image file and exit")
     p.add_argument("--screenshot", metavar="PNG", help="render the pad with a demo digit to PNG and exit")
     p.add_argument("--demo", type=int, choices=(3, 0), default=3,
                    help="--screenshot's digit: 3, or 0 (a slashed zero the shipped models misread)")
     p.add_argument("--press", metavar="KEYS", default="",
-                   help="--screenshot: keys pressed first, e.g. g (why) or b0 (X-ray, label 0)")
+                   help="--screenshot: keys pressed first, e.g. g (why), b0 (X-ray, label 0), w7 "
+                        "(what would make it a 7) or n (nearest training digits)")
     p.add_argument("--digits", metavar="CSV",
                    help="print the model's accuracy, per digit, on a labelled CSV of digits and exit")
     p.add_argument("--keep", metavar="CSV",
@@ -66,6 +85,9 @@ def parse_args(argv):
                         "(python -m fnn.exercise FILE must pass), in the window and with --image; "
                         f"the model must be a dense relu network (default with --impl: {IMPL_MODEL}); "
                         "the inside view, G, B and teaching stay on fnn's own functions")
+    p.add_argument("--nearest-csv", metavar="CSV", default=None,
+                   help="the training digits N searches (default: data/mnist_train.csv.gz); their "
+                        "features are cached beside the model file as MODEL.nearest.npz")
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -87,9 +109,10 @@ def main(argv=None, on_frame=None):
         elif args.digits:
             report_digits(model, name, args.digits)
         elif args.screenshot:
-            screenshot(model, name, outs["screenshot"], args.demo, args.press, args.keep)
+            screenshot(model, name, outs["screenshot"], args.demo, args.press, args.keep,
+                       args.nearest_csv)
         else:
-            run(new_state(model, name, args.keep, mine), args.max_frames, on_frame)
+            run(new_state(model, name, args.keep, mine, args.nearest_csv), args.max_frames, on_frame)
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
         return 2

@@ -139,14 +139,16 @@ def build_parser():
     r.add_argument("--out", default=None, metavar="PATH",
                    help="model file to write (an existing one is replaced, and the run says so); "
                         "the curve goes to the same path with .png; default "
-                        f"{DEFAULT_OUT['mlp']} ({DEFAULT_OUT['cnn']} with --arch cnn)")
+                        f"{DEFAULT_OUT['mlp']} ({DEFAULT_OUT['cnn']} with --arch cnn), numbered "
+                        "-2, -3, ... when that name is taken, so a default never replaces a run")
     w = p.add_argument_group("watching it learn")
     w.add_argument("--watch", action="store_true",
                    help="train in a pygame window that shows the curves, the first layer's "
                         "weights, each layer's health and a strip of test digits as training "
                         "runs (the same weights as without it); Space pauses, N steps, Up/Down "
                         "double/halve the learning rate, S saves a snapshot, Esc stops as Ctrl-C "
-                        "does; at the end the confusion matrix stays until the window is closed "
+                        "does; at the end the final curves stay, Tab switches to the confusion "
+                        "matrix and back, until the window is closed "
                         "(with --evaluate: that view of a saved model)")
     w.add_argument("--compare", default=None, metavar="OTHER.npz",
                    help="with --watch: overlay the curves of another run (its .csv beside it)")
@@ -162,13 +164,20 @@ def build_parser():
                    help="report on --test with the model file MODEL: test accuracy, per-class "
                         "accuracy and the confusion matrix, printed and drawn with the most "
                         "confident mistakes into a PNG (see --errors-png)")
+    e.add_argument("--calibrate", default=None, metavar="MODEL",
+                   help="fit the temperature T of softmax(Z / T) on the validation rows of --train "
+                        "(the split of a run with the same --train, --val-split, --max-rows, "
+                        "--seed) and store it in MODEL's meta; the pad's bars and --evaluate use it")
     e.add_argument("--errors-png", default=None, metavar="PNG",
                    help="where --evaluate draws its PNG; default MODEL's name with _errors.png")
     e.add_argument("--predictions", default=None, metavar="OUT.csv",
                    help="with --evaluate: write ImageId,Label for every row of --test (labelled "
                         "or not, e.g. Kaggle's test.csv), ImageId counted from 1")
-    r.add_argument("--log-every", type=options.count, default=10, metavar="K",
-                   help="print iteration, loss and batch accuracy every K iterations (0: epochs only)")
+    r.add_argument("--log-every", type=options.count, default=None, metavar="K",
+                   help="print iteration, loss and batch accuracy every K iterations (0: epochs "
+                        "only); without it, one progress line rewritten in place on a terminal "
+                        "(loss, accuracy, it/s, ETA) and a line every 10 iterations into a file "
+                        "or pipe; every iteration is in the curve CSV either way")
     return p
 
 
@@ -185,19 +194,25 @@ def main(argv=None):
     interrupts.raise_on_signals()               # Ctrl-C -> KeyboardInterrupt, SIGTERM -> Terminated
     paths.printable_streams()                   # a file name that is not UTF-8 prints escaped
     args = parse_args(argv)
-    out = args.out or (DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
-        "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz"))
+    default = DEFAULT_OUT[args.arch] if args.init is None else _beside_script(
+        "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz")
+    out = args.out or run.numbered(default)       # a default never replaces an earlier run
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     for option, needs in (("predictions", "evaluate"), ("compare", "watch")):
         if getattr(args, option) and not getattr(args, needs):
             print(f"{PROG}: error: --{option} needs --{needs} (see --help)", file=sys.stderr)
             return 2
     try:
+        if args.calibrate:
+            return fnnapp.cli.evaluate.calibrate(args.calibrate, args.train, args.max_rows,
+                                                 args.val_split, args.seed)
         if args.impl:
             out = impl_options(args, argv)
         if args.evaluate:
             return fnnapp.cli.evaluate.evaluate(args.evaluate, args.test, args.max_rows, args.predictions,
                                         args.errors_png, args.watch)
+        if out != (args.out or default):
+            print(f"out: {out} ({default} is kept; --out {default} would replace it)", flush=True)
         return run.train(args, out, command, DEFAULT_OUT["mlp"])
     except (run.UsageError, fnnapp.cli.evaluate.EvaluateError, impl.ImplError) as e:
         for line in getattr(e, "lines", ()):            # the checker's lines, when it refused --impl

@@ -13,6 +13,7 @@ docs/math.md maps every equation to the function that implements it.
 from fnn.activations import leaky_relu, relu, sigmoid, softmax, tanh
 from fnn.layers import Conv, Dense, Flatten, Input, MaxPool
 from fnn.losses import binary_cross_entropy, cross_entropy, mse, one_hot
+from fnn.analysis.counterfactual import counterfactual
 from fnn.io.model_files import ModelFileError, load, save
 from fnn.network import (accuracy, backward, compute_loss, forward, init_params, predict,
                          predict_proba, update)
@@ -26,5 +27,5 @@ __all__ = [
     "compute_loss", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "cross_entropy",
     "binary_cross_entropy", "mse", "one_hot", "Input", "Dense", "Conv", "MaxPool", "Flatten",
     "save", "load", "ModelFileError", "OPTIMIZERS", "SCHEDULES", "sgd_init", "sgd_update",
-    "momentum_init", "momentum_update", "adam_init", "adam_update",
+    "momentum_init", "momentum_update", "adam_init", "adam_update", "counterfactual",
 ]

@@ -95,18 +95,27 @@ def slashed_zero():
     return [ev for stroke in demo_strokes(0) for ev in drag([tuple(p) for p in stroke])]
 
 
-def run_app(argv, script, max_frames):
-    """draw.main(argv) with script[frame] posted before that frame -> the states of each frame."""
+def run_app(argv, script, max_frames, shots=None, every=None):
+    """draw.main(argv) with script[k] posted at the k-th turn at rest (no teaching under way:
+    a teaching takes a turn a step) -> the states of those turns, the first max_frames of
+    them; shots: a list to get a copy of the window at each of those turns; every(state):
+    called at each turn, teaching or not."""
     seen = []
 
     def on_frame(frame, state):
+        if every is not None:
+            every(state)
+        if state["teaching"] is not None:
+            return
         seen.append(state)
-        for ev in script.get(frame, []):
+        if shots is not None:
+            shots.append(pygame.surfarray.array3d(pygame.display.get_surface()).copy())
+        for ev in script.get(len(seen) - 1, []) if len(seen) < max_frames else [pygame.event.Event(pygame.QUIT)]:
             pygame.event.post(ev)
 
     with pytest.MonkeyPatch.context() as m:      # a frame with no event waits 10 ms, not 0.25 s
         m.setattr(window, "IDLE_WAKE", 0.01)
-        assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
+        assert draw.main([*map(str, argv), "--max-frames", "1000"], on_frame=on_frame) == 0
     return seen
 
 
@@ -132,7 +141,7 @@ def test_k_keeps_one_valid_row_per_labelled_drawing(tmp_path):
               5: [key(pygame.K_c)], 6: slashed_zero(), 7: [key(pygame.K_7)], 8: [key(pygame.K_k)]}
     states = run_app(["--model", MODELS["mlp"], "--keep", csv], script, 10)
     assert "press the digit" in states[3]["message"]          # no label yet: nothing kept (below)
-    assert states[5]["message"] == f"kept as 0: 1 digit(s) in {csv}"
+    assert states[5]["message"] == f"kept as 0: 1 digit in {csv}"
     X, y = load_csv(csv)
     assert y.tolist() == [0, 7] and X.shape == (784, 2)
     np.testing.assert_array_equal(X[:, 0], np.rint(states[5]["seen"].reshape(-1) * 255) / np.float32(255))
@@ -152,20 +161,10 @@ def test_ctrl_s_saves_the_taught_model_to_a_new_file_under_models(tmp_path, monk
 
 
 def run_app_frames(argv, script, max_frames):
-    """As run_app, also returning a copy of the window at the start of each frame (the frame
-    the previous turn drew)."""
-    seen, shots = [], []
-
-    def on_frame(frame, state):
-        seen.append(state)
-        shots.append(pygame.surfarray.array3d(pygame.display.get_surface()).copy())
-        for ev in script.get(frame, []):
-            pygame.event.post(ev)
-
-    with pytest.MonkeyPatch.context() as m:      # a frame with no event waits 10 ms, not 0.25 s
-        m.setattr(window, "IDLE_WAKE", 0.01)
-        assert draw.main([*map(str, argv), "--max-frames", str(max_frames)], on_frame=on_frame) == 0
-    return seen, shots
+    """As run_app, also returning a copy of the window at the start of each turn at rest (the
+    frame the previous turn drew)."""
+    shots = []
+    return run_app(argv, script, max_frames, shots), shots
 
 
 def region(shot, rect):
@@ -196,7 +195,7 @@ def test_g_and_b_views_render_for_the_shipped_models(name):
     assert not np.array_equal(region(xray, CANVAS), region(pad, CANVAS))
     lab = states[5]
     assert lab["explain"]["label"] == d and lab["model"] is b["model"] and lab["undo"] == []
-    np.testing.assert_allclose(lab["explain"]["dZL"], lab["probs"] - np.eye(10)[d], atol=1e-6)
+    np.testing.assert_allclose(lab["explain"]["dZL"], lab["explain"]["probs"] - np.eye(10)[d], atol=1e-6)
     assert not np.array_equal(labelled, xray)                        # BP1's numbers changed
     # Esc closes the X-ray (the pad keeps running); G opens the gradient view again
     assert states[6]["view"] is None and states[6]["running"] and states[7]["view"] == "grad"
@@ -210,3 +209,56 @@ def test_views_need_a_drawing_and_the_xray_does_not_paint():
     assert states[2]["view"] is None and states[2]["message"] == "draw a digit first"
     assert states[4]["view"] == "xray"
     np.testing.assert_array_equal(states[5]["canvas"], states[4]["canvas"])   # hidden: untouched
+
+
+def test_teaching_shows_its_steps_and_the_header_says_unsaved_until_ctrl_s(tmp_path, monkeypatch):
+    """A digit key starts a teaching drawn a step a frame (the window keeps handling events);
+    after it the header says the model is a taught, unsaved copy; Esc then only warns, and
+    quits after Ctrl-S."""
+    from fnnapp.views.pad import model_line
+    monkeypatch.setattr(teaching, "MODELS", str(tmp_path / "models"))
+    steps, frames = [], []
+
+    def every(state):
+        if state["teaching"] is not None:
+            steps.append(state["teaching"]["step"])
+            frames.append(pygame.surfarray.array3d(pygame.display.get_surface()).copy())
+    script = {1: slashed_zero(), 2: [key(pygame.K_0)], 3: [key(pygame.K_ESCAPE)],
+              4: [key(pygame.K_s, pygame.KMOD_LCTRL)], 5: [key(pygame.K_ESCAPE)]}
+    states = run_app(["--model", MODELS["mlp"]], script, 7, every=every)
+    assert steps == list(range(teaching.STEPS))                   # one frame a step, in order
+    bar = pygame.Rect(pad.PANEL.x, pad.PANEL.y + 108, pad.PANEL.w, 22)
+    assert not np.array_equal(region(frames[1], bar), region(frames[-1], bar))   # the bar grows
+    taught, warned, saved = states[3], states[4], states[5]
+    assert model_line(taught) == (f"model: {MODELS['mlp']}, taught 1 time: unsaved copy", True)
+    assert warned["running"] and "Esc again quits" in warned["message"] and "Ctrl-S" in warned["message"]
+    assert saved["message"].startswith("saved ") and model_line(saved)[1] is False
+    assert len(states) == 6                                  # after Ctrl-S, one Esc quits
+
+
+def test_esc_twice_quits_with_an_unsaved_teaching_and_another_key_disarms(monkeypatch):
+    script = {1: slashed_zero(), 2: [key(pygame.K_0)], 3: [key(pygame.K_ESCAPE)],
+              4: [key(pygame.K_l)], 5: [key(pygame.K_ESCAPE)], 6: [key(pygame.K_ESCAPE)]}
+    states = run_app(["--model", MODELS["mlp"]], script, 20)
+    assert states[4]["quit_armed"] and states[5]["quit_armed"] is False and states[6]["quit_armed"]
+    assert len(states) == 7                                     # the second Esc in a row quits
+
+
+def test_sigterm_while_teaching_exits_143_in_one_line(capsys, monkeypatch):
+    import signal
+    sent = []
+
+    def on_frame(frame, state):
+        if state["teaching"] is not None and state["teaching"]["step"] == 2 and not sent:
+            sent.append(frame)
+            os.kill(os.getpid(), signal.SIGTERM)
+        for ev in {1: slashed_zero(), 2: [key(pygame.K_0)]}.get(frame, []):
+            pygame.event.post(ev)
+    monkeypatch.setattr(window, "IDLE_WAKE", 0.01)
+    old = signal.getsignal(signal.SIGTERM)
+    try:
+        code = draw.main(["--model", str(MODELS["mlp"]), "--max-frames", "100"], on_frame=on_frame)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert code == 143 and sent
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

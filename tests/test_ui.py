@@ -83,3 +83,51 @@ def test_training_curves_draw_from_one_point_to_many():
     inside = np.zeros_like(magenta)
     inside[rect.left:rect.right, rect.top:rect.bottom] = True
     assert magenta[~inside].all() and not magenta[inside].any(), "all of rect, nothing else"
+
+
+# ---- text a learner reads at arm's length ----------------------------------------------------
+
+def test_contrast_is_the_wcag_ratio():
+    from fnnapp.views.theme import contrast
+    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast((118, 118, 118), (255, 255, 255)) == pytest.approx(4.54, abs=0.01)   # WCAG's grey
+    assert contrast((30, 90, 200), (30, 90, 200)) == 1.0
+
+
+def test_every_font_is_large_and_every_text_colour_contrasts():
+    from fnnapp.views import lab, theme
+    from fnnapp.views.tiles import heat
+    assert min(f.get_height() for f in make_fonts().values()) >= theme.MIN_TEXT_PX >= 14
+    assert theme.fit_font("x" * 400, 50).get_height() >= theme.MIN_TEXT_PX      # the smallest fit
+    on_dark = [theme.FG, theme.MUTED, theme.ACCENT, lab.RIGHT, lab.WRONG, lab.COMPARE, *lab.LAYER_COLORS]
+    ratios = [theme.contrast(c, theme.BG) for c in on_dark]
+    assert min(ratios) >= 4.5, dict(zip(map(str, on_dark), ratios))
+    assert theme.contrast(theme.MUTED, theme.BG) >= 7                          # the key hints
+    assert theme.contrast(theme.LIGHT["ink"], theme.LIGHT["bg"]) >= 7            # the curve PNG
+    cells = [tuple(int(v) for v in heat(np.array(r))) for r in np.linspace(0, 1, 101)]
+    assert min(theme.contrast(theme.readable_on(c), c) for c in cells) >= 4.5   # counts in the matrix
+
+
+def test_the_errors_png_has_no_click_hint_and_the_window_has():
+    from fnnapp.views import lab
+    rng = np.random.default_rng(0)
+    C = rng.integers(0, 50, (10, 10))
+    y = rng.integers(0, 10, 40)
+    probs = rng.dirichlet(np.ones(10), 40).T
+    X = rng.random((784, 40))
+    png = pixels(lab.errors_figure(C, X, y, probs, "t"))
+    surface = pygame.Surface((1280, 760))
+    lab.errors_view(surface, C, X, y, probs, make_fonts(), "t", keys="Esc: quit")
+    window = pixels(surface)
+    hint = (slice(0, 600), slice(760 - 30, 760))
+    assert (png[hint] == lab.BG).all() and not (window[hint] == lab.BG).all()
+
+
+def test_numbers_in_words():
+    from fnnapp.cli.words import count
+    from fnnapp.views.curves import mean_label
+    from fnnapp.views.panels import share
+    assert [count(1, "image"), count(2, "image"), count(10000, "test image")] == \
+        ["1 image", "2 images", "10,000 test images"]
+    assert mean_label(1) == "" and mean_label(50) == "mean of the last 50 batches"
+    assert share(0.9974) == "99.7%" and share(0.99996) == "100.0%" and share(0.0004) == "0.0%"

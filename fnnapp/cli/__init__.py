@@ -8,7 +8,9 @@
     paths        what an input path may be, checked before any work (outputs: fnn.io.files)
     image_header an image's size read from its header, before pygame decodes it
     memory       the bytes a training run needs, known before it allocates them
-    progress     when a run is failing without a NaN, and which rate to try instead
+    progress     when a run is failing without a NaN, and which rate to try instead; the
+                 progress line a run rewrites on a terminal
+    words        numbers in words: "1 image", "10,000 images"
     sources      train.py's --train FILE[:K] files: loading, the validation split
     history      a run's curve data as a CSV beside its model (--watch --compare reads it)
     impl         --impl FILE: the learner's own four functions (exercises/network.py) train and read

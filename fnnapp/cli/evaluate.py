@@ -17,6 +17,7 @@ from fnn.io.model_files import load_digit_model
 from fnnapp.cli import interrupts, paths
 from fnnapp.cli.run import PROG
 from fnnapp.cli.networks import describe
+from fnn.analysis.calibration import BINS, ece, fit_temperature, model_temperature, scale
 from fnn.analysis.report import confusion_matrix, format_report, percent
 
 
@@ -24,9 +25,19 @@ class EvaluateError(Exception):
     """A problem with --evaluate's model, test CSV or outputs: one line, exit code 2."""
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo
+SHIPPED = os.path.join(ROOT, "data")       # the shipped models and MNIST: written only when asked
+
+
 def errors_png_for(model):
-    """The --evaluate picture of a model file: models/run.npz -> models/run_errors.png."""
-    return os.path.splitext(model)[0] + "_errors.png"
+    """The --evaluate picture of a model file: models/run.npz -> models/run_errors.png, beside
+    the model, except for a model in the shipped data/ folder: data/mnist_mlp.npz ->
+    models/mnist_mlp_errors.png (nothing goes into data/ unless --errors-png says so)."""
+    png = os.path.splitext(model)[0] + "_errors.png"
+    folder = os.path.dirname(os.path.abspath(model))
+    if os.path.isdir(SHIPPED) and os.path.samefile(folder, SHIPPED):
+        png = os.path.relpath(os.path.join(ROOT, "models", os.path.basename(png)))
+    return png
 
 
 def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None, watch=False):
@@ -80,6 +91,8 @@ def report(model_path, test, max_rows, predictions, errors_png, watch, written):
     print(f"test accuracy {percent(float(np.trace(C) / C.sum()))} on {y.size} rows of {test}")
     for line in format_report(C):
         print(line)
+    T = model_temperature(meta)
+    print(calibration_line(probs, y, T), flush=True)
     if not watch:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # a picture, no window
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -88,7 +101,8 @@ def report(model_path, test, max_rows, predictions, errors_png, watch, written):
     existed = os.path.exists(png)
     title = f"fnn {name} ({files.shown(os.path.basename(model_path))}) on {files.shown(test)}"
     try:
-        files.write(outs[0], lambda f: errors_figure(C, X, y, probs, title, file=f), suffix=".png")
+        files.write(outs[0], lambda f: errors_figure(C, X, y, probs, title, file=f,
+                                                                temperature=T), suffix=".png")
     except files.WriteError as e:
         raise EvaluateError(str(e)) from None
     written.append(png)
@@ -114,3 +128,46 @@ def write_predictions(out, labels):
         raise EvaluateError(str(e)) from None
     print(f"{'replaced' if existed else 'saved'} {labels.size:,} predictions {files.shown(out.path)}",
           flush=True)
+
+
+def calibration_line(probs, y, T):
+    """--evaluate's line on calibration: ECE of A[L] and of softmax(Z / T) with the model's T."""
+    how = (f"with the model's temperature T = {T:.3g}" if T != 1.0 else
+           "T = 1 (no temperature in the model: train.py --calibrate MODEL fits one)")
+    return (f"calibration: expected calibration error (ECE, {BINS} bins) {percent(ece(probs, y))}; "
+            f"{how}: {percent(ece(scale(probs, T), y))}")
+
+
+def calibrate(model_path, sources, max_rows, val_split, seed):
+    """train.py --calibrate MODEL: fit T on the validation rows of --train (held out as a run
+    with the same --train, --val-split, --max-rows and --seed holds them out) and rewrite the
+    model file atomically with meta["temperature"] = T; its weights are untouched."""
+    from fnnapp.cli.sources import SplitError, load_training
+    try:
+        paths.check_input(model_path)
+        params, layers, meta = fnn.load(model_path)
+    except (paths.PathError, fnn.ModelFileError) as e:
+        raise EvaluateError(str(e)) from None
+    if not val_split:
+        raise EvaluateError("--calibrate fits the temperature on the validation rows: --val-split must be > 0")
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[1])      # run.train's split
+    try:
+        _, _, X_val, y_val = load_training(sources, max_rows, val_split, rng)
+    except (fnn.io.data.DataError, SplitError) as e:
+        raise EvaluateError(f"--train: {e}") from None
+    P = fnn.predict_proba(params, X_val, layers)
+    T = fit_temperature(P, y_val)
+    meta = {**meta, "temperature": T, "calibration": calibration_meta(y_val.size, sources)}
+    try:
+        fnn.save(model_path, params, layers, meta=meta)
+    except (OSError, ValueError) as e:
+        raise EvaluateError(f"{model_path}: cannot rewrite the model ({e})") from None
+    print(f"temperature T = {T:.3g} fitted on {y_val.size:,} validation rows; ECE there "
+          f"{percent(ece(P, y_val))} -> {percent(ece(scale(P, T), y_val))}; saved in {model_path}")
+    return 0
+
+
+def calibration_meta(rows, sources):
+    """What the model's meta says about where its temperature comes from."""
+    from fnnapp.cli.sources import describe_sources
+    return f"calibrated on {rows} validation rows of {describe_sources(sources)}"

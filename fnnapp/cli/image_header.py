@@ -48,8 +48,8 @@ def check_size(path, max_side=MAX_SIDE, max_pixels=MAX_PIXELS):
     decoded. fnnapp.views.inputs scales what it decodes down before any array is made of it."""
     fmt, w, h = dimensions(path)
     if w > max_side or h > max_side or w * h > max_pixels:
-        raise ImageHeaderError(f"{os.fspath(path)}: a {w} x {h} {fmt} image is too large to decode "
-                               f"({w * h * DECODED_BYTES / 2 ** 20:,.0f} MiB; at most "
+        raise ImageHeaderError(f"{os.fspath(path)}: the {fmt} image is {w} x {h} pixels, too large "
+                               f"to decode ({w * h * DECODED_BYTES / 2 ** 20:,.0f} MiB; at most "
                                f"{max_pixels * DECODED_BYTES >> 20} MiB, {max_side} pixels a side)")
     return fmt, w, h
 

@@ -75,3 +75,29 @@ def try_instead(optimizer, lr):
         return (f"--lr {lr:g} is the rate that trains with --optimizer {optimizer}: "
                 f"check the data (--max-rows) and the other options")
     return f"try --lr {good:g}, a rate that trains with --optimizer {optimizer}"
+
+
+# ---- the progress line of a run on a terminal ----------------------------------------------
+
+BAR_EVERY = 0.2        # s between two redraws of the line
+
+
+def clock(seconds):
+    """Seconds as m:ss (h:mm:ss from an hour on)."""
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def bar_line(t, total, epoch, epochs, loss, acc, seconds, columns=80):
+    """The one line a run on a terminal `columns` wide rewrites in place after iteration t of
+    `total`: the share done, a bar of it in the room left (up to 30 characters, none below 5),
+    the epoch, the batch loss and accuracy, iterations a second and the time left at that rate
+    (rate = t / seconds, ETA = (total - t) / rate)."""
+    done = min(max(t / total, 0.0), 1.0) if total else 1.0
+    rate = t / seconds if seconds > 0 else 0.0
+    eta = clock((total - t) / rate) if rate > 0 else "-"
+    numbers = (f" {t}/{total}  epoch {epoch}/{epochs}  loss {loss:.3f}  acc {acc:.1%}  "
+               f"{rate:.0f} it/s  ETA {eta}")
+    width = min(30, columns - 1 - len(numbers) - 7)
+    bar = f" [{'#' * int(done * width)}{'.' * (width - int(done * width))}]" if width >= 5 else ""
+    return (f"{done:4.0%}{bar}{numbers}")[:columns - 1]

@@ -13,6 +13,7 @@ Ctrl-C or SIGTERM while training saves the best model so far and exits 130 or 14
 """
 import os
 import shlex
+import shutil
 import sys
 import time
 
@@ -26,6 +27,7 @@ from fnn.io import files
 from fnn.io import model_files
 from fnn.io.model_files import load_digit_model
 from fnn.digits.augment import AUGMENTATIONS
+from fnn.analysis.calibration import fit_temperature
 from fnn.analysis.report import confusion_matrix, format_report, percent
 from fnn.training import drive, fit, learning_rate
 from fnnapp.cli import impl, interrupts, memory, networks, paths, progress
@@ -78,6 +80,8 @@ def train(args, out, command, example_out):
     about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
              "train": sources, "test": args.test, "init": args.init, "lr_changes": []}
     seen = Seen()
+    seen.every, seen.bar = log_mode(args.log_every)
+    seen.total = args.epochs * -(-y_train.size // args.batch_size)
     watch = open_watch(args, outs, layers, seen.history, about, y_train.size, X_test, y_test) \
         if args.watch else None
     gen = fit(params, X_train, y_train, layers, optimizer=args.optimizer, epochs=args.epochs,
@@ -103,11 +107,16 @@ def train(args, out, command, example_out):
                              f"finite (its weights overflow); nothing written; "
                              f"{progress.try_instead(args.optimizer, args.lr)}")
         C = confusion_matrix(y_test, probs.argmax(axis=0))
+    except UsageError:                             # the line below the progress bar
+        clear_bar(seen)
+        raise
     except KeyboardInterrupt as stop:              # in training or in the test evaluation
+        clear_bar(seen)
         return interrupted(outs, layers, about, seen, X_val, y_val, time.perf_counter() - t_start,
                            interrupts.exit_code(stop))
 
     interrupts.ignore()                            # from here on, finish writing the files
+    clear_bar(seen)
     test_acc = float(np.trace(C) / C.sum())
     print(f"test accuracy {percent(test_acc)} on {y_test.size} rows of {args.test}")
     for line in format_report(C):
@@ -116,7 +125,8 @@ def train(args, out, command, example_out):
     val = seen.history["val"]
     meta = {**about, "test_accuracy": test_acc, "val_accuracy": val[-1][1] if val else None,
             "epochs_done": args.epochs, "iterations": seen.last["iteration"],
-            "seconds": round(seconds, 1), "interrupted": False}
+            "seconds": round(seconds, 1), "interrupted": False,
+            **temperature(params, layers, X_val, y_val)}
     save_run(outs, params, layers, meta, seen.history, f"fnn {name}: {recipe}",
              f"test accuracy {percent(test_acc)}")
     print(f"total time {seconds:.1f} s (data loading included)")
@@ -132,6 +142,16 @@ def train(args, out, command, example_out):
                   f"saved to {files.shown(out)}", file=sys.stderr)
             return interrupts.exit_code(stop)
     return 0
+
+
+def temperature(params, layers, X_val, y_val):
+    """{"temperature": T, "calibration": ...} fitted on the validation rows (fnn.analysis.calibration),
+    or {} without validation rows; the pad's bars and --evaluate use it."""
+    if not y_val.size:
+        return {}
+    T = fit_temperature(fnn.predict_proba(params, X_val, layers), y_val)
+    print(f"temperature T = {T:.3g} (softmax(Z / T)) fitted on {y_val.size} validation rows", flush=True)
+    return {"temperature": T, "calibration": f"calibrated on {y_val.size} validation rows"}
 
 
 # ---- before training: the checks and the data ----------------------------------------------
@@ -259,6 +279,35 @@ class Seen:
         self.last = None
         self.best = {"params": None, "val_acc": None, "epoch": 0}
         self.epochs_done, self.epoch_start = 0, 0
+        self.every, self.bar = 10, False   # a full line every `every` steps, or the progress bar
+        self.bar_shown, self.total, self.start = 0.0, 0, time.perf_counter()
+
+
+def log_mode(log_every, stream=sys.stdout):
+    """(every, bar): --log-every K prints a full line every K steps (0: none); without it a
+    terminal gets one progress line rewritten in place (fnnapp.cli.progress.bar_line) and
+    anything else, a file or a pipe, a full line every 10 steps."""
+    if log_every is not None:
+        return log_every, False
+    return (0, True) if stream.isatty() else (10, False)
+
+
+def show_bar(seen, rec, epochs, now):
+    """Rewrite the progress line (at most every progress.BAR_EVERY s, and at an epoch's last step)."""
+    if now - seen.bar_shown < progress.BAR_EVERY and rec["iteration"] != seen.total:
+        return
+    seen.bar_shown = now
+    line = progress.bar_line(rec["iteration"], seen.total, rec["epoch"], epochs, rec["loss"],
+                             rec["acc"], now - seen.start, shutil.get_terminal_size().columns)
+    sys.stdout.write("\r" + line + "\033[K")
+    sys.stdout.flush()
+
+
+def clear_bar(seen):
+    """Take the progress line off the terminal before a line that stays."""
+    if seen.bar and seen.bar_shown:
+        sys.stdout.write("\r\033[K")
+        seen.bar_shown = 0.0
 
 
 def follow(args, rec, seen, about, y_val):
@@ -278,7 +327,9 @@ def follow(args, rec, seen, about, y_val):
         seen.last = rec
         for key in ("iteration", "epoch", "loss", "acc", "lr"):
             history[key].append(rec[key])
-        if args.log_every and t % args.log_every == 0:
+        if seen.bar:
+            show_bar(seen, rec, args.epochs, time.perf_counter())
+        if seen.every and t % seen.every == 0:
             print(f"iter {t:6d}  epoch {rec['epoch']:3d}  loss {loss:.4f}  "
                   f"batch acc {100 * rec['acc']:6.2f}%  lr {rec['lr']:.2e}", flush=True)
         return
@@ -288,6 +339,7 @@ def follow(args, rec, seen, about, y_val):
         history["val"].append((rec["iteration"], val_acc))
     if seen.best["params"] is None or (val_acc is not None and val_acc > seen.best["val_acc"]):
         seen.best = {"params": rec["params"], "val_acc": val_acc, "epoch": e}
+    clear_bar(seen)
     print(f"epoch {e}/{args.epochs}  validation accuracy {percent(val_acc)}  "
           f"elapsed {rec['elapsed']:.1f} s", flush=True)
     check_progress(args, history, seen.epoch_start, e, val_acc, y_val)
@@ -381,6 +433,17 @@ def interrupted(outs, layers, about, seen, X_val, y_val, seconds, code):
 
 
 # ---- after training: the files -------------------------------------------------------------
+
+def numbered(path):
+    """A default --out that replaces nothing: path itself when neither it nor its curve files
+    exist, else the first free path-2, path-3, ... (models/mnist_mlp-2.npz)."""
+    stem, ext = os.path.splitext(path)
+    k, out = 1, path
+    while any(os.path.exists(p) for p in (out, curve_png_for(out), fnnapp.cli.history.path_for(out))):
+        k += 1
+        out = f"{stem}-{k}{ext}"
+    return out
+
 
 def curve_png_for(out):
     """The curve PNG of a model file: models/run.npz -> models/run.png."""

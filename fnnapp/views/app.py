@@ -10,8 +10,10 @@ from fnnapp.cli.impl import ImplError, probs_of
 from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, paint
 from fnnapp.views.inputs import AppError, classify_image
 from fnnapp.views.pad import to_cells
-from fnnapp.views.teaching import (MODELS, digit_key, keep_digit, save_taught, toggle_view, undo,
-                         update_prediction)
+from fnnapp.views.teaching import (MODELS, TRAIN_CSV, ask_target, digit_key, keep_digit, save_taught,
+                                   stop_teaching, teach_step, toggle_nearest, toggle_view, undo, unsaved,
+                                   update_prediction, what_if)
+from fnnapp.cli.words import count
 
 LIVE_INTERVAL = 0.1              # s between live predictions while a stroke is being drawn
 DEFAULT_DIGITS = os.path.join(MODELS, "my_digits.csv")       # the handwriting set K appends to
@@ -32,10 +34,14 @@ def drawing():
         "label": None,           # the digit the user said this drawing is
         "before": None,          # (10,) probabilities before the last teaching
         "explain": None,         # what the open view shows: fnn.analysis.explain's results for this drawing
+        "pending": None,         # "whatif" after W: the next digit key is the target
+        "whatif": None,          # W d: fnn.counterfactual's new input and p(d) (teaching.what_if)
+        "nearest": None,         # the nearest training digits (teaching.look_up)
+        "doubt": None,           # why the drawing does not look like a digit, or None
     }
 
 
-def new_state(model=None, model_name="", digits=None, impl=None):
+def new_state(model=None, model_name="", digits=None, impl=None, nearest_csv=None):
     """The whole app: a blank drawing, the model and the pad's settings."""
     return {**drawing(), "model": model, "model_name": model_name,
             "impl": impl,        # draw.py --impl: the learner's module, whose forward predicts
@@ -46,7 +52,14 @@ def new_state(model=None, model_name="", digits=None, impl=None):
             "view": None,        # None, "grad" (G: d log p / d pixel) or "xray" (B: every layer)
             "undo": [],          # the models before each teaching, last one last (Ctrl-Z)
             "replay": None,      # (X, y) MNIST training digits mixed into every teaching
-            "digits": digits or os.path.relpath(DEFAULT_DIGITS)}   # the CSV that K appends to
+            "teaching": None,    # a teaching under way, one step a turn (fnnapp.views.teaching)
+            "saved_model": None,  # the model Ctrl-S last saved, and where (saved_as)
+            "saved_as": None,
+            "quit_armed": False,  # Esc was pressed once with taught, unsaved changes
+            "digits": digits or os.path.relpath(DEFAULT_DIGITS),   # the CSV that K appends to
+            "aside": None,       # what the panel shows below the bars: None, "whatif" or "nearest"
+            "bank": None, "bank_for": None,    # the nearest-digits bank and the params it is for
+            "nearest_csv": nearest_csv or os.path.relpath(TRAIN_CSV)}   # the bank's training CSV
 
 
 def clear(state):
@@ -67,13 +80,21 @@ def toggle_live(state):
 
 
 def close(state):
-    """Esc: close the open view (G, B) first, then the pad."""
-    return toggle_view(state, state["view"]) if state["view"] else dict(state, running=False)
+    """Esc: close the open view (G, B) first, then the pad; with taught changes no file holds,
+    the first Esc says what would be lost and a second one quits."""
+    if state["view"]:
+        return toggle_view(state, state["view"])
+    n = unsaved(state)
+    if n and not state["quit_armed"]:
+        return dict(state, quit_armed=True, message=f"{count(n, 'teaching')} unsaved: Esc again "
+                    f"quits, Ctrl-S saves")
+    return dict(state, running=False)
 
 
 # the keys, by pygame.key.name; the digit keys go to fnnapp.views.teaching.digit_key
 KEYS = {"s": predict, "c": clear, "backspace": clear, "l": toggle_live, "escape": close,
-        "g": lambda s: toggle_view(s, "grad"), "b": lambda s: toggle_view(s, "xray"), "k": keep_digit}
+        "g": lambda s: toggle_view(s, "grad"), "b": lambda s: toggle_view(s, "xray"), "k": keep_digit,
+        "w": ask_target, "n": toggle_nearest}
 CTRL_KEYS = {"z": undo, "s": save_taught}
 
 
@@ -97,10 +118,17 @@ def _handle_event(state, event):
     t = event.type
     if t == pygame.QUIT:
         return dict(state, running=False)
+    if state["teaching"] is not None:                 # Esc stops it; the rest waits for the end
+        escape = t == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+        return stop_teaching(state) if escape else state
     if t == pygame.KEYDOWN:
         name = pygame.key.name(event.key)
+        if state["quit_armed"] and name != "escape":
+            state = dict(state, quit_armed=False)
         if event.mod & pygame.KMOD_CTRL and name in CTRL_KEYS:
             return CTRL_KEYS[name](state)
+        if name.isdigit() and state["pending"] == "whatif":
+            return what_if(state, int(name))
         if name.isdigit():
             return digit_key(state, int(name))
         return KEYS[name](state) if name in KEYS else state
@@ -133,8 +161,10 @@ def stroke_to(state, pos):
 
 
 def refresh(state, now):
-    """Once a turn, in live mode: predict a changed drawing, during a stroke at most every
-    LIVE_INTERVAL s."""
+    """Once a turn: a teaching's next step (fnnapp.views.teaching.teach_step); in live mode,
+    predict a changed drawing, during a stroke at most every LIVE_INTERVAL s."""
+    if state["teaching"] is not None:
+        return teach_step(state)
     if state["live"] and state["dirty"] and now >= state["next_live"]:
         return through_impl(state, dict(update_prediction(state), next_live=now + LIVE_INTERVAL))
     return state

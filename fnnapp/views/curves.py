@@ -20,6 +20,11 @@ def smooth(v, k):
     return (c[i] - c[np.maximum(i - k, 0)]) / np.minimum(i, k)
 
 
+def mean_label(k):
+    """The legend of a running mean over k batches: words, and none for k = 1 (no mean then)."""
+    return f"mean of the last {k} batches" if k > 1 else ""
+
+
 def training_curves(surface, rect, history, fonts, palette=LIGHT):
     """Loss on a log scale (top half of rect) and accuracy (bottom half) over iterations: each
     batch's value, their running mean, and validation accuracy at each epoch's end.
@@ -43,10 +48,10 @@ def training_curves(surface, rect, history, fonts, palette=LIGHT):
     surface.fill(palette["bg"], rect)
     half = rect.h // 2
     chart(surface, pygame.Rect(rect.x, rect.y, rect.w, half - 10),
-          [Series(it, loss, LIGHT_BLUE, 1, "batch loss"), Series(it, loss_s, BLUE, 2, f"running mean of {k}")],
+          [Series(it, loss, LIGHT_BLUE, 1, "batch loss"), Series(it, loss_s, BLUE, 2, mean_label(k))],
           fonts, xlim, (ylo, yhi), log=True, xlabel="iteration", ylabel="loss (log scale)", palette=palette)
     chart(surface, pygame.Rect(rect.x, rect.y + half + 10, rect.w, rect.h - half - 10),
-          [Series(it, acc, LIGHT_ORANGE, 1, "batch accuracy"), Series(it, acc_s, ORANGE, 2, f"running mean of {k}"),
+          [Series(it, acc, LIGHT_ORANGE, 1, "batch accuracy"), Series(it, acc_s, ORANGE, 2, mean_label(k)),
            Series([i for i, _ in val], [v for _, v in val], GREEN, label="validation accuracy (each epoch)",
                   dots=True)],
           fonts, xlim, (alo, 1.0), xlabel="iteration", ylabel="accuracy", legend="bottomright",

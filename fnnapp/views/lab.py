@@ -2,7 +2,7 @@
 
     watch = Watch(layers, history, ...)           # opens the window
     for rec in fit(...): reply = watch.see(rec)   # train.py sends reply back into fit
-    watch.results(C, X_test, y_test, probs)       # the confusion matrix, until closed
+    watch.results(C, X_test, y_test, probs)       # final curves, Tab: confusion matrix; until closed
 
 The window only observes: fit runs the training (one loop, fnn.training), see() looks at its
 records, redraws at most `fps` times a second, and answers with what the keys asked for
@@ -15,23 +15,30 @@ import numpy as np
 import pygame
 
 import fnn
-from fnn.analysis.report import cell_examples, mistakes, per_class_accuracy, top_k
+from fnn.analysis.report import cell_examples, mistakes, per_class_accuracy, percent, top_k
+from fnnapp.cli.progress import clock
+from fnnapp.cli.words import count
 from fnnapp.views.chart import Series, chart
 from fnnapp.views.panels import panel
-from fnnapp.views.curves import smooth
+from fnnapp.views.curves import mean_label, smooth
 from fnnapp.views.theme import (ACCENT, BG, BLUE, DARK, FG, GREEN, LIGHT_BLUE, LIGHT_ORANGE, MUTED, ORANGE,
-                      fit_font, make_fonts, text)
-from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
+                      fit_font, make_fonts, readable_on, text)
+from fnnapp.views.tiles import diverging, gray, heat, per_map, tile, tile_grid
+from fnnapp.views.window import wait_events
 
-RIGHT, WRONG = (70, 200, 110), (235, 80, 70)
-LAYER_COLORS = [(84, 132, 214), (255, 176, 64), (70, 200, 110), (220, 110, 200), (200, 200, 90)]
-COMPARE = (170, 120, 230)
+RIGHT, WRONG = (70, 200, 110), (255, 110, 100)
+LAYER_COLORS = [(110, 160, 240), (255, 176, 64), (70, 200, 110), (230, 130, 215), (200, 200, 90)]
+COMPARE = (190, 150, 245)
 FPS = 4.0                     # redraws a second at most while training runs
 BUDGET = 0.02                 # and at most this share of the time spent on frames
 GUIDE = 1e-3                  # the update/weight ratio rule of thumb (CS231n)
 MAX_POINTS = 1500             # points a curve draws: more only costs time, not detail
 CONTROLS = ("Space pause/resume   N one step (paused)   Up/Down lr x2 / x0.5   "
             "S snapshot   Esc stop (best model saved)")
+WAKE = 0.1                    # s a paused or finished window sleeps at most: Ctrl-C and SIGTERM act
+LOOK = 0.04                   # s between two looks for events meanwhile (keys answer within it)
+EARLY_STATS = 20              # layer health is measured at each of the first steps, then each frame
+DONE_KEYS = "Tab: the confusion matrix and mistakes    Esc or close the window: quit"
 FAIR = "same seed = same initial weights and batches: a fair comparison of what differs"
 
 
@@ -67,9 +74,10 @@ def confusion(surface, rect, C, fonts, selected=None):
              (x0 + n * side + 8, y0 + i * side + side // 2), FG, "midleft")
         for j in range(n):
             r = pygame.Rect(x0 + j * side, y0 + i * side, side - 1, side - 1)
-            surface.fill(tuple(int(c) for c in colors[i, j]), r)
+            cell = tuple(int(c) for c in colors[i, j])
+            surface.fill(cell, r)
             if C[i, j]:
-                text(surface, small, str(C[i, j]), r.center, BG if R[i, j] > 0.45 else FG, "center")
+                text(surface, small, str(C[i, j]), r.center, readable_on(cell), "center")
             cells[(i, j)] = r
     if selected in cells:
         pygame.draw.rect(surface, ACCENT, cells[selected].inflate(3, 3), 3)
@@ -98,49 +106,75 @@ def gallery(surface, rect, X, y, probs, idx, fonts, side=56):
     return int(idx.size)
 
 
-def errors_view(surface, C, X, y, probs, fonts, title, selected=None):
+def errors_view(surface, C, X, y, probs, fonts, title, selected=None, keys=None):
     """The whole results picture: title, confusion matrix (left), the gallery of the selected
-    cell (right; all mistakes when none). -> (cells, the indices the gallery shows)."""
+    cell (right; all mistakes when none); in a window, what a click does and `keys` (a PNG has
+    no clicks: keys=None). -> (cells, the indices the gallery shows)."""
     surface.fill(BG)
     W, H = surface.get_size()
     acc = float(np.trace(C) / max(C.sum(), 1))
     text(surface, fit_font(title, W - 20), title, (W // 2, 8), FG, "midtop")
-    text(surface, fonts["text"], f"test accuracy {acc:.2%} on {int(C.sum()):,} images; "
-         f"{int(C.sum() - np.trace(C)):,} mistakes", (W // 2, 36), MUTED, "midtop")
+    text(surface, fonts["text"], f"test accuracy {percent(acc)} on {count(int(C.sum()), 'image')}; "
+         f"{count(int(C.sum() - np.trace(C)), 'mistake')}", (W // 2, 36), MUTED, "midtop")
     cells = confusion(surface, pygame.Rect(16, 70, 560, H - 90), C, fonts, selected)
     if selected is None:
         idx, what = mistakes(probs, y), "the most confident mistakes"
     else:
         i, j = selected
         idx = cell_examples(probs, y, i, j)
-        what = f"true {i}, predicted {j}: {idx.size} images, most confident first"
+        what = f"true {i}, predicted {j}: {count(idx.size, 'image')}, most confident first"
     text(surface, fonts["text"], what + ("" if idx.size else " (none)"), (600, 70), FG)
     n = gallery(surface, pygame.Rect(600, 100, W - 610, H - 130), X, y, probs, idx, fonts)
-    text(surface, fonts["small"], "click a cell of the matrix for its images" if selected is None
-         else "click another cell, or outside the matrix for all mistakes", (600, H - 24), MUTED)
+    if keys is not None:
+        click = ("click a cell of the matrix for its images" if selected is None
+                 else "click another cell, or outside the matrix, for all mistakes")
+        text(surface, fonts["small"], f"{click}    {keys}", (16, H - 28), MUTED)
     return cells, idx[:n]
 
 
-def errors_figure(C, X, y, probs, title, file=None, size=(1280, 760)):
-    """errors_view on a new Surface (no window needed), saved as PNG to `file` when given."""
+def errors_figure(C, X, y, probs, title, file=None, size=(1280, 760), temperature=None):
+    """errors_view on a new Surface (no window needed), saved as PNG to `file` when given;
+    with a temperature, the reliability diagram below the matrix (reliability_panel)."""
     surface = pygame.Surface(size)
-    errors_view(surface, C, X, y, probs, make_fonts(), title)
+    fonts = make_fonts()
+    errors_view(surface, C, X, y, probs, fonts, title)
+    if temperature is not None:
+        reliability_panel(surface, pygame.Rect(16, size[1] - 178, 560, 170), probs, y, temperature, fonts)
     if file is not None:
         pygame.image.save(surface, file, "png")
     return surface
+
+
+def reliability_panel(surface, rect, probs, y, T, fonts):
+    """The reliability diagram (fnn.analysis.calibration.reliability): for each of the BINS bins
+    of confidence max_k p_k, the accuracy of its images as a bar (blue: A[L]; orange:
+    softmax(Z / T)), against the diagonal of a network exactly as sure as it is right."""
+    from fnn.analysis.calibration import BINS, ece, reliability, scale
+    scaled = scale(probs, T)
+    text(surface, fonts["small"], f"accuracy per confidence bin ({BINS}): ECE {ece(probs, y):.2%} blue, "
+         f"{ece(scaled, y):.2%} orange (T = {T:.3g})", rect.topleft, FG)
+    plot = pygame.Rect(rect.x + 30, rect.y + 22, rect.w - 40, rect.h - 40)
+    pygame.draw.rect(surface, MUTED, plot, 1)
+    pygame.draw.line(surface, MUTED, plot.bottomleft, plot.topright)       # accuracy = confidence
+    w = plot.w / BINS
+    for k, (P, colour) in enumerate(((probs, BLUE), (scaled, ORANGE))):
+        count, _, acc = reliability(P, y)
+        for b in np.flatnonzero(count):
+            h = round(acc[b] * plot.h)
+            surface.fill(colour, (round(plot.x + b * w + 2 + k * (w - 4) / 2), plot.bottom - h,
+                                  max(1, round((w - 4) / 2)), h))
+    for v in (0, 0.5, 1):
+        text(surface, fonts["small"], f"{v:g}", (plot.x - 4, plot.bottom - v * plot.h), MUTED, "midright")
+        text(surface, fonts["small"], f"{v:g}", (plot.x + v * plot.w, plot.bottom + 2), MUTED, "midtop")
 
 
 # ---- the live window ------------------------------------------------------------------------
 
 def _each_diverging(w):
     """fnnapp.views.tiles.diverging of each w[i] scaled by its own max |w[i]|: (k, h, w) -> (k, h, w, 3)."""
-    w = np.asarray(w, np.float32)
-    return diverging(w / (np.abs(w).max(axis=(1, 2), keepdims=True) + 1e-12))
+    return diverging(per_map(w))
 
 
-def _clock(seconds):
-    s = int(round(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 class Watch:
@@ -169,6 +203,7 @@ class Watch:
         self.last_results = None
         self.title_font = fit_font(title, size[0] - 20)
         self.digits = None            # the strip's tiles, drawn once: (Surface, tile Rects)
+        self.finished = None          # the end screen's status line (results)
 
     # -- what fit is told --
     def see(self, rec):
@@ -185,15 +220,16 @@ class Watch:
         now = time.perf_counter()
         due = now - self.last_draw >= max(self.period, self.cost / BUDGET)
         if not (self.paused or rec["kind"] == "epoch" or due):
-            return None
-        factor = self._events(1.0)
+            return {"stats": True} if rec["iteration"] < EARLY_STATS else None
+        factor = self._events(1.0, pygame.event.get())
         self.draw()
         self.cost = time.perf_counter() - now
-        while self.paused and not self.step_once:
+        while self.paused and not self.step_once:    # asleep until a key, awake every WAKE s
             t0 = time.perf_counter()
-            factor = self._events(factor)
-            self.draw()
-            pygame.time.wait(30)
+            events = [e for e in wait_events(WAKE, LOOK) if e.type != pygame.USEREVENT]  # wake-ups
+            if events:
+                factor = self._events(factor, events)
+                self.draw()
             self.paused_for += time.perf_counter() - t0
         self.step_once = False
         self.last_draw = time.perf_counter()
@@ -202,10 +238,10 @@ class Watch:
             reply["lr_factor"] = factor
         return reply
 
-    def _events(self, factor):
-        """Handle the keys; -> the rate factor so far (Up doubles, Down halves). Esc or closing
-        the window raises KeyboardInterrupt: train.py stops as on Ctrl-C."""
-        for e in pygame.event.get():
+    def _events(self, factor, events):
+        """Handle the keys of `events`; -> the rate factor so far (Up doubles, Down halves). Esc
+        or closing the window raises KeyboardInterrupt: train.py stops as on Ctrl-C."""
+        for e in events:
             if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key == pygame.K_ESCAPE):
                 raise KeyboardInterrupt
             if e.type != pygame.KEYDOWN:
@@ -234,13 +270,14 @@ class Watch:
         t = self._t()
         text(s, self.title_font, self.title, (W // 2, 6), FG, "midtop")
         spent = time.perf_counter() - self.start - self.paused_for
-        eta = _clock(spent / t * (self.total - t)) if t else "-"
+        eta = clock(spent / t * (self.total - t)) if t else "-"
         lr = self.rec["lr"] if self.rec else float("nan")
         epoch = self.rec["epoch"] if self.rec else 0
         status = (f"iteration {t:,} / {self.total:,}    epoch {epoch} / {self.epochs}    "
-                  f"lr {lr:.2e}    elapsed {_clock(spent)}    ETA {eta}"
+                  f"lr {lr:.2e}    elapsed {clock(spent)}    ETA {eta}"
                   + ("    PAUSED" if self.paused else ""))
-        text(s, f["text"], status, (W // 2, 34), ACCENT if self.paused else FG, "midtop")
+        text(s, f["text"], self.finished or status, (W // 2, 34),
+             ACCENT if self.paused or self.finished else FG, "midtop")
         if self.rec is not None:
             self._curves(pygame.Rect(8, 62, 760, 560))
             self._learning(pygame.Rect(790, 62, W - 800, 330))
@@ -248,7 +285,7 @@ class Watch:
             self._strip(pygame.Rect(8, 636, W - 16, 110))
         for k, note in enumerate(self.notes[-2:]):
             text(s, f["small"], note, (W - 10, H - 44 + 18 * k), MUTED, "topright")
-        text(s, f["small"], CONTROLS, (10, H - 26), MUTED)
+        text(s, f["small"], DONE_KEYS if self.finished else CONTROLS, (10, H - 26), MUTED)
         pygame.display.flip()
         self.frames += 1
 
@@ -262,9 +299,9 @@ class Watch:
         x, loss, acc, loss_s, acc_s = _thin(it, loss, acc, smooth(loss, k), smooth(acc, k))
         val = h["val"]
         loss_series = [Series(x, loss, LIGHT_BLUE, 1, "batch loss"),
-                       Series(x, loss_s, BLUE, 2, f"running mean of {k}")]
+                       Series(x, loss_s, BLUE, 2, mean_label(k))]
         acc_series = [Series(x, acc, LIGHT_ORANGE, 1, "batch accuracy"),
-                      Series(x, acc_s, ORANGE, 2, f"running mean of {k}"),
+                      Series(x, acc_s, ORANGE, 2, mean_label(k)),
                       Series([i for i, _ in val], [v for _, v in val], GREEN, 1,
                              "validation (each epoch)", dots=True)]
         if self.compare is not None:
@@ -313,7 +350,7 @@ class Watch:
                          "their feature maps of this digit (after relu)", f)
             tile(s, pygame.Rect(area.x, area.y, 64, 64), self.X_show[:, 0].reshape(28, 28))
             tile_grid(s, pygame.Rect(area.x + 76, area.y, area.w - 76, area.h),
-                      list(maps / max(float(maps.max()), 1e-12)), cmap=heat, cols=8, gap=3, largest=56)
+                      list(per_map(maps)), cmap=heat, cols=8, gap=3, largest=56)   # none dim
 
     def _health(self, rect):
         """Per layer: the update/weight ratio over time on a log axis with the 1e-3 guide, and
@@ -325,7 +362,8 @@ class Watch:
         names = list(self.stats[-1][1])
         its = np.array([i for i, _ in self.stats], np.float64)
         series = [Series(its, [st[k]["update_ratio"] if k in st else np.nan for _, st in self.stats],
-                         LAYER_COLORS[n % len(LAYER_COLORS)], 2) for n, k in enumerate(names)]
+                         LAYER_COLORS[n % len(LAYER_COLORS)], 2, dots=its.size < 3)
+                  for n, k in enumerate(names)]                  # a line needs two points
         series.append(Series([0, self.total], [GUIDE, GUIDE], MUTED, 1))
         ratios = np.array([sr.y for sr in series[:-1]], np.float64)
         ok = ratios[np.isfinite(ratios) & (ratios > 0)]
@@ -340,9 +378,10 @@ class Watch:
             st = latest[k]
             color = LAYER_COLORS[n % len(LAYER_COLORS)]
             dead = "" if st["dead"] is None else f"   dead {st['dead']:.0%}"
+            line = f["small"].get_height() + 2
             text(s, f["small"], f"{k}  |dW| {st['grad_norm']:.3g}", (x, y), color)
-            text(s, f["small"], f"    ratio {st['update_ratio']:.1e}{dead}", (x, y + 16), color)
-            y += 38
+            text(s, f["small"], f"    ratio {st['update_ratio']:.1e}{dead}", (x, y + line), color)
+            y += 2 * line + 6
 
     def _strip(self, rect):
         """The fixed test digits with the current prediction of each: green right, red wrong."""
@@ -365,16 +404,22 @@ class Watch:
 
     # -- after training --
     def results(self, C, X, y, probs, title):
-        """The results view in this window until it is closed (see Results)."""
+        """The end screen in this window until it is closed: the final curves (this view with
+        the test accuracy in its status line), Tab to the confusion matrix and back (Results)."""
+        acc = float(np.trace(C) / max(C.sum(), 1))
+        self.finished = (f"done: test accuracy {percent(acc)} on {count(int(C.sum()), 'test image')}"
+                         f"    elapsed {clock(time.perf_counter() - self.start - self.paused_for)}")
         self.last_results = Results(self.screen, self.fonts)
-        self.last_results.run(C, X, y, probs, title)
+        self.last_results.run(C, X, y, probs, title, curves=self.draw)
 
 
 class Results:
     """The confusion matrix and gallery in a window until it is closed (or Esc); a click on a
-    cell shows its images, most confident first; a click elsewhere, all mistakes.
-    selected, cells and shown describe the frame on screen (the cell, the cells' Rects, the
-    gallery's image indices)."""
+    cell shows its images, most confident first; a click elsewhere, all mistakes. With a
+    training run's curves (run(curves=...)) those come first and Tab switches between the two.
+    view, selected, cells and shown describe the frame on screen ("curves" or "matrix", the
+    cell, the cells' Rects, the gallery's image indices). The loop sleeps until an event, at
+    most WAKE s, so Ctrl-C and SIGTERM end it at once."""
 
     def __init__(self, screen=None, fonts=None, size=(1280, 760)):
         if screen is None:
@@ -382,20 +427,32 @@ class Results:
             screen = pygame.display.set_mode(size)
             pygame.display.set_caption("fnn: confusion matrix and mistakes")
         self.screen, self.fonts = screen, fonts or make_fonts()
-        self.selected, self.cells, self.shown = None, {}, None
+        self.selected, self.cells, self.shown, self.view = None, {}, None, "matrix"
 
-    def run(self, C, X, y, probs, title):
-        self._show(C, X, y, probs, title)
-        while True:
-            e = pygame.event.wait()
-            if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key == pygame.K_ESCAPE):
-                break
-            if e.type == pygame.MOUSEBUTTONDOWN and e.button == 1:
-                self.selected = next((ij for ij, r in self.cells.items() if r.collidepoint(e.pos)), None)
-                self._show(C, X, y, probs, title)
-        pygame.display.quit()
+    def run(self, C, X, y, probs, title, curves=None):
+        """Until Esc or the window is closed; curves(): draws the training view (Tab)."""
+        self.view = "curves" if curves else "matrix"
+        show = lambda: curves() if self.view == "curves" else self._show(C, X, y, probs, title,
+                                                                        curves is not None)
+        show()
+        try:
+            while True:
+                for e in wait_events(WAKE, LOOK):
+                    if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key == pygame.K_ESCAPE):
+                        return
+                    if e.type == pygame.KEYDOWN and e.key == pygame.K_TAB and curves:
+                        self.view = "matrix" if self.view == "curves" else "curves"
+                    elif e.type == pygame.MOUSEBUTTONDOWN and e.button == 1 and self.view == "matrix":
+                        self.selected = next((ij for ij, r in self.cells.items()
+                                              if r.collidepoint(e.pos)), None)
+                    else:
+                        continue
+                    show()
+        finally:
+            pygame.display.quit()
 
-    def _show(self, C, X, y, probs, title):
+    def _show(self, C, X, y, probs, title, tab=False):
+        keys = "Tab: the training curves    Esc: quit" if tab else "Esc: quit"
         self.cells, self.shown = errors_view(self.screen, C, X, y, probs, self.fonts, title,
-                                             self.selected)
+                                             self.selected, keys)
         pygame.display.flip()

@@ -5,19 +5,23 @@ import numpy as np
 import pygame
 
 from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, is_empty
-from fnnapp.views.panels import bars, panel
-from fnnapp.views.theme import ACCENT, BG, GRID_LINE, MUTED, text
-from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
+from fnnapp.views.panels import bars, panel, share
+from fnn.digits.teach import STEPS
+from fnnapp.cli.words import count
+from fnnapp.views.teaching import unsaved
+from fnnapp.views.theme import ACCENT, BAR_BG, BG, FG, GRID_LINE, MUTED, text
+from fnnapp.views.tiles import diverging, gray, heat, per_map, tile, tile_grid
 from fnnapp.views.xray import grad_panel, xray_view
 
 CELL = 20                                                          # pixels per canvas cell
 MARGIN, TOP = 20, 60
 CANVAS = pygame.Rect(MARGIN, TOP, GRID * CELL, GRID * CELL)        # 560 x 560
 PANEL = pygame.Rect(CANVAS.right + 36, TOP, 420, CANVAS.h + 30)
-WIDTH, HEIGHT = PANEL.right + MARGIN, CANVAS.bottom + 44
+WIDTH, HEIGHT = PANEL.right + MARGIN, CANVAS.bottom + 72       # two lines of keys below
 KEYS = ("left drag: draw    right drag: erase    S: predict    C / Backspace: clear    L: live    "
         "Esc: quit")
 BACKPROP_KEYS = "G: why    B: X-ray    0-9: teach it    Ctrl-Z: undo    K: keep    Ctrl-S: save"
+WHY_KEYS = "W 0-9: what would make it a ...    N: nearest digits"     # right of BACKPROP_KEYS
 DIGITS = [str(d) for d in range(10)]
 
 
@@ -37,6 +41,16 @@ def headline(state):
     return mode, ["press S", "to read the drawing"]
 
 
+def model_line(state):
+    """The header's words for the model: (line, True when teachings would be lost on quitting)."""
+    n = unsaved(state)
+    if n:
+        return f"model: {state['model_name']}, taught {count(n, 'time')}: unsaved copy", True
+    if state["saved_as"] and state["saved_model"] is state["model"]:
+        return f"model: {state['saved_as']} (taught, saved)", False
+    return f"model: {state['model_name'] or 'no model'}", False
+
+
 def render(surface, state, fonts):
     """One frame for `state` on surface (WIDTH x HEIGHT), or the X-ray (key B) when it is open."""
     surface.fill(BG)
@@ -45,8 +59,8 @@ def render(surface, state, fonts):
                   state["explain"], state["seen"], fonts)
         return
     text(surface, fonts["big"], "fnn digit pad", (MARGIN, 16))
-    text(surface, fonts["text"], f"model: {state['model_name'] or 'no model'}", (CANVAS.right, 24),
-         MUTED, "topright")
+    name, hot = model_line(state)
+    text(surface, fonts["text"], name, (PANEL.right, 24), ACCENT if hot else MUTED, "topright")
     tile(surface, CANVAS, state["canvas"], gray)               # white on black, like MNIST
     for k in range(1, GRID):                                   # a faint 1 px grid between the cells
         surface.fill(GRID_LINE, (CANVAS.x + k * CELL, CANVAS.y, 1, CANVAS.h))
@@ -57,8 +71,9 @@ def render(surface, state, fonts):
     if state["mouse"] and CANVAS.collidepoint(state["mouse"]):             # the brush's reach
         radius = ERASER_RADIUS if state["stroke"] == "erase" else BRUSH_RADIUS
         pygame.draw.circle(surface, ACCENT, state["mouse"], int(radius * CELL), 1)
-    text(surface, fonts["text"], KEYS, (MARGIN, CANVAS.bottom + 14), MUTED)
-    text(surface, fonts["small"], BACKPROP_KEYS, (PANEL.right, 28), MUTED, "topright")
+    text(surface, fonts["text"], KEYS, (MARGIN, CANVAS.bottom + 12), MUTED)
+    text(surface, fonts["text"], BACKPROP_KEYS, (MARGIN, CANVAS.bottom + 38), MUTED)
+    text(surface, fonts["small"], WHY_KEYS, (PANEL.right, CANVAS.bottom + 42), MUTED, "topright")
     prediction(surface, PANEL, state, fonts)
 
 
@@ -71,38 +86,72 @@ def prediction(surface, rect, state, fonts):
     if lines:
         text(surface, fonts["big"], lines[0], (x, y + 44))
         text(surface, fonts["text"], lines[1], (x, y + 82), MUTED)
+    elif state["doubt"]:                                   # fnn.analysis.nearest.doubt
+        text(surface, fonts["big"], "that does not look", (x, y + 30), ACCENT)
+        text(surface, fonts["big"], "like a digit", (x, y + 62), ACCENT)
+        text(surface, fonts["text"], f"({state['doubt']})", (x, y + 92), MUTED)
     else:
         best = int(probs.argmax())
         sure = "sure" if probs[best] > 0.9 else "fairly sure" if probs[best] > 0.6 else "unsure"
         text(surface, fonts["huge"], str(best), (x, y + 18), ACCENT)
-        text(surface, fonts["big"], f"{probs[best]:.1%}", (x + 80, y + 40))
+        text(surface, fonts["big"], share(probs[best]), (x + 80, y + 40))
         text(surface, fonts["text"], sure, (x + 80, y + 74), MUTED)
-    if state["message"]:
-        text(surface, fonts["small"], state["message"][:60], (x, y + 112), MUTED)
+    if state["teaching"] is not None:
+        progress(surface, pygame.Rect(x, y + 110, rect.w, 18), state["teaching"], fonts)
+    elif state["message"]:
+        text(surface, fonts["small"], clip(fonts["small"], state["message"], rect.w), (x, y + 112), MUTED)
     bars(surface, pygame.Rect(x, y + 132, rect.w, 230), probs, fonts, DIGITS, best)
     y1 = y + 376
     if state["view"] == "grad" and state["explain"] is not None:                # key G
         grad_panel(surface, pygame.Rect(x, y1, rect.w, CANVAS.bottom - y1), state["seen"],
                    state["explain"], fonts)
         return
+    aside = pygame.Rect(x, y1, rect.w, CANVAS.bottom - y1)
+    if state["aside"] == "whatif" and state["whatif"] is not None:                # keys W, 0-9
+        return what_if_panel(surface, aside, state["seen"], state["whatif"], fonts)
+    if state["aside"] == "nearest" and state["nearest"] is not None:               # key N
+        return nearest_panel(surface, aside, state["nearest"], fonts)
     seen = pygame.Rect(panel(surface, pygame.Rect(x, y1, 120, rect.bottom - y1),
-                             "network input (28x28)", fonts).topleft, (112, 112))
+                             "its input", fonts).topleft, (112, 112))
     tile(surface, seen, np.zeros((GRID, GRID)) if state["seen"] is None else state["seen"], gray)
     pygame.draw.rect(surface, MUTED, seen.inflate(2, 2), 1)
-    inside(surface, pygame.Rect(x + 136, y1, rect.w - 136, rect.bottom - y1), state["inside"], fonts)
+    inside(surface, pygame.Rect(x + 136, y1, rect.w - 136, rect.bottom - y1), state["inside"], fonts,
+           state["live"])
 
 
-def inside(surface, rect, view, fonts):
+def clip(font, s, width):
+    """s, cut to end in "..." where it would be wider than `width` px in `font`."""
+    if font.size(s)[0] <= width:
+        return s
+    while s and font.size(s + "...")[0] > width:
+        s = s[:-1]
+    return s + "..."
+
+
+def progress(surface, rect, job, fonts):
+    """A teaching under way: its words and a bar of the steps done, redrawn after each step."""
+    done = job["step"] / STEPS
+    r = text(surface, fonts["small"], f"teaching {job['digit']}: step {job['step']} of {STEPS}   "
+             f"Esc stops", rect.topleft, ACCENT)
+    bar = pygame.Rect(r.right + 12, rect.y + 2, max(rect.right - r.right - 12, 10), rect.h - 4)
+    pygame.draw.rect(surface, BAR_BG, bar)
+    pygame.draw.rect(surface, ACCENT, (bar.x, bar.y, round(done * bar.w), bar.h))
+
+
+def inside(surface, rect, view, fonts, live=True):
     """The first hidden layer for the drawing (fnnapp.views.teaching.analyse's "inside"): unit activations
-    (MLP) with the input weights (W1 rows) of its 4 most active units, or feature maps (CNN)."""
+    (MLP) with the input weights (W1 rows) of its 4 most active units, or feature maps (CNN),
+    each map by its own peak."""
     if view is None:
         area = panel(surface, rect, "inside the network", fonts)
-        text(surface, fonts["small"], "(hidden layer lights up as you draw)", area.topleft, MUTED)
+        text(surface, fonts["small"], "lights up as you draw" if live else "lights up when you press S",
+             area.topleft, MUTED)
+        return
+    if view["kind"] == "maps":
+        tile_grid(surface, panel(surface, rect, f"conv layer 1: {len(view['a'])} feature maps", fonts),
+                  per_map(view["a"]), heat)
         return
     a = view["a"] / (view["a"].max() if view["a"].max() > 0 else 1.0)
-    if view["kind"] == "maps":
-        tile_grid(surface, panel(surface, rect, f"conv layer 1: {len(a)} feature maps", fonts), a, heat)
-        return
     area = panel(surface, rect, f"hidden layer 1: {a.size} units", fonts)
     cols = int(np.ceil(np.sqrt(2 * a.size)))                    # a grid twice as wide as tall
     rows = int(np.ceil(a.size / cols))
@@ -115,3 +164,36 @@ def inside(surface, rect, view, fonts):
         below = pygame.Rect(area.x, units.bottom + 8, area.w, area.bottom - units.bottom - 8)
         tile_grid(surface, panel(surface, below, "what the 4 strongest units look for", fonts),
                   view["weights"], diverging, cols=4, gap=8)
+
+
+def what_if_panel(surface, rect, seen, whatif, fonts):
+    """W d: the network's input, the change fnn.counterfactual made (orange: ink added, blue:
+    ink removed, over the drawing in grey) and the new input, with p(d) before and after."""
+    d, new = whatif["target"], whatif["new"]
+    text(surface, fonts["text"], f"what would make it a {d}?   p({d}) {whatif['before']:.0%} -> "
+         f"{whatif['after']:.0%}", rect.topleft, ACCENT)
+    side = min((rect.w - 24) // 3, rect.h - 60)
+    change = new - seen
+    boxes = [pygame.Rect(rect.x + k * (side + 12), rect.y + 44, side, side) for k in range(3)]
+    tile(surface, boxes[0], seen, gray)
+    shown = np.where(np.abs(change) > 0.05, change, 0)        # changes of more than 5% of full ink
+    tile(surface, boxes[1], shown, lambda c: np.maximum(diverging(c), (gray(seen) * 0.35).astype(np.uint8)))
+    tile(surface, boxes[2], new, gray)
+    for box, label in zip(boxes, ("drawing", f"change: {whatif['changed']} px", f"read as {d}?")):
+        pygame.draw.rect(surface, MUTED, box.inflate(2, 2), 1)
+        text(surface, fonts["small"], label, (box.x, box.y - 18), MUTED)
+    text(surface, fonts["small"], "orange: ink to add   blue: ink to remove", (rect.x, boxes[0].bottom + 8), MUTED)
+
+
+def nearest_panel(surface, rect, near, fonts):
+    """N: the training digits nearest to the drawing in the last hidden layer, with labels."""
+    text(surface, fonts["text"], "nearest training digits (last hidden layer)", rect.topleft, ACCENT)
+    k = len(near["labels"])
+    cols = (k + 1) // 2
+    side = min((rect.w - (cols - 1) * 8) // cols, (rect.h - 90) // 2)
+    for i in range(k):
+        box = pygame.Rect(rect.x + (i % cols) * (side + 8), rect.y + 28 + (i // cols) * (side + 24), side, side)
+        tile(surface, box, near["images"][i], gray)
+        text(surface, fonts["small"], f"{near['labels'][i]}: {near['dist'][i]:.2f}",
+             (box.x, box.bottom + 3), FG if i else ACCENT)
+    text(surface, fonts["small"], "digit: cosine distance of A[L-1]   N again: back", (rect.x, rect.bottom - 16), MUTED)

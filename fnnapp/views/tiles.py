@@ -31,6 +31,13 @@ def diverging(w):
     return (pos * np.array([255, 170, 60]) + neg * np.array([80, 150, 255])).astype(np.uint8)
 
 
+def per_map(maps):
+    """Each map of (k, h, w) divided by its own max |value| (an all-zero map stays 0): no map
+    is dimmed by a brighter neighbour."""
+    maps = np.asarray(maps, np.float32)
+    return maps / (np.abs(maps).max(axis=(1, 2), keepdims=True) + 1e-12)
+
+
 def tile(surface, rect, values, cmap=gray):
     """Draw the (h, w) array `values` through `cmap`, scaled to fill rect."""
     rgb = np.ascontiguousarray(cmap(np.asarray(values)).transpose(1, 0, 2))   # pygame is (x, y)

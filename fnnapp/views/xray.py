@@ -10,11 +10,12 @@ import numpy as np
 import pygame
 
 from fnnapp.views.theme import ACCENT, BAR, FG, GRID_LINE, MUTED, text
-from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
+from fnn.analysis.explain import MATH
+from fnnapp.views.tiles import diverging, gray, heat, per_map, tile, tile_grid
 
-MAPS = 8                          # feature maps shown a layer (the first ones)
+MAPS = 4                          # feature maps shown a layer (the first ones), large enough to read
 CLIP = 99                         # gradients are shown up to this percentile of |value|
-SCALE = f"colour: v / {CLIP}th percentile of |v|"
+BRIGHTEST = f"brightest: the top {100 - CLIP} % of |values|"        # what CLIP means, in words
 
 
 def clipped(v):
@@ -26,8 +27,14 @@ def clipped(v):
 
 
 def ink_and_gradient(seen, G):
-    """RGB (28, 28, 3): the gradient's diverging colours over the input's ink, dimmed to grey."""
-    return np.maximum(diverging(clipped(G)), (gray(seen) * 0.35).astype(np.uint8))
+    """RGB (h, w, 3): the gradient's diverging colours over the input's ink, dimmed to grey;
+    the 28x28 ink is averaged over blocks to a smaller map's size (14x14 after a 2x2 pool)."""
+    G = np.asarray(G)
+    k = seen.shape[0] // G.shape[0] if seen.shape[0] % G.shape[0] == 0 else 0
+    if k == 0 or seen.shape[1] != k * G.shape[1]:
+        return diverging(clipped(G))
+    ink = seen.reshape(G.shape[0], k, G.shape[1], k).mean(axis=(1, 3))
+    return np.maximum(diverging(clipped(G)), (gray(ink) * 0.35).astype(np.uint8))
 
 
 def grad_panel(surface, rect, seen, explain, fonts):
@@ -41,11 +48,11 @@ def grad_panel(surface, rect, seen, explain, fonts):
     x = box.right + 14
     text(surface, fonts["text"], f"why {c}:", (x, rect.y), ACCENT)
     text(surface, fonts["text"], f"d log p({c}) / d pixel", (x, rect.y + 22), ACCENT)
-    lines = ("orange: more ink here", f"raises p({c})", "blue: more ink lowers it", "",
-             "on the network's 28x28 input", "(after mnistify), not on the", "pad: mnistify's crop and",
-             "shift depend on the ink", "", SCALE.replace("v", "g"), "G again: back")
+    lines = ("orange: more ink here", f"raises p({c})", "blue: more ink here", f"lowers p({c})",
+             "on the 28x28 input the", "network gets, not on the", "pad (mnistify moves it)",
+             "brightest: the top 1 %", "G again: back")
     for i, line in enumerate(lines):
-        text(surface, fonts["small"], line, (x, rect.y + 52 + 15 * i), MUTED)
+        text(surface, fonts["small"], line, (x, rect.y + 50 + 17 * i), FG if i < 4 else MUTED)
 
 
 def spikes(surface, rect, values, signed=False):
@@ -73,10 +80,11 @@ def _picture(surface, rect, a, signed, under=None):
         tile(surface, pygame.Rect(rect.topleft, (side, side)), a[0], cmap)
     elif a.ndim == 3:
         maps = a[:MAPS]
-        if signed:
-            tile_grid(surface, rect, clipped(maps), diverging, cols=MAPS, gap=3)
-        else:
-            tile_grid(surface, rect, maps / (maps.max() if maps.max() > 0 else 1.0), heat, cols=MAPS, gap=3)
+        if signed:                                          # each map over the ink, at its size
+            tile_grid(surface, rect, list(maps), lambda g: ink_and_gradient(under, g), cols=MAPS,
+                      gap=8, largest=96)
+        else:                                               # each map by its own peak: none dim
+            tile_grid(surface, rect, per_map(maps), heat, cols=MAPS, gap=8, largest=96)
     else:
         spikes(surface, rect, a, signed)
 
@@ -115,58 +123,64 @@ def xray_view(surface, rect, ray, seen, fonts):
     shapes, ||dW||, ||db|| and the docs/math.md line of dW), then BP1 with its ten numbers."""
     label = ray["label"]
     p = ray["probs"]
-    text(surface, fonts["big"], f"backprop X-ray: label {label}", rect.topleft)
-    text(surface, fonts["text"], f"J = -log p({label}) = {-np.log(max(p[label], 1e-30)):.3g}    "
+    big, font, small = fonts["big"], fonts["text"], fonts["small"]
+    r = text(surface, big, f"backprop X-ray: label {label}", rect.topleft)
+    text(surface, font, f"J = -log p({label}) = {-np.log(max(p[label], 1e-30)):.3g}    "
          f"predicted {int(p.argmax())} ({p.max():.1%})    0-9: label    B or Esc: back",
-         (rect.x + 300, rect.y + 8), MUTED)
+         (r.right + 24, rect.y + 6), MUTED)
     groups = stages(ray)
     rows = len(groups) + 1                                  # the input row, one a layer
-    top = rect.y + 44
+    top = rect.y + 40
     bp1_h = 150
     row_h = (rect.bottom - top - bp1_h) // (rows - 1)
-    pics_x = rect.x + 360
+    pics_x = rect.x + 330
     pic_w = (rect.right - pics_x - 24) // 2
+    line = small.get_height() + 3
 
     def row(r, title, detail, math, A, dZ, a_label, dz_label):
         yy = top + r * row_h
-        text(surface, fonts["text"], title, (rect.x, yy + 4), FG)
-        for i, line in enumerate(detail):
-            text(surface, fonts["small"], line, (rect.x, yy + 28 + 17 * i), MUTED)
-        text(surface, fonts["small"], math, (rect.x, yy + 28 + 17 * len(detail)), ACCENT)
+        text(surface, font, title, (rect.x, yy + 2), FG)
+        for i, words in enumerate(detail):
+            text(surface, small, words, (rect.x, yy + 26 + line * i), MUTED)
+        text(surface, small, math, (rect.x, yy + 26 + line * len(detail)), ACCENT)
         for k, (a, lab, signed) in enumerate(((A, a_label, False), (dZ, dz_label, True))):
-            box = pygame.Rect(pics_x + k * (pic_w + 24), yy + 22, pic_w, row_h - 30)
-            text(surface, fonts["small"], lab, (box.x, yy + 4), MUTED)
+            box = pygame.Rect(pics_x + k * (pic_w + 24), yy + 24, pic_w, row_h - 30)
+            text(surface, small, lab, (box.x, yy + 3), MUTED)
             _picture(surface, box, a, signed, under=seen)
         pygame.draw.line(surface, GRID_LINE, (rect.x, yy + row_h - 4), (rect.right, yy + row_h - 4))
 
     dX = ray["dX"].reshape(np.shape(seen))
-    row(0, f"input X {_shape(seen)}", ["the 28x28 image the network receives"],
-        "dX = dA[0] = W[1].T @ dZ[1]", seen[None], dX[None], "X", f"dX = dJ/dX   (max |dX| {np.abs(dX).max():.2g})")
+    row(0, f"input X {_shape(seen)}", ["the 28x28 image the network gets"],
+        ray.get("dX_math") or MATH["input"], seen[None], dX[None], "X",
+        "dX = dJ/dX: orange, more ink here raises J")
     for r, (w, after) in enumerate(groups[:-1], start=1):
         l = w["l"]
         A = (after[-1] if after else w)["out"]
         if A.ndim == 1 and after and after[-1]["spec"]["type"] == "flatten" and len(after) > 1:
             A = after[-2]["out"]                            # show the maps, not their flattening
         chain = ", ".join(_name(s["spec"]) for s in after)
-        row(r, f"layer {l}: {_name(w['spec'])}" + (f", {chain}" if chain else ""),
+        maps = A.ndim == 3 and len(A) > MAPS
+        row(r, f"layer {l}: {_name(w['spec'])}",
+            ([f"then {chain}"] if chain else []) +
             [f"Z[{l}] {_shape(w['out'])}   A[{l}] {_shape(A)}",
              f"||dW{l}|| = {w['dW_norm']:.3g}   ||db{l}|| = {w['db_norm']:.3g}"],
-            w["math"], A, w["grad"], f"A[{l}]" + (" (first 8 maps)" if A.ndim == 3 and len(A) > MAPS else ""),
-            f"dZ[{l}]   {SCALE}" if w["grad"].ndim == 3 else f"dZ[{l}]")
+            w["math"], A, w["grad"], f"A[{l}]" + (f": {MAPS} of its {len(A)} maps" if maps else ""),
+            f"dZ[{l}]: orange, a larger Z here raises J")
     # the output layer: BP1 with its numbers
     w, _ = groups[-1]
     L = w["l"]
     yy = top + (rows - 1) * row_h
-    text(surface, fonts["text"], f"layer {L}: {_name(w['spec'])} -> softmax    BP1:  dZ[{L}] = A[{L}] - Y"
-         f"    ||dW{L}|| = {w['dW_norm']:.3g}", (rect.x, yy + 4), FG)
+    text(surface, font, f"layer {L}: {_name(w['spec'])} -> softmax    BP1:  dZ[{L}] = A[{L}] - Y"
+         f"    ||dW{L}|| = {w['dW_norm']:.3g}", (rect.x, yy + 2), FG)
     cw = (rect.w - 60) // 10
     for d in range(10):
         x = rect.x + 60 + d * cw
         hot = d == label
-        text(surface, fonts["text"], str(d), (x + cw // 2, yy + 30), ACCENT if hot else FG, "midtop")
-        text(surface, fonts["small"], f"{p[d]:.3g}", (x + cw // 2, yy + 54), FG, "midtop")
-        text(surface, fonts["small"], f"{ray['Y'][d]:.0f}", (x + cw // 2, yy + 74), FG, "midtop")
-        text(surface, fonts["small"], f"{ray['dZL'][d]:+.3g}", (x + cw // 2, yy + 94), ACCENT if hot else FG, "midtop")
+        text(surface, font, str(d), (x + cw // 2, yy + 26), ACCENT if hot else FG, "midtop")
+        text(surface, small, f"{p[d]:.3g}", (x + cw // 2, yy + 26 + line + 4), FG, "midtop")
+        text(surface, small, f"{ray['Y'][d]:.0f}", (x + cw // 2, yy + 26 + 2 * line + 4), FG, "midtop")
+        text(surface, small, f"{ray['dZL'][d]:+.3g}", (x + cw // 2, yy + 26 + 3 * line + 4),
+             ACCENT if hot else FG, "midtop")
     for i, name in enumerate(("digit", f"A[{L}]", "Y", f"dZ[{L}]")):
-        text(surface, fonts["small"], name, (rect.x, yy + 34 + 20 * i), MUTED)
-    spikes(surface, pygame.Rect(rect.x + 60, yy + 114, rect.w - 60, 30), ray["dZL"], signed=True)
+        text(surface, small, name, (rect.x, yy + 28 + line * i + 4 * (i > 0)), MUTED)
+    spikes(surface, pygame.Rect(rect.x + 60, yy + 30 + 4 * line, rect.w - 60, 28), ray["dZL"], signed=True)
