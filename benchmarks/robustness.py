@@ -334,7 +334,7 @@ def main(argv=None):
             "- **fonts 12 px**: the same rendered at 12 px: a low-resolution scan that mnistify scales up.",
         ]
     lines += ["", "Accuracy in % by digit; **all** is the accuracy over the whole set.", ""]
-    for name in pnames:
+    for name in proxies:                       # the fixed-brush set too, though not in the mean
         lines += [f"### {name}", ""]
         lines += digit_table([(pth, digits[pth, name], acc[pth, name, "writers"]) for pth in models])
         lines.append("")

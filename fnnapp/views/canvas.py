@@ -12,13 +12,15 @@ MIN_SCALE = 0.8                  # the brush of a drawing under 11.2 cells, a fr
 _CENTRES = np.mgrid[0:GRID, 0:GRID].astype(np.float32) + 0.5     # (2, 28, 28): cell centres (y, x)
 
 
-def sized_radius(canvas, radius):
+def sized_radius(canvas, radius, points=()):
     """The brush for a drawing of its size: radius * clip(s / FULL_SIZE, MIN_SCALE, 1), s the
-    longer side (cells) of the box around the canvas's ink (MIN_SCALE when it is empty). A
-    small digit keeps its holes: a whole brush would fill a small 9's head."""
+    longer side (cells) of the box around the canvas's ink and the cells of `points` ((x, y)
+    in cells); MIN_SCALE when there is neither. A small digit keeps its holes: a whole brush
+    would fill a small 9's head."""
     ink = canvas > INK_THRESHOLD
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    s = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 if rows.size else 0
+    rows = np.flatnonzero(ink.any(axis=1)).tolist() + [int(np.floor(y)) for _, y in points]
+    cols = np.flatnonzero(ink.any(axis=0)).tolist() + [int(np.floor(x)) for x, _ in points]
+    s = max(max(rows) - min(rows), max(cols) - min(cols)) + 1 if rows else 0
     return radius * min(max(s / FULL_SIZE, MIN_SCALE), 1.0)
 
 
@@ -43,13 +45,17 @@ def paint(canvas, x, y, radius=BRUSH_RADIUS, erase=False, prev=None, adapt=True)
 
     so strokes have MNIST's anti-aliased grey edges, and a fast stroke stays continuous.
     Painting keeps the darker value, max(canvas, f); erasing takes canvas * (1 - f).
-    The brush follows the drawing's size (adapt): the segment is painted with
-    r0 = sized_radius(canvas); if the drawing then got larger, r1 = sized_radius(new) > r0,
-    all its ink grows by r1 - r0 (grow), so every stroke keeps the width of the drawing's
-    current size. adapt=False: r = radius.
+    The brush follows the drawing's size (adapt): with r(.) = sized_radius, the ink there was
+    laid with r(canvas); the segment is painted with r0 = r(canvas and the segment's ends),
+    the ink already there first grown by r0 - r(canvas) (grow); if the new ink's spread made
+    the drawing larger still, r1 = r(new) > r0, all of it grows by r1 - r0. So every stroke
+    keeps the width of the drawing's current size. adapt=False: r = radius.
     Returns a new float32 (28, 28) array; `canvas` is not modified."""
     if adapt and not erase:
-        r0 = sized_radius(canvas, radius)
+        was = sized_radius(canvas, radius)
+        r0 = sized_radius(canvas, radius, [(x, y)] if prev is None else [(x, y), prev])
+        if r0 > was and not is_empty(canvas):
+            canvas = grow(canvas, r0 - was)
         out = paint(canvas, x, y, r0, prev=prev, adapt=False)
         r1 = sized_radius(out, radius)
         return grow(out, r1 - r0) if r1 > r0 else out
