@@ -59,8 +59,7 @@ def luma(image, max_side=MAX_SIDE, chunk=1 << 18):
 
 def max_filter(a, k, axis):
     """Running max over a centred window of k (odd; an even k is taken as k + 1) along `axis`,
-    the array mirrored at its ends (so a straight edge meeting the border stays straight):
-    m[i] = max(a[i - k//2 .. i + k//2]). Windows double (w -> 2w: max(m[i], m[i + w])) until
+    the array mirrored at its ends: m[i] = max(a[i - k//2 .. i + k//2]). Windows double (w -> 2w: max(m[i], m[i + w])) until
     w > k/2, then two overlapping windows of w cover k: O(log k) passes."""
     k = int(k) | 1
     if k <= 1:
@@ -269,7 +268,8 @@ def photo_to_ink(image, max_side=MAX_SIDE, invert="auto"):
     image: (H, W) grey or (H, W, 3|4) colour, uint8 or float. invert: "auto", True (dark ink
     on light paper) or False (light ink on a dark ground). An evenly lit picture goes to
     `to_ink` unchanged (same result, full resolution); otherwise:
-        B = closing(v, k),  k = max(9, longer side / 8)     (the paper under its light)
+        B = closing(v, k),  k = max(9, longer side / 8)     (the paper under its light;
+                                                            v smoothed by a 3 x 3 mean)
         t = clip(1 - v / B, 0, 1)                           (how much darker than its paper)
         ink where t > max(otsu(t), median t + 6 MAD-sigma, MIN_CONTRAST),
     ruled lines and specks removed, ink = clip((t - thr / 2) / (p90 - thr / 2), 0, 1) on the
@@ -303,4 +303,4 @@ def photo_to_ink(image, max_side=MAX_SIDE, invert="auto"):
     p90 = np.percentile(t[mask], 90)
     near = max_filter(max_filter(mask, 3, 0), 3, 1)
     ink = np.clip((t - thr / 2) / max(p90 - thr / 2, 1e-6), 0.0, 1.0)
-    return np.where(near, ink, 0.0)
+    return np.where(near, ink, 0.0).astype(np.float64)
