@@ -82,7 +82,7 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
     for i, spec in enumerate(net[1:], start=1):
         kind = L.KINDS[spec["type"]]
         p = None
-        if kind.param_shapes is not None:
+        if kind.weighted:
             l += 1
             p = (params[f"W{l}"], params[f"b{l}"])
         A, cache = kind.forward(spec, p, A)
@@ -135,7 +135,7 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0, input_grad=False, t
         dZ = L.KINDS[net[output]["type"]].backward(net[output], None, dA, kept[output])[0]  # BP1
     else:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
-    weighted = [i for i, spec in enumerate(net[1:], 1) if L.KINDS[spec["type"]].param_shapes]
+    weighted = [i for i, spec in enumerate(net[1:], 1) if L.KINDS[spec["type"]].weighted]
     stop = 1 if input_grad else weighted[0]             # entries before the first weights: only for dX
     dout = [None] * len(net)
     dout[output] = dA = dZ                              # the gradient at the output activation's input
@@ -145,7 +145,7 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0, input_grad=False, t
         dout[i] = dA
         if D[i] is not None:
             dA = dA * D[i]                              # dropout: the same mask D[l] / (1 - p)
-        if kind.param_shapes is None:                   # BP2's g'(Z) for an activation; pooling and
+        if not kind.weighted:                           # BP2's g'(Z) for an activation; pooling and
             dA = kind.backward(spec, None, dA, kept[i])[0]      # flatten route dA to their input
             continue
         dZ = dA                                         # entry i computes Z[l]: the gradient here is dZ[l]
@@ -232,8 +232,8 @@ def compute_loss(cache, Y, loss="cross_entropy", params=None, l2=0.0):
 def _activation_after_each_param_layer(net):
     """For each layer with weights, the name of the next activation layer (decides He vs Glorot)."""
     feeds = []
-    for i, spec in enumerate(net):
-        if spec["type"] in ("dense", "conv"):
+    for i, spec in enumerate(net[1:], start=1):
+        if L.KINDS[spec["type"]].weighted:
             nxt = next((s["type"] for s in net[i + 1:] if s["type"] in activations.ACTIVATIONS), "softmax")
             feeds.append(nxt)
     return feeds

@@ -9,6 +9,8 @@ nothing here computes anything about the network.
 import numpy as np
 import pygame
 
+from fnn.layers import KINDS
+
 from fnnapp.views.theme import ACCENT, BAR, FG, GRID_LINE, MUTED, text
 from fnnapp.views.tiles import diverging, gray, heat, tile, tile_grid
 
@@ -86,15 +88,7 @@ def _shape(a):
 
 
 def _name(spec):
-    t = spec["type"]
-    if t == "conv":
-        return f"conv {spec['filters']}@{spec['size']}x{spec['size']}" + (f" pad {spec['pad']}" if spec["pad"] else "") \
-            + (f" stride {spec['stride']}" if spec["stride"] > 1 else "")
-    if t == "dense":
-        return f"dense {spec['units']}"
-    if t == "maxpool":
-        return f"pool {spec['size']}"
-    return t
+    return KINDS[spec["type"]].title(spec)
 
 
 def stages(ray):
@@ -141,7 +135,7 @@ def xray_view(surface, rect, ray, seen, fonts):
 
     dX = ray["dX"].reshape(np.shape(seen))
     row(0, f"input X {_shape(seen)}", ["the 28x28 image the network receives"],
-        "dX = dA[0] = W[1].T @ dZ[1]", seen[None], dX[None], "X", f"dX = dJ/dX   (max |dX| {np.abs(dX).max():.2g})")
+        ray["dX_math"], seen[None], dX[None], "X", f"dX = dJ/dX   (max |dX| {np.abs(dX).max():.2g})")
     for r, (w, after) in enumerate(groups[:-1], start=1):
         l = w["l"]
         A = (after[-1] if after else w)["out"]
