@@ -46,6 +46,11 @@ def MaxPool(size=2, stride=None):
     return {"type": "maxpool", "size": int(size), "stride": int(size if stride is None else stride)}
 
 
+def AvgPool(size=2, stride=None):
+    """Mean over size x size windows moved by stride (default: size, non-overlapping)."""
+    return {"type": "avgpool", "size": int(size), "stride": int(size if stride is None else stride)}
+
+
 # ---- shapes -----------------------------------------------------------------------------
 
 def _image_shape(kind, in_shape):
@@ -221,6 +226,36 @@ def maxpool_backward(spec, p, dout, cache, need_din=True):
     return dA, None
 
 
+def avgpool_forward(spec, p, A):
+    """A_out[c, i, j, n] = (1/k^2) sum_{u, v < k} A[c, s*i + u, s*j + v, n]   (C, H_out, W_out, m),
+    a running sum over the k*k offsets. The cache keeps A's shape."""
+    k, s, Ho, Wo = _grid(spec, A.shape)
+    out = A[_at(0, 0, s, Ho, Wo)].copy()
+    for u in range(k):
+        for v in range(k):
+            if u or v:
+                out += A[_at(u, v, s, Ho, Wo)]
+    out /= k * k
+    return out, A.shape
+
+
+def avgpool_backward(spec, p, dout, shape, need_din=True):
+    """Every entry of a window gets an equal share of the window's gradient:
+
+        dA[c, s*i + u, s*j + v, n] += dout[c, i, j, n] / k^2      for every offset (u, v)
+
+    (where windows overlap, an entry adds up the shares of every window it is in)."""
+    if not need_din:
+        return None, None
+    k, s, Ho, Wo = _grid(spec, shape)
+    share = dout / (k * k)
+    dA = np.zeros(shape, dtype=dout.dtype)
+    for u in range(k):
+        for v in range(k):
+            dA[_at(u, v, s, Ho, Wo)] += share
+    return dA, None
+
+
 ROWS = {       # fnn.layers.KINDS makes a fnn.layers.Kind of each (its fields say what they are)
     "conv": dict(fields=("filters", "size", "stride", "pad"), param_shapes=conv_param_shapes,
                  out_shape=conv_out_shape, forward=conv_forward, backward=conv_backward,
@@ -235,4 +270,9 @@ ROWS = {       # fnn.layers.KINDS makes a fnn.layers.Kind of each (its fields sa
                     math="A_out[c, i, j, n] = max_{u, v < k} A[c, s·i + u, s·j + v, n]",
                     offsets=lambda spec: spec["size"] ** 2, name=lambda spec: "pool",
                     title=lambda spec: f"pool {spec['size']}"),
+    "avgpool": dict(fields=("size", "stride"), param_shapes=None, out_shape=pool_out_shape,
+                    forward=avgpool_forward, backward=avgpool_backward,
+                    math="A_out[c, i, j, n] = (1/k²) Σ_{u, v < k} A[c, s·i + u, s·j + v, n]",
+                    offsets=lambda spec: spec["size"] ** 2,
+                    title=lambda spec: f"avgpool {spec['size']}"),
 }
