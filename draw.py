@@ -33,7 +33,7 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     from fnnapp.views.app import DEFAULT_DIGITS, new_state                     # noqa: E402
     from fnnapp.views.inputs import AppError, classify_image, load_model       # noqa: E402
     from fnnapp.cli.options import Parser                                    # noqa: E402
-    from fnnapp.views.window import check_screenshot, run, screenshot          # noqa: E402
+    from fnnapp.views.window import check_outputs, run, screenshot             # noqa: E402
 except KeyboardInterrupt:
     sys.stderr.write("\ndraw.py: interrupted\n")
     sys.exit(130)
@@ -65,9 +65,8 @@ def main(argv=None, on_frame=None):
     """--image, --digits, --screenshot or the window; a problem is one line and exit code 2."""
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        if args.screenshot:
-            check_screenshot(args.screenshot)              # before any work
         path = args.model or os.path.join(HERE, DEFAULT_MODEL)
+        outs = check_outputs(args.screenshot, args.keep, [path, args.image, args.digits])
         model, name = load_model(path), args.model or os.path.relpath(path)
         if args.image:
             digit, p, _ = classify_image(model, args.image)
@@ -75,7 +74,7 @@ def main(argv=None, on_frame=None):
         elif args.digits:
             report_digits(model, name, args.digits)
         elif args.screenshot:
-            screenshot(model, name, args.screenshot, args.demo, args.press)
+            screenshot(model, name, outs["screenshot"], args.demo, args.press, args.keep)
         else:
             run(new_state(model, name, args.keep), args.max_frames, on_frame)
     except AppError as e:

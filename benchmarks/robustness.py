@@ -45,7 +45,7 @@ import fnn                   # noqa: E402
 import sketches              # noqa: E402  (benchmarks/sketches.py)
 from fnn.digits.augment import affine, stroke   # noqa: E402
 from fnn.io.data import DataError, load_csv  # noqa: E402
-from fnn.io.model_files import atomic_write     # noqa: E402
+from fnn.io import files as fnn_files                # noqa: E402
 from fnn.digits.preprocess import mnistify, to_ink   # noqa: E402
 from fnnapp.views.canvas import draw_strokes       # noqa: E402
 
@@ -403,7 +403,7 @@ def write_report(out, lines):
     """Write the markdown lines to `out` atomically, print them, and return 0 (exit code)."""
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    atomic_write(out, lambda f: f.write(text.encode()), suffix=".md")
+    fnn_files.write(fnn_files.check_one(out, "report"), lambda f: f.write(text.encode()), suffix=".md")
     print(text)
     print(f"wrote {out}")
     return 0

@@ -2,6 +2,7 @@
 special files as inputs, numbers that overflow, signals, runs that fail without NaN, images
 and networks too large for memory. train.main and draw.main run in-process where they can;
 signals need a process of their own."""
+import fcntl
 import gzip
 import os
 import stat
@@ -16,7 +17,8 @@ import pytest
 
 import draw
 import fnn
-from fnnapp.cli import image_header, paths
+from fnn.io import files
+from fnnapp.cli import image_header
 from conftest import Early, shipped_lines
 from fnnapp.views import app, inputs, teaching, window
 from fnnapp.views.canvas import is_empty
@@ -101,20 +103,20 @@ def test_out_refuses_a_device_a_fifo_and_other_kinds_before_any_work(train_main,
     assert model.exists() and fnn.load(tmp_path / "clash.png")
 
 
-def test_check_output_allows_a_model_an_empty_file_and_a_new_path_creating_nothing(tmp_path):
-    paths.check_output(existing_model(tmp_path / "m.npz"), "model")
+def test_the_door_allows_a_model_an_empty_file_and_a_new_path_creating_nothing(tmp_path):
+    files.check_one(existing_model(tmp_path / "m.npz"), "model")
     (tmp_path / "empty.npz").write_bytes(b"")
-    paths.check_output(tmp_path / "empty.npz", "model")
-    paths.check_output(tmp_path / "new" / "sub" / "m.npz", "model")
-    paths.check_output(tmp_path / "new" / "sub" / "m.png", "image")
+    files.check_one(tmp_path / "empty.npz", "model")
+    files.check([files.declare(tmp_path / "new" / "sub" / "m.npz", "model"),
+                 files.declare(tmp_path / "new" / "sub" / "m.png", "curve_png")])
     assert sorted(os.listdir(tmp_path)) == ["empty.npz", "m.npz"]
     os.symlink("/dev/null", tmp_path / "link.npz")
-    with pytest.raises(paths.PathError, match="is a character device"):
-        paths.check_output(tmp_path / "link.npz", "model")
-    with pytest.raises(paths.PathError, match="is a folder"):
-        paths.check_output(tmp_path, "image")
-    with pytest.raises(paths.PathError, match="m.npz is not a folder"):
-        paths.check_output(tmp_path / "m.npz" / "x.npz", "model")
+    with pytest.raises(files.WriteError, match="is a character device"):
+        files.check_one(tmp_path / "link.npz", "model")
+    with pytest.raises(files.WriteError, match="is a folder"):
+        files.check_one(tmp_path, "screenshot")
+    with pytest.raises(files.WriteError, match="m.npz is not a folder"):
+        files.check_one(tmp_path / "m.npz" / "x.npz", "model")
 
 
 def test_a_failed_run_creates_no_folder(train_main, tmp_path):
@@ -131,8 +133,8 @@ def test_screenshot_refuses_to_replace_a_model(tmp_path, capsys):
     model.write_bytes(open(os.path.join(ROOT, "data", "mnist_cnn.npz"), "rb").read())
     before = model.read_bytes()
     assert draw.main(["--screenshot", str(model)]) == 2
-    assert capsys.readouterr().err.splitlines() == [
-        f"draw.py: {model}: holds a model file, not an image; refusing to replace it"]
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith(f"{model}: holds a model file, not an image; refusing to replace it")
     assert model.read_bytes() == before and os.listdir(tmp_path) == ["mnist_cnn.npz"]
 
 
@@ -143,19 +145,24 @@ def test_replacing_a_model_keeps_its_permissions(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
 
 
-def test_stale_temporaries_of_dead_writers_go_live_ones_stay(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
-    (tmp_path / f".fnn-tmp-{dead}-abc.npz").write_bytes(b"half")
-    (tmp_path / f".fnn-tmp-{os.getpid()}-def.npz").write_bytes(b"being written")
-    existing_model(tmp_path / "m.npz")
-    assert sorted(os.listdir(tmp_path)) == [f".fnn-tmp-{os.getpid()}-def.npz", "m.npz"]
+def test_stale_temporaries_go_only_when_no_writer_holds_their_lock(tmp_path):
+    """A temporary's writer is alive while it holds the flock on it, whatever its pid says (a pid
+    can be another PID namespace's); an unlocked one is a dead writer's."""
+    (tmp_path / f".fnn-tmp-{os.getpid()}-dead.npz").write_bytes(b"half")
+    live = tmp_path / ".fnn-tmp-1-live.npz"                  # pid 1: some other process's
+    live.write_bytes(b"being written")
+    with open(live, "rb") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        existing_model(tmp_path / "m.npz")
+        assert sorted(os.listdir(tmp_path)) == [".fnn-tmp-1-live.npz", "m.npz"]
+    existing_model(tmp_path / "m.npz")                        # its writer is gone now
+    assert os.listdir(tmp_path) == ["m.npz"]
 
 
 def test_sigkill_during_a_save_leaves_nothing_after_the_next_save(tmp_path):
-    writer = ("import sys, time; from fnn.io.files import atomic_write\n"
+    writer = ("import sys, time; from fnn.io import files\n"
               "def slow(f):\n    f.write(b'half'); f.flush(); print('writing', flush=True); time.sleep(60)\n"
-              "atomic_write(sys.argv[1], slow, suffix='.npz')\n")
+              "files.write(files.check_one(sys.argv[1], 'model'), slow)\n")
     p = spawn(["-c", writer], tmp_path / "m.npz")
     try:
         assert p.stdout.readline() == "writing\n"

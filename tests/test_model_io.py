@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import fnn
-from fnn.io.model_files import ModelFileError, atomic_write
+from fnn.io import files
+from fnn.io.model_files import ModelFileError
 from peak_rss import peak_growth
 
 TANH = fnn.layers.dense_layers([784, 32, 10], "tanh")
@@ -65,19 +66,20 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, model, monkeypatch):
 @pytest.mark.parametrize("error", [RuntimeError("disk full"), KeyboardInterrupt()])
 def test_atomic_write_failure_keeps_the_old_file_and_no_temp_file(tmp_path, error):
     path = tmp_path / "curve.png"
-    assert atomic_write(path, lambda f: f.write(b"old content"), suffix=".png") == str(path)
+    old = b"\x89PNG\r\n\x1a\n old content"
+    assert files.write(files.check_one(path, "curve_png"), lambda f: f.write(old)) == str(path)
 
     def fails_mid_write(f):
         f.write(b"half of the new")
         f.flush()
         raise error
 
-    with pytest.raises(type(error)):
-        atomic_write(path, fails_mid_write, suffix=".png")
-    assert path.read_bytes() == b"old content"
+    with pytest.raises(files.WriteError if isinstance(error, Exception) else KeyboardInterrupt):
+        files.write(files.check_one(path, "curve_png"), fails_mid_write)
+    assert path.read_bytes() == old
     assert os.listdir(tmp_path) == ["curve.png"]
-    atomic_write(path, lambda f: f.write(b"new"))             # and a later write still works
-    assert path.read_bytes() == b"new" and os.listdir(tmp_path) == ["curve.png"]
+    files.write(files.check_one(path, "curve_png"), lambda f: f.write(b"\x89PNG\r\n\x1a\n new"))
+    assert path.read_bytes().endswith(b"new") and os.listdir(tmp_path) == ["curve.png"]
 
 def test_saved_file_has_the_usual_permissions(tmp_path, model):
     path = tmp_path / "m.npz"

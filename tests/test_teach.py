@@ -83,9 +83,9 @@ def test_an_interrupted_append_leaves_the_old_file(tmp_path, monkeypatch):
         f.write(old[:100])
         raise KeyboardInterrupt
     import fnn.io.files
-    import fnn.digits.teach
-    monkeypatch.setattr(fnn.digits.teach, "atomic_write",
-                        lambda p, write, suffix="": fnn.io.files.atomic_write(p, write_half_then_ctrl_c, suffix))
+    real = fnn.io.files.write
+    monkeypatch.setattr(fnn.io.files, "write",
+                        lambda out, fill, suffix=None: real(out, write_half_then_ctrl_c, suffix))
     with pytest.raises(KeyboardInterrupt):
         append_digit(path, np.zeros(784), 2)
     assert path.read_bytes() == old and os.listdir(tmp_path) == ["my_digits.csv"]
@@ -111,7 +111,7 @@ def test_ctrl_c_while_appending_in_a_loop_leaves_a_valid_file(tmp_path):
     X, y = load_csv(path)
     assert y.size >= 3 and y.tolist() == [i % 10 for i in range(y.size)]
     np.testing.assert_array_equal(X * 255, np.rint(np.linspace(0, 1, 784) * 255)[:, None].repeat(y.size, 1))
-    # at most a temporary named for the dead process, which the next atomic_write removes
+    # at most a temporary named for the dead process, which the next write removes
     assert [f for f in os.listdir(tmp_path) if not f.startswith(".fnn-tmp-")] == ["my_digits.csv"]
 
 

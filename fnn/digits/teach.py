@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 from fnn.io.data import MAX_PIXEL, NUM_CLASSES, NUM_PIXELS, DataError, load_csv
-from fnn.io.files import atomic_write
+from fnn.io import files
 from fnn.network import predict
 from fnn.optimizers import sgd_update
 from fnn.analysis.report import confusion_matrix
@@ -62,7 +62,7 @@ def digit_row(image, label):
 def append_digit(path, image, label):
     """Add one labelled digit to the handwriting CSV at `path` (created with the MNIST header
     if missing), atomically: the old rows plus the new one go to a temporary file that
-    replaces `path` (fnn.io.files.atomic_write), so an interruption at any moment leaves
+    replaces `path` (fnn.io.files.write, a "digits" output), so an interruption at any moment leaves
     either the old file or the new one, never a torn row. -> the number of digits now in it.
     Raises DataError (one line) for a path that is not such a file."""
     path = os.fspath(path)
@@ -72,9 +72,9 @@ def append_digit(path, image, label):
         old += b"\n"
     new = (old or (HEADER + "\n").encode()) + row.encode() + b"\n"
     try:
-        atomic_write(path, lambda f: f.write(new), suffix=".csv")
-    except OSError as e:
-        raise DataError(f"{path}: cannot write ({e.strerror or e})") from None
+        files.write(files.check_one(path, "digits"), lambda f: f.write(new), suffix=".csv")
+    except files.WriteError as e:
+        raise DataError(str(e)) from None
     return new.count(b"\n") - 1
 
 

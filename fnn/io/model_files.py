@@ -5,9 +5,10 @@ A model file is a NumPy .npz holding
     __fnn__               one JSON string: {"format": "fnn-model", "version": 1,
                           "layers": [...], "meta": {...}}
 Nothing in it is a pickled object, and `load` opens it with allow_pickle=False, so a
-model file from anywhere can never run code. `save` writes through `atomic_write`: a temporary
-file in the same folder, renamed over the target (os.replace is atomic), so a crash or Ctrl-C in
-the middle of a save leaves the old model intact. train.py writes its curve PNG the same way.
+model file from anywhere can never run code. `save` writes through fnn.io.files, the door of every
+file fnn writes: it replaces only a model file (a zip whose first member is __fnn__.npy), and
+writes a temporary file in the same folder renamed over the target (os.replace is atomic), so a
+crash or Ctrl-C in the middle of a save leaves the old model intact.
 
 `load` trusts nothing in the file, so that a few KB cannot make it take gigabytes: one read of
 the file asks for at most MAX_READ bytes (the zip directory included); the members must be
@@ -31,7 +32,7 @@ import zlib
 import numpy as np
 
 from fnn import layers as L
-from fnn.io.files import atomic_write  # noqa: F401  (fnn.io.model_files.atomic_write, as before)
+from fnn.io import files
 from fnn.layers import as_layers, parameter_count
 
 FORMAT, VERSION = "fnn-model", 1
@@ -57,27 +58,41 @@ class ModelFileError(ValueError):
 def save(path, params, layers=None, meta=None):
     """Write params (and the network they belong to) to `path` atomically.
 
+    path: a file name (checked by fnn.io.files as a "model" output: it may replace only a model
+        file), or an output fnn.io.files.check has accepted (a snapshot, a taught model ...).
     layers: as for fnn.forward (a layer list, dense sizes, or None for the dense relu/softmax
         network params describe).
     meta: optional plain data (str, numbers, lists, dicts) stored with the model, e.g.
         the test accuracy and the command that trained it.
-    Refuses (ValueError) to write weights that contain NaN or inf.
+    Refuses (ValueError) to write weights that contain NaN or inf, or a network larger than
+    `load` reads (check_savable); fnn.io.files.WriteError (an OSError) when the file cannot
+    or must not be written.
     """
-    path = os.fspath(path)
+    out = path if isinstance(path, files.Checked) else files.check_one(path, "model")
+    path = out.path
     net = as_layers(layers, params)
-    _check_size(net)
+    header = check_savable(net, meta)
     _check_arrays(path, params, net)
+    return files.write(out, lambda f: np.savez(f, **{HEADER: np.array(header)}, **params),
+                       suffix=".npz")
+
+
+def check_savable(layers, meta=None):
+    """The __fnn__ header text of a model file of `layers` and `meta`, or ValueError (one line)
+    when `load` would refuse such a file: too many parameters (MAX_PARAMS, _check_size), meta
+    not plain data, or a header longer than MAX_HEADER_CHARS. Needs no weights, so train.py
+    asks it before training instead of after."""
+    _check_size(layers)
     if not isinstance(meta or {}, dict):
         raise ValueError(f"meta must be a dict of plain data, got {type(meta).__name__}")
     try:
-        header = json.dumps({"format": FORMAT, "version": VERSION, "layers": net, "meta": meta or {}})
+        header = json.dumps({"format": FORMAT, "version": VERSION, "layers": layers, "meta": meta or {}})
     except (TypeError, ValueError) as e:        # a numpy scalar, a set, a cycle ...
         raise ValueError(f"meta must be plain data (str, numbers, lists, dicts): {e}") from None
     if len(header) > MAX_HEADER_CHARS or _json_depth(header) > MAX_JSON_DEPTH:
         raise ValueError(f"the model header (layers and meta as JSON) must be at most "
                          f"{MAX_HEADER_CHARS:,} characters, nested at most {MAX_JSON_DEPTH} deep")
-    return atomic_write(path, lambda f: np.savez(f, **{HEADER: np.array(header)}, **params),
-                        suffix=".npz")
+    return header
 
 
 def load(path):

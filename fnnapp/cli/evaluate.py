@@ -31,23 +31,21 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     accuracy and the confusion matrix, printed and drawn into errors_png (default
     errors_png_for(model_path)); `predictions`: write ImageId,Label for every row (labelled or
     not); watch: show the picture in a window until it is closed."""
+    png = errors_png or errors_png_for(model_path)
+    try:                                     # every output checked before anything is read
+        declared = [files.declare(png, "errors_png", "--errors-png")]
+        if predictions:
+            declared.append(files.declare(predictions, "predictions", "--predictions"))
+        outs = files.check(declared, inputs=[model_path, test])
+        paths.check_input(model_path)
+        paths.check_input(test)
+    except (files.WriteError, paths.PathError) as e:
+        raise EvaluateError(str(e)) from None
     try:
         params, layers, meta = fnn.load(model_path)
     except fnn.ModelFileError as e:
         raise EvaluateError(str(e)) from None
     name = meta.get("network", describe(layers))
-    png = errors_png or errors_png_for(model_path)
-    for target in filter(None, (predictions, png)):
-        for path in (model_path, test):
-            if os.path.exists(target) and os.path.exists(path) and os.path.samefile(path, target):
-                raise EvaluateError(f"{target}: writing it would overwrite the input {path}")
-        if os.path.isdir(target):
-            raise EvaluateError(f"{target}: is a folder; expected a file name")
-    try:
-        paths.check_input(test)
-        paths.check_output(png, "image")
-    except paths.PathError as e:
-        raise EvaluateError(str(e)) from None
     try:
         X, y = fnn.io.data.load_csv(test, max_rows=max_rows)
     except fnn.io.data.DataError as e:
@@ -58,7 +56,7 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     probs = fnn.predict_proba(params, X, layers)
     print(f"model {model_path} ({name}) on {X.shape[1]:,} rows of {test}", flush=True)
     if predictions:
-        write_predictions(predictions, probs.argmax(axis=0))
+        write_predictions(outs[1], probs.argmax(axis=0))
     if y is None:
         return 0
     C = confusion_matrix(y, probs.argmax(axis=0))
@@ -73,10 +71,11 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     existed = os.path.exists(png)
     title = f"fnn {name} ({os.path.basename(model_path)}) on {test}"
     try:
-        files.atomic_write(png, lambda f: errors_figure(C, X, y, probs, title, file=f), suffix=".png")
-    except (OSError, pygame.error) as e:
-        raise EvaluateError(f"{png}: cannot write the picture ({e.strerror or e})") from None
-    print(f"{'replaced' if existed else 'saved'} confusion matrix and mistakes {png}", flush=True)
+        files.write(outs[0], lambda f: errors_figure(C, X, y, probs, title, file=f), suffix=".png")
+    except files.WriteError as e:
+        raise EvaluateError(str(e)) from None
+    print(f"{'replaced' if existed else 'saved'} confusion matrix and mistakes {files.shown(png)}",
+          flush=True)
     if watch:                                        # the same picture, clickable, until closed
         try:
             Results().run(C, X, y, probs, title)
@@ -87,12 +86,14 @@ def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None,
     return 0
 
 
-def write_predictions(path, labels):
-    """ImageId,Label (ImageId from 1), the CSV Kaggle's Digit Recognizer accepts; atomically."""
+def write_predictions(out, labels):
+    """ImageId,Label (ImageId from 1), the CSV Kaggle's Digit Recognizer accepts, atomically to
+    the checked output `out` (fnn.io.files, kind "predictions")."""
     text = "ImageId,Label\n" + "".join(f"{i},{c}\n" for i, c in enumerate(labels.tolist(), 1))
-    existed = os.path.exists(path)
+    existed = os.path.exists(out.path)
     try:
-        files.atomic_write(path, lambda f: f.write(text.encode()), suffix=".csv")
-    except OSError as e:
-        raise EvaluateError(f"{path}: cannot write the predictions ({e.strerror or e})") from None
-    print(f"{'replaced' if existed else 'saved'} {labels.size:,} predictions {path}", flush=True)
+        files.write(out, lambda f: f.write(text.encode()), suffix=".csv")
+    except files.WriteError as e:
+        raise EvaluateError(str(e)) from None
+    print(f"{'replaced' if existed else 'saved'} {labels.size:,} predictions {files.shown(out.path)}",
+          flush=True)

@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from fnn.io.files import atomic_write
+from fnn.io import files
 from fnnapp.cli.paths import PathError, check_input
 
 COLUMNS = ("iteration", "epoch", "loss", "acc", "lr", "val_acc")
@@ -41,10 +41,11 @@ def table(history):
     return frame
 
 
-def write(path, history):
-    """Write table(history) to path atomically (a crash leaves an old file whole)."""
+def write(out, history):
+    """Write table(history) to the checked output `out` (fnn.io.files, kind "curve_csv")
+    atomically (a crash leaves an old file whole)."""
     text = table(history).to_csv(index=False, float_format="%.6g")
-    return atomic_write(path, lambda f: f.write(text.encode()), suffix=".csv")
+    return files.write(out, lambda f: f.write(text.encode()), suffix=".csv")
 
 
 def read(path):

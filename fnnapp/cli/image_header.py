@@ -10,6 +10,8 @@ refused: their size cannot be checked before decoding.
 import os
 import struct
 
+from fnn.io.files import image_format
+
 MAX_SIDE = 16384                 # pixels a side
 MAX_PIXELS = 4096 * 4096         # 64 MB as 32-bit pixels; a phone photo (12 Mpx) fits
 FORMATS = "PNG, JPEG, GIF, BMP, TGA or PNM"
@@ -19,20 +21,6 @@ _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0
 
 class ImageHeaderError(ValueError):
     """An image whose size is unknown, or too large to decode. str(error) is one line."""
-
-
-def image_format(head, name=""):
-    """The format SDL_image would decode `head` (the first bytes of the file `name`) as:
-    "PNG", "JPEG", "GIF", "BMP", "TGA", "PNM", or None for anything else."""
-    if os.path.splitext(os.fspath(name))[1].lower() == ".tga":
-        return "TGA"
-    for fmt, magic in (("BMP", (b"BM",)), ("GIF", (b"GIF87a", b"GIF89a")), ("JPEG", (b"\xff\xd8",)),
-                       ("PNG", (b"\x89PNG\r\n\x1a\n",))):
-        if head.startswith(magic):
-            return fmt
-    if head[:1] == b"P" and head[1:2] in (b"1", b"2", b"3", b"4", b"5", b"6"):
-        return "PNM"
-    return None
 
 
 def dimensions(path):

@@ -56,8 +56,7 @@ def train(args, out, command, example_out):
     else:
         init, layers = None, networks.network(args.arch, args.hidden, args.activation)
     check_options(args, layers)
-    check_out(out, [path for path, _ in args.train] + [args.test] + [args.init] * (args.init is not None),
-              example_out)
+    outs = check_out(out, inputs_of(args), example_out)
     check_inputs(args)
     init_seed, split_seed, fit_seed = np.random.SeedSequence(args.seed).spawn(3)
     X_train, y_train, X_val, y_val, X_test, y_test = load_data(args, np.random.default_rng(split_seed))
@@ -73,7 +72,7 @@ def train(args, out, command, example_out):
     about = {"command": command, "network": name, "recipe": recipe,      # every model file's meta
              "train": sources, "test": args.test, "init": args.init, "lr_changes": []}
     seen = Seen()
-    watch = open_watch(args, out, layers, seen.history, about, y_train.size, X_test, y_test) \
+    watch = open_watch(args, outs, layers, seen.history, about, y_train.size, X_test, y_test) \
         if args.watch else None
     gen = fit(params, X_train, y_train, layers, optimizer=args.optimizer, epochs=args.epochs,
               batch_size=args.batch_size, lr=args.lr, schedule=args.schedule,
@@ -94,7 +93,7 @@ def train(args, out, command, example_out):
                              f"{progress.try_instead(args.optimizer, args.lr)}")
         C = confusion_matrix(y_test, probs.argmax(axis=0))
     except KeyboardInterrupt as stop:              # in training or in the test evaluation
-        return interrupted(out, layers, about, seen, X_val, y_val, time.perf_counter() - t_start,
+        return interrupted(outs, layers, about, seen, X_val, y_val, time.perf_counter() - t_start,
                            interrupts.exit_code(stop))
 
     interrupts.ignore()                            # from here on, finish writing the files
@@ -107,7 +106,7 @@ def train(args, out, command, example_out):
     meta = {**about, "test_accuracy": test_acc, "val_accuracy": val[-1][1] if val else None,
             "epochs_done": args.epochs, "iterations": seen.last["iteration"],
             "seconds": round(seconds, 1), "interrupted": False}
-    save_run(out, params, layers, meta, seen.history, f"fnn {name}: {recipe}",
+    save_run(outs, params, layers, meta, seen.history, f"fnn {name}: {recipe}",
              f"test accuracy {percent(test_acc)}")
     print(f"total time {seconds:.1f} s (data loading included)")
     print(f"draw digits with this model: python draw.py --model {shlex.quote(out)}", flush=True)
@@ -160,25 +159,28 @@ def check_options(args, layers):
                          f"has {memory.human(have)} available; choose smaller --hidden sizes")
 
 
+def inputs_of(args):
+    """Every file the run reads: --train's, --test, --init, --compare and its curve CSV."""
+    compare = [args.compare, fnnapp.cli.history.path_for(args.compare)] if args.compare else []
+    return [path for path, _ in args.train] + [args.test, args.init] + compare
+
+
 def check_out(out, inputs, example_out):
-    """Fail before training, not after, when the model cannot be written to `out`, when writing
-    it (or its .png and .csv curves) would overwrite one of the input files, or when a path
-    holds something that is not a file of its kind (fnnapp.cli.paths.check_output). Creates nothing:
-    the folder of `out` is made when the model is saved."""
+    """The run's three outputs declared and checked at once by fnn.io.files, before training:
+    the model `out`, its curve PNG and its curve CSV (UsageError, one line, when one of them
+    may not be written: another kind of file, an input, a device, two on one path ...).
+    Creates nothing. -> the checked outputs (model, png, csv)."""
     if os.path.isdir(out):
         raise UsageError(f"{out}: is a folder; --out needs a file name such as {example_out}")
     if os.path.splitext(out)[1].lower() == ".png":
         raise UsageError(f"{out}: --out names the model file (.npz); its curve goes next to it as .png")
-    png = curve_png_for(out)
-    for path in inputs:
-        for target in (out, png, fnnapp.cli.history.path_for(out)):
-            if os.path.exists(path) and os.path.exists(target) and os.path.samefile(path, target):
-                raise UsageError(f"{out}: writing the model would overwrite the input {path}")
     try:
-        paths.check_output(out, "model")
-        paths.check_output(png, "image")
-    except paths.PathError as e:
-        raise UsageError(f"--out: {e}") from None
+        return files.check([files.declare(out, "model", "--out"),
+                            files.declare(curve_png_for(out), "curve_png", "--out's curve"),
+                            files.declare(fnnapp.cli.history.path_for(out), "curve_csv",
+                                          "--out's curve data")], inputs)
+    except files.WriteError as e:
+        raise UsageError(str(e)) from None
 
 
 def check_inputs(args):
@@ -265,7 +267,7 @@ def check_progress(args, history, start, epoch, val_acc, y_val):
                          f"{progress.try_instead(args.optimizer, args.lr)}")
 
 
-def open_watch(args, out, layers, history, about, m, X_test, y_test):
+def open_watch(args, outs, layers, history, about, m, X_test, y_test):
     """The --watch window (fnnapp.views.lab.Watch), with --compare's curves; pygame loads only here."""
     compare = None
     if args.compare:
@@ -278,8 +280,14 @@ def open_watch(args, out, layers, history, about, m, X_test, y_test):
     from fnnapp.views.lab import Watch
 
     def snapshot(params, t):
-        path = f"{os.path.splitext(out)[0]}_snapshot_{t}.npz"
-        save_model(path, params, layers, {**about, "iterations": t, "snapshot": True})
+        """S in the window: the weights to <out>_snapshot_<t>.npz (a "snapshot" output); the
+        path, or why it was not written (training goes on either way)."""
+        path = f"{os.path.splitext(outs[0].path)[0]}_snapshot_{t}.npz"
+        try:
+            save_model(files.check_one(path, "snapshot", "snapshot", inputs_of(args) + [
+                o.path for o in outs]), params, layers, {**about, "iterations": t, "snapshot": True})
+        except (UsageError, files.WriteError) as e:
+            return f"not saved: {e}"
         return path
 
     total = args.epochs * -(-m // args.batch_size)
@@ -290,7 +298,7 @@ def open_watch(args, out, layers, history, about, m, X_test, y_test):
         raise UsageError(f"--watch: cannot open a window ({e})") from None
 
 
-def interrupted(out, layers, about, seen, X_val, y_val, seconds, code):
+def interrupted(outs, layers, about, seen, X_val, y_val, seconds, code):
     """Ctrl-C (code 130) or SIGTERM (143): save the best params so far (by validation accuracy;
     the current ones count too). about: the meta every model file of this run carries."""
     interrupts.ignore()                                       # a second one cannot break the save
@@ -309,13 +317,14 @@ def interrupted(out, layers, about, seen, X_val, y_val, seconds, code):
             "saved": how, "iterations": last["iteration"], "seconds": round(seconds, 1),
             "interrupted": True}
     try:
-        save_run(out, chosen, layers, meta, seen.history,
+        save_run(outs, chosen, layers, meta, seen.history,
                  f"fnn {about['network']}: {about['recipe']} (interrupted)",
                  f"validation accuracy {percent(current)}")
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
-    print(f"{PROG}: saved {how}, validation accuracy {percent(current)}, to {out}", file=sys.stderr)
+    print(f"{PROG}: saved {how}, validation accuracy {percent(current)}, to {outs[0].path}",
+          file=sys.stderr)
     return code
 
 
@@ -326,33 +335,35 @@ def curve_png_for(out):
     return os.path.splitext(out)[0] + ".png"
 
 
-def save_run(out, params, layers, meta, history, title, subtitle):
-    """The run's three files: the model (UsageError when it cannot be written), then its curve
-    PNG and curve CSV (a warning each when they cannot be: the model is what the run is for)."""
-    save_model(out, params, layers, meta)
-    png = curve_png_for(out)
+def save_run(outs, params, layers, meta, history, title, subtitle):
+    """The run's three files, the outputs check_out accepted: the model (UsageError when it
+    cannot be written), then its curve PNG and curve CSV (a warning each when they cannot be:
+    the model is what the run is for)."""
+    model, png, csv = outs
+    save_model(model, params, layers, meta)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")        # a picture, no window
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
     from fnnapp.views.curves import curve_figure
     surf = curve_figure(history, title, subtitle)
-    failed = try_write(png, "training curve", (pygame.error, OSError), lambda: files.atomic_write(
+    failed = try_write(png.path, "training curve", OSError, lambda: files.write(
         png, lambda f: pygame.image.save(surf, f, "png"), suffix=".png"))
     if failed is not None:
-        warn(f"could not write the training curve {png} ({failed})")
-    csv = fnnapp.cli.history.path_for(out)
-    failed = try_write(csv, "curve data", OSError, lambda: fnnapp.cli.history.write(csv, history))
+        warn(f"could not write the training curve: {failed}")
+    failed = try_write(csv.path, "curve data", OSError, lambda: fnnapp.cli.history.write(csv, history))
     if failed is not None:
-        warn(f"could not write the curve data {csv} ({failed.strerror or failed})")
+        warn(f"could not write the curve data: {failed}")
 
 
 def save_model(out, params, layers, meta):
-    """fnn.save (atomic); UsageError when the weights are not finite or the file cannot be written."""
-    failed = try_write(out, "model", (ValueError, OSError), lambda: fnn.save(out, params, layers, meta=meta))
+    """fnn.save (atomic) to the checked output `out`; UsageError when the weights are not
+    finite or the file cannot be written."""
+    failed = try_write(out.path, "model", (ValueError, OSError),
+                       lambda: fnn.save(out, params, layers, meta=meta))
     if isinstance(failed, ValueError):                       # NaN/inf weights: refuse to write
         raise UsageError(f"training diverged ({failed}); nothing written; try a lower learning rate")
     if failed is not None:
-        raise UsageError(f"{out}: cannot write the model ({failed.strerror or failed})")
+        raise UsageError(f"cannot write the model: {failed}")
 
 
 def try_write(path, what, errors, write):
@@ -363,7 +374,7 @@ def try_write(path, what, errors, write):
         write()
     except errors as e:
         return e
-    print(f"{'replaced' if existed else 'saved'} {what} {path}", flush=True)
+    print(f"{'replaced' if existed else 'saved'} {what} {files.shown(path)}", flush=True)
     return None
 
 

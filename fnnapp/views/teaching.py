@@ -14,6 +14,7 @@ import numpy as np
 
 import fnn
 from fnn.activations import ACTIVATIONS
+from fnn.io import files
 from fnn.io.data import DataError, load_csv
 from fnn.analysis.explain import log_prob_gradient, xray
 from fnn.digits.preprocess import mnistify
@@ -157,8 +158,7 @@ def save_taught(state):
     while os.path.exists(path := os.path.relpath(os.path.join(MODELS, f"{stem}-taught-{k}.npz"))):
         k += 1
     try:
-        os.makedirs(MODELS, exist_ok=True)
-        fnn.save(path, params, layers, meta={**meta, "taught_from": state["model_name"],
+        fnn.save(files.check_one(path, "taught", "Ctrl-S"), params, layers, meta={**meta, "taught_from": state["model_name"],
                                                "teachings": len(state["undo"])})
     except (OSError, ValueError) as e:
         return dict(state, message=f"{path}: cannot save ({e})")

@@ -7,7 +7,6 @@ import time
 import pygame
 
 from fnn.io import files
-from fnnapp.cli import paths
 from fnnapp.views.app import LIVE_INTERVAL, handle_event, new_state, refresh
 from fnnapp.views.canvas import demo_strokes, draw_strokes
 from fnnapp.views.inputs import AppError
@@ -78,21 +77,28 @@ def run(state, max_frames=None, on_frame=None):
     return state
 
 
-def check_screenshot(out):
-    """--screenshot names a new image file or an image to replace (fnnapp.cli.paths.check_output)."""
+def check_outputs(screenshot=None, keep=None, inputs=()):
+    """draw.py's outputs, declared and checked at once (fnn.io.files) before any work:
+    --screenshot a new image file or an image to replace, --keep a handwriting CSV.
+    AppError (one line) otherwise. -> {"screenshot": checked or None, "keep": checked or None}."""
+    wanted = {"screenshot": (screenshot, "--screenshot"), "keep": (keep, "--keep")}
+    declared = {k: files.declare(path, "digits" if k == "keep" else k, option)
+                for k, (path, option) in wanted.items() if path}
     try:
-        paths.check_output(out, "image")
-    except paths.PathError as e:
+        checked = dict(zip(declared, files.check(list(declared.values()), inputs)))
+    except files.WriteError as e:
         raise AppError(str(e)) from None
-    if os.path.splitext(out)[1].lower() not in SCREENSHOT_TYPES:
-        raise AppError(f"{out}: --screenshot needs an image name ending in {', '.join(SCREENSHOT_TYPES)}")
+    if screenshot and os.path.splitext(screenshot)[1].lower() not in SCREENSHOT_TYPES:
+        raise AppError(f"{files.shown(screenshot)}: --screenshot needs an image name ending in "
+                       f"{', '.join(SCREENSHOT_TYPES)}")
+    return {k: checked.get(k) for k in wanted}
 
 
-def screenshot(model, name, out, digit=3, press=""):
-    """The pad with demo_strokes(digit) drawn on it, saved to the image file out (no display
-    needed); `press`: keys pressed first, one a character ("g": the gradient view, "b0": the
-    X-ray with the label 0)."""
-    state = new_state(model, name)
+def screenshot(model, name, out, digit=3, press="", keep=None):
+    """The pad with demo_strokes(digit) drawn on it, saved to the checked image output out (no
+    display needed); `press`: keys pressed first, one a character ("g": the gradient view, "b0":
+    the X-ray with the label 0, "3k": label 3 and keep it in `keep`, the handwriting CSV)."""
+    state = new_state(model, name, keep)
     state["canvas"] = draw_strokes(state["canvas"], demo_strokes(digit))
     state = update_prediction(state)
     if state["probs"] is None:
@@ -102,9 +108,9 @@ def screenshot(model, name, out, digit=3, press=""):
         state = handle_event(state, pygame.event.Event(pygame.KEYDOWN, key=ord(ch), mod=0))
     surface = pygame.Surface((WIDTH, HEIGHT))
     render(surface, state, make_fonts())
-    ext = os.path.splitext(out)[1]
+    ext = os.path.splitext(out.path)[1]
     try:
-        files.atomic_write(out, lambda f: pygame.image.save(surface, f, ext), suffix=ext)
-    except (pygame.error, OSError) as e:
-        raise AppError(f"{out}: cannot write the screenshot ({e})") from None
-    print(f"wrote {out}: predicted {int(state['probs'].argmax())} ({state['probs'].max():.1%})")
+        files.write(out, lambda f: pygame.image.save(surface, f, ext), suffix=ext)
+    except files.WriteError as e:
+        raise AppError(str(e)) from None
+    print(f"wrote {files.shown(out.path)}: predicted {int(state['probs'].argmax())} ({state['probs'].max():.1%})")
