@@ -217,7 +217,7 @@ def pool_before_relu(layers):
 
     max commutes with any non-decreasing function, and the gradients agree too (docs/math.md,
     section 7, "relu and max-pool commute"). The relu then runs on the pooled map, k*k times
-    fewer entries, forward and backward (`python benchmarks/micro.py pool_before_relu`).
+    fewer entries, forward and backward (docs/performance.md).
     The layers with weights keep their places, so the same params fit both lists. fit
     trains with this list; a model file keeps the user's.
     Not for dropout, which masks the relu's output and would then mask the pooled one."""

@@ -30,7 +30,7 @@ def init_params(layers, *, seed=None, dtype=np.float32):
 
     layers: a layer list (fnn.layers) or dense sizes [n0, n1, ..., nL] (relu, softmax).
     seed: an int or an np.random.Generator; the same seed gives the same params, bit for bit,
-        with the same NumPy version (the BLAS kernel plays no part here).
+        with the same NumPy version.
     W[l] ~ N(0, 2 / fan_in)             He, when the layer feeds relu or leaky_relu
     W[l] ~ N(0, 2 / (fan_in + fan_out)) Glorot, when it feeds sigmoid, tanh or the output
     with fan_in = n[l-1] for dense layers and C*kh*kw for convolutions.
@@ -175,7 +175,7 @@ PREDICT_BYTES = 8 << 20
 def predict_batch(params, layers=None):
     """The columns predict runs per forward pass by default: as many as keep the largest array
     of the pass (fnn.layers.largest_array) within PREDICT_BYTES. Why a bound: past the caches,
-    larger batches run slower (`python benchmarks/micro.py predict_batch`)."""
+    larger batches run slower (docs/performance.md)."""
     net = L.as_layers(layers, params)
     return max(1, PREDICT_BYTES // (L.largest_array(net) * params["W1"].dtype.itemsize))
 

@@ -22,11 +22,8 @@ FLUSH_EVERY = 16
 
 def flush_subnormals(a):
     """a[|a| < tiny] := 0, in place, with tiny the smallest normal float (1.2e-38 in float32); -> a.
-
-    Why: a state entry whose gradient stays 0 (a blank pixel, a dead unit) decays into the
-    subnormal range and sticks there by rounding, and CPUs compute on subnormals far slower
-    (`python benchmarks/micro.py subnormals`). Such an entry moves its weight by less than
-    1.5e-30 alpha a step; zeroing it is what a CPU's flush-to-zero mode does."""
+    Why: a state entry whose gradient stays 0 sticks in the subnormal range, where CPUs are
+    slow, while it moves its weight by less than 1.5e-30 alpha (docs/performance.md)."""
     a[np.abs(a) < np.finfo(a.dtype).tiny] = 0
     return a
 
@@ -78,8 +75,7 @@ def adam_update(params, grads, state, learning_rate, beta1=0.9, beta2=0.999, eps
         m = beta1 * m0 + (1 - beta1) * g;   v = beta2 * v0 + (1 - beta2) * g ** 2
         theta = p - alpha * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
     The code folds the two corrections into scalars and writes each line as in-place passes
-    over the three new arrays: a third of the plain form's memory traffic, which shows in a
-    dense network's step (`python benchmarks/micro.py adam` times the two).
+    over the new arrays, for speed (docs/performance.md).
     """
     t = state["t"] + 1
     c1, c2 = 1 - beta1 ** t, math.sqrt(1 - beta2 ** t)

@@ -188,3 +188,26 @@ def test_mnist_slice_clears_a_floor_a_broken_backward_could_not(mnist_train_slic
             AL, cache = fnn.forward(params, X[:, idx])
             params, state = opt.adam_update(params, fnn.backward(params, cache, y[idx]), state, 1e-3)
     assert fnn.accuracy(params, Xt, yt) >= 0.88
+
+
+def test_the_cache_holds_A_and_Z_by_layer():
+    """Nielsen's activations and zs: Z[l] = W[l] @ A[l-1] + b[l], A[l] = g(Z[l]) for a dense
+    network; for a CNN A[l] is what layer l+1 receives (after relu and max-pool), A[L] = A[L]."""
+    rng = np.random.default_rng(0)
+    p = fnn.init_params([6, 5, 4, 3], seed=0, dtype=np.float64)
+    X = rng.random((6, 7))
+    AL, cache = fnn.forward(p, X)
+    A, Z = cache["A"], cache["Z"]
+    assert len(A) == len(Z) == 4 and Z[0] is None and A[3] is AL
+    np.testing.assert_array_equal(A[0], X)
+    for l in (1, 2, 3):
+        np.testing.assert_allclose(Z[l], p[f"W{l}"] @ A[l - 1] + p[f"b{l}"], rtol=1e-12)
+    for l in (1, 2):
+        np.testing.assert_array_equal(A[l], fnn.relu(Z[l]))
+    np.testing.assert_array_equal(AL, fnn.softmax(Z[3]))
+    net = [fnn.Input(1, 6, 6), fnn.Conv(2, 3, pad=1), "relu", fnn.MaxPool(2), fnn.Flatten(),
+           fnn.Dense(3), "softmax"]
+    pc = fnn.init_params(net, seed=1, dtype=np.float64)
+    _, cache = fnn.forward(pc, rng.random((36, 4)), net)
+    assert cache["Z"][1].shape == (2, 6, 6, 4) and cache["A"][1].shape == (18, 4)   # pooled, flat
+    np.testing.assert_array_equal(cache["out"][3], cache["A"][1].reshape(2, 3, 3, 4))
