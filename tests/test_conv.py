@@ -34,12 +34,13 @@ def conv_by_definition(A, W, b, s, p):
     return Z
 
 
-def maxpool_by_definition(A, k, s):
+def pool_by_definition(A, k, s, reduce=np.max):
+    """out[c, i, j, n] = reduce of the window A[c, s*i : s*i + k, s*j : s*j + k, n], with loops."""
     C, H, W, m = A.shape
     Ho, Wo = (H - k) // s + 1, (W - k) // s + 1
     out = np.zeros((C, Ho, Wo, m))
     for c, i, j, n in itertools.product(range(C), range(Ho), range(Wo), range(m)):
-        out[c, i, j, n] = A[c, s * i:s * i + k, s * j:s * j + k, n].max()
+        out[c, i, j, n] = reduce(A[c, s * i:s * i + k, s * j:s * j + k, n])
     return out
 
 
@@ -136,7 +137,7 @@ def test_maxpool_forward_matches_the_definition(k, s):
     spec = MaxPool(k, s)
     out, _ = conv.maxpool_forward(spec, None, A)
     assert list(out.shape[:3]) == conv.pool_out_shape(spec, [3, 7, 6])
-    np.testing.assert_array_equal(out, maxpool_by_definition(A, k, s))
+    np.testing.assert_array_equal(out, pool_by_definition(A, k, s))
 
 
 @pytest.mark.parametrize("shape", [(2, 6, 7, 2), (3, 6, 6, 2)])
@@ -157,15 +158,6 @@ def test_maxpool_backward_matches_finite_differences(k, s, shape):
     assert relative_error(dA, fd) < TOL
 
 
-def avgpool_by_definition(A, k, s):
-    C, H, W, m = A.shape
-    Ho, Wo = (H - k) // s + 1, (W - k) // s + 1
-    out = np.zeros((C, Ho, Wo, m))
-    for c, i, j, n in itertools.product(range(C), range(Ho), range(Wo), range(m)):
-        out[c, i, j, n] = A[c, s * i:s * i + k, s * j:s * j + k, n].mean()
-    return out
-
-
 @pytest.mark.parametrize("shape", [(2, 6, 7, 2), (3, 6, 6, 2)])
 @pytest.mark.parametrize("k,s", POOL_CASES)
 def test_avgpool_matches_its_definition_and_finite_differences(k, s, shape):
@@ -176,7 +168,7 @@ def test_avgpool_matches_its_definition_and_finite_differences(k, s, shape):
     spec = fnn.AvgPool(k, s)
     out, cache = conv.avgpool_forward(spec, None, A)
     assert list(out.shape[:3]) == conv.pool_out_shape(spec, list(shape[:3]))
-    np.testing.assert_allclose(out, avgpool_by_definition(A, k, s), rtol=1e-12)
+    np.testing.assert_allclose(out, pool_by_definition(A, k, s, np.mean), rtol=1e-12)
     G = rng.standard_normal(out.shape)
     dA, grads = conv.avgpool_backward(spec, None, G, cache)
     fd = input_gradient_by_finite_differences(lambda a: conv.avgpool_forward(spec, None, a)[0], A, G)
