@@ -88,13 +88,11 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
         A, cache = kind.forward(spec, p, A)
         out.append(A)
         kept.append(cache)
-        if p is not None:
+        if p is not None:                         # Z[l]; A[l] = Z[l] until an activation follows
             Zs.append(A)
             As.append(A)
-        elif l:
+        else:                                     # layer l's activation, pooling or flatten
             As[l] = A
-        else:
-            As[0] = A
         mask = None
         if dropout and i < last and spec["type"] in activations.ACTIVATIONS:
             keep = 1.0 - dropout
@@ -137,12 +135,13 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0, input_grad=False, t
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
     weighted = [i for i, spec in enumerate(net[1:], 1) if L.KINDS[spec["type"]].weighted]
     stop = 1 if input_grad else weighted[0]             # entries before the first weights: only for dX
-    dout = [None] * len(net)
-    dout[output] = dA = dZ                              # the gradient at the output activation's input
+    dA = dZ                                             # the gradient at the output activation's input
+    dout = [None] * output + [dZ] if trace else None    # kept only when asked: they are large
     grads, l = {}, len(weighted)
     for i in range(output - 1, stop - 1, -1):
         spec, kind = net[i], L.KINDS[net[i]["type"]]
-        dout[i] = dA
+        if trace:
+            dout[i] = dA
         if D[i] is not None:
             dA = dA * D[i]                              # dropout: the same mask D[l] / (1 - p)
         if not kind.weighted:                           # BP2's g'(Z) for an activation; pooling and
