@@ -29,7 +29,7 @@ try:                   # Ctrl-C while NumPy and pygame load: one line, no traceb
     from fnn.io.data import DataError                                   # noqa: E402
     from fnn.analysis.report import format_report                             # noqa: E402
     from fnn.digits.teach import score_digits                               # noqa: E402
-    from fnnapp.cli import paths                                             # noqa: E402
+    from fnnapp.cli import impl, paths                                       # noqa: E402
     from fnnapp.views.app import DEFAULT_DIGITS, new_state                     # noqa: E402
     from fnnapp.views.inputs import AppError, classify_image, load_model       # noqa: E402
     from fnnapp.cli.options import Parser                                    # noqa: E402
@@ -42,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The model that copes best with how people draw, chosen by benchmarks/robustness.py
 # (see docs/robustness.md for the table and the command that trained it).
 DEFAULT_MODEL = os.path.join("data", "mnist_cnn.npz")
+IMPL_MODEL = os.path.join("data", "mnist_mlp.npz")        # --impl reads dense networks only
 
 
 def parse_args(argv):
@@ -57,6 +58,11 @@ def parse_args(argv):
                    help="print the model's accuracy, per digit, on a labelled CSV of digits and exit")
     p.add_argument("--keep", metavar="CSV",
                    help=f"the handwriting CSV that K appends to (default: {os.path.relpath(DEFAULT_DIGITS)})")
+    p.add_argument("--impl", metavar="FILE",
+                   help="read the drawings with the forward of FILE, your copy of exercises/network.py "
+                        "(python -m fnn.exercise FILE must pass), in the window and with --image; "
+                        f"the model must be a dense relu network (default with --impl: {IMPL_MODEL}); "
+                        "the inside view, G, B and teaching stay on fnn's own functions")
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -65,18 +71,19 @@ def main(argv=None, on_frame=None):
     """--image, --digits, --screenshot or the window; a problem is one line and exit code 2."""
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        path = args.model or os.path.join(HERE, DEFAULT_MODEL)
+        path = args.model or os.path.join(HERE, IMPL_MODEL if args.impl else DEFAULT_MODEL)
         outs = check_outputs(args.screenshot, args.keep, [path, args.image, args.digits])
         model, name = load_model(path), args.model or os.path.relpath(path)
+        mine = learners_forward(args, model, name) if args.impl else None
         if args.image:
-            digit, p, _ = classify_image(model, args.image)
+            digit, p, _ = classify_image(model, args.image, mine)
             print(f"{args.image}: {digit} ({p:.1%})")
         elif args.digits:
             report_digits(model, name, args.digits)
         elif args.screenshot:
             screenshot(model, name, outs["screenshot"], args.demo, args.press, args.keep)
         else:
-            run(new_state(model, name, args.keep), args.max_frames, on_frame)
+            run(new_state(model, name, args.keep, mine), args.max_frames, on_frame)
     except AppError as e:
         print(f"draw.py: {e}", file=sys.stderr)
         return 2
@@ -84,6 +91,21 @@ def main(argv=None, on_frame=None):
         print("\ndraw.py: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def learners_forward(args, model, name):
+    """--impl FILE: the learner's module once fnn.exercise's checks pass and the model is a dense
+    relu network; AppError otherwise (the checker's lines go to stderr first)."""
+    if args.digits or args.screenshot:
+        raise AppError("--impl reads drawings in the window and with --image, not with "
+                       + ("--digits" if args.digits else "--screenshot"))
+    try:
+        impl.check_dense(model[1], name)
+        return impl.checked(args.impl)
+    except impl.ImplError as e:
+        for line in e.lines:
+            print(line, file=sys.stderr)
+        raise AppError(str(e)) from None
 
 
 def report_digits(model, name, path):

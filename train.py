@@ -36,7 +36,7 @@ try:                                      # Ctrl-C while NumPy and pandas load: 
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.digits.augment import AUGMENTATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
-    from fnnapp.cli import interrupts, networks, options, progress, run
+    from fnnapp.cli import impl, interrupts, networks, options, progress, run
     from fnnapp.cli.run import PROG
     import fnnapp.cli.evaluate                    # pygame loads only when it draws
 except KeyboardInterrupt:
@@ -148,6 +148,13 @@ def build_parser():
                         "(with --evaluate: that view of a saved model)")
     w.add_argument("--compare", default=None, metavar="OTHER.npz",
                    help="with --watch: overlay the curves of another run (its .csv beside it)")
+    x = p.add_argument_group("your own backprop (exercises/network.py, docs/exercises.md)")
+    x.add_argument("--impl", metavar="FILE",
+                   help="train with the four functions of FILE, your copy of exercises/network.py, "
+                        "once `python -m fnn.exercise FILE` passes: dense relu layers of --hidden "
+                        f"sizes, plain gradient descent (defaults with --impl: --lr {impl.LR:g}, "
+                        f"--batch-size {impl.BATCH}); "
+                        "default --out models/<FILE's name>.npz")
     e = p.add_argument_group("evaluating a saved model (trains nothing, writes no model)")
     e.add_argument("--evaluate", default=None, metavar="MODEL",
                    help="report on --test with the model file MODEL: test accuracy, per-class "
@@ -183,11 +190,15 @@ def main(argv=None):
             print(f"{PROG}: error: --{option} needs --{needs} (see --help)", file=sys.stderr)
             return 2
     try:
+        if args.impl:
+            out = impl_options(args, argv)
         if args.evaluate:
             return fnnapp.cli.evaluate.evaluate(args.evaluate, args.test, args.max_rows, args.predictions,
                                         args.errors_png, args.watch)
         return run.train(args, out, command, DEFAULT_OUT["mlp"])
-    except (run.UsageError, fnnapp.cli.evaluate.EvaluateError) as e:
+    except (run.UsageError, fnnapp.cli.evaluate.EvaluateError, impl.ImplError) as e:
+        for line in getattr(e, "lines", ()):            # the checker's lines, when it refused --impl
+            print(line, file=sys.stderr)
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
@@ -196,6 +207,21 @@ def main(argv=None):
     except BrokenPipeError:                                   # e.g. python train.py | head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def impl_options(args, argv):
+    """--impl FILE: refuse the options it does not take, check FILE (fnn.exercise), set the
+    recipe it trains with; -> the model file to write. impl.ImplError when it cannot go ahead."""
+    given = impl.given_options(build_parser, sys.argv[1:] if argv is None else argv)
+    bad = impl.refused_option(given)
+    if bad is not None:
+        raise impl.ImplError(impl.refusal(bad))
+    args.impl_module = impl.checked(args.impl)
+    args.optimizer, args.schedule, args.dropout, args.augment, args.l2 = "sgd", "constant", 0.0, False, 0.0
+    args.lr = args.lr if "lr" in given else impl.LR
+    args.batch_size = args.batch_size if "batch_size" in given else impl.BATCH
+    name = os.path.splitext(os.path.basename(args.impl))[0]
+    return args.out or _beside_script("models", name + ".npz")
 
 
 if __name__ == "__main__":

@@ -11,4 +11,5 @@
     progress     when a run is failing without a NaN, and which rate to try instead
     sources      train.py's --train FILE[:K] files: loading, the validation split
     history      a run's curve data as a CSV beside its model (--watch --compare reads it)
+    impl         --impl FILE: the learner's own four functions (exercises/network.py) train and read
 """

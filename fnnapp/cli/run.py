@@ -27,7 +27,7 @@ from fnn import layers as L
 from fnn.digits.augment import AUGMENTATIONS
 from fnn.analysis.report import confusion_matrix, format_report, percent
 from fnn.training import drive, fit, learning_rate
-from fnnapp.cli import interrupts, memory, networks, paths, progress
+from fnnapp.cli import impl, interrupts, memory, networks, paths, progress
 
 PROG = "train.py"
 
@@ -41,7 +41,8 @@ def describe_recipe(args):
     return (f"{args.optimizer} lr {args.lr:g} {args.schedule}, batch {args.batch_size}, "
             f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
             + (f", dropout {args.dropout:g}" if args.dropout else "")
-            + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}")
+            + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}"
+            + (f", your functions from {args.impl}" if getattr(args, "impl", None) else ""))
 
 
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")   # a diverging run says so once
@@ -64,7 +65,9 @@ def train(args, out, command, example_out):
     print(f"data: {y_train.size} training, {y_val.size} validation rows from {sources}; "
           f"{y_test.size} test rows from {args.test} ({time.perf_counter() - t_start:.1f} s)", flush=True)
 
-    params = init if init is not None else fnn.init_params(layers, seed=init_seed)
+    mine = getattr(args, "impl_module", None)      # train.py --impl: the learner's functions
+    params = init if init is not None else (impl.init_params(mine, layers, init_seed) if mine else
+                                            fnn.init_params(layers, seed=init_seed))
     name, recipe = networks.describe(layers), describe_recipe(args)
     start = f", starting from {args.init}" if args.init else ""
     print(f"network: {name} ({sum(p.size for p in params.values()):,} parameters{start}); {recipe}",
@@ -79,6 +82,9 @@ def train(args, out, command, example_out):
               schedule_args={"decay": args.decay, "drop": args.drop, "every": args.every},
               l2=args.l2, dropout=args.dropout, augment=AUGMENTATIONS.get(args.augment),
               X_val=X_val, y_val=y_val, seed=fit_seed, lr_changes=args.lr_change)
+    if mine:                         # the same records from the learner's functions (fnnapp.cli.impl)
+        gen = impl.fit(mine, params, X_train, y_train, args.epochs, args.batch_size, args.lr,
+                       X_val, y_val, fit_seed, args.lr_change)
 
     def see(rec):                    # the watch window's reply goes back into fit (fit's docstring)
         follow(args, rec, seen, about, y_val)
@@ -86,7 +92,7 @@ def train(args, out, command, example_out):
     try:
         drive(gen, see)
         params = seen.last["params"]
-        probs = fnn.predict_proba(params, X_test, layers)
+        probs = impl.predict_proba(mine, params, X_test) if mine else fnn.predict_proba(params, X_test, layers)
         if not np.isfinite(probs).all():
             raise UsageError(f"training failed: the network's outputs on the test set are not "
                              f"finite (its weights overflow); nothing written; "

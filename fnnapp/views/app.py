@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pygame
 
+from fnnapp.cli.impl import ImplError, probs_of
 from fnnapp.views.canvas import BRUSH_RADIUS, ERASER_RADIUS, GRID, paint
 from fnnapp.views.inputs import AppError, classify_image
 from fnnapp.views.pad import to_cells
@@ -34,9 +35,10 @@ def drawing():
     }
 
 
-def new_state(model=None, model_name="", digits=None):
+def new_state(model=None, model_name="", digits=None, impl=None):
     """The whole app: a blank drawing, the model and the pad's settings."""
     return {**drawing(), "model": model, "model_name": model_name,
+            "impl": impl,        # draw.py --impl: the learner's module, whose forward predicts
             "live": True,        # predict as you draw
             "mouse": None,       # mouse position on screen, for the brush outline
             "next_live": 0.0,    # time of the next live prediction during a stroke
@@ -53,7 +55,7 @@ def clear(state):
 
 def predict(state):
     """S: predict now, and say so on stdout, one line a prediction (for scripts)."""
-    s = update_prediction(dict(state, message=""))
+    s = through_impl(state, update_prediction(dict(state, message="")))
     if s["probs"] is not None:
         print(f"prediction: {int(s['probs'].argmax())} ({s['probs'].max():.1%})", flush=True)
     return s
@@ -77,6 +79,21 @@ CTRL_KEYS = {"z": undo, "s": save_taught}
 
 def handle_event(state, event):
     """One pygame event -> a new state."""
+    return through_impl(state, _handle_event(state, event))
+
+
+def through_impl(before, state):
+    """draw.py --impl: a new prediction's probabilities from the learner's forward, on the image
+    fnn's network received (the inside view, G, B and teaching stay fnn's: docs/exercises.md)."""
+    if state.get("impl") is None or state["probs"] is None or state["probs"] is before["probs"]:
+        return state
+    try:
+        return dict(state, probs=probs_of(state["impl"], state["model"][0], state["seen"]))
+    except ImplError as e:
+        return dict(state, probs=None, message=str(e))
+
+
+def _handle_event(state, event):
     t = event.type
     if t == pygame.QUIT:
         return dict(state, running=False)
@@ -119,14 +136,14 @@ def refresh(state, now):
     """Once a turn, in live mode: predict a changed drawing, during a stroke at most every
     LIVE_INTERVAL s."""
     if state["live"] and state["dirty"] and now >= state["next_live"]:
-        return dict(update_prediction(state), next_live=now + LIVE_INTERVAL)
+        return through_impl(state, dict(update_prediction(state), next_live=now + LIVE_INTERVAL))
     return state
 
 
 def load_dropped(state, path):
     """DROPFILE: the file's preprocessed digit on the pad, with its prediction."""
     try:
-        digit, p, result = classify_image(state["model"], path)
+        digit, p, result = classify_image(state["model"], path, state.get("impl"))
     except AppError as e:
         return dict(state, message=str(e))
     print(f"{path}: {digit} ({p:.1%})", flush=True)

@@ -7,6 +7,7 @@ import pygame
 
 import fnn
 from fnn.digits.preprocess import even_out_strokes, to_ink
+import fnnapp.cli.impl
 from fnnapp.cli import image_header, paths
 from fnnapp.views.canvas import GRID, is_empty
 from fnnapp.views.teaching import NotFinite, analyse
@@ -57,8 +58,9 @@ def read_image(path):
     return to_ink(pygame.surfarray.array3d(surf).transpose(1, 0, 2))  # (W, H, 3) -> (H, W, 3)
 
 
-def classify_image(model, path):
-    """path -> (digit, p, result), result being fnnapp.views.teaching.analyse's dict for the image."""
+def classify_image(model, path, impl=None):
+    """path -> (digit, p, result), result being fnnapp.views.teaching.analyse's dict for the image.
+    impl: draw.py --impl's module (fnnapp.cli.impl): the probabilities come from its forward."""
     ink = read_image(path)
     if is_empty(ink):
         raise AppError(f"{path}: no ink found: the image is blank")
@@ -66,4 +68,9 @@ def classify_image(model, path):
         result = analyse(model, even_out_strokes(ink))
     except NotFinite as e:
         raise AppError(f"{path}: {e}") from None
+    if impl is not None:
+        try:
+            result["probs"] = fnnapp.cli.impl.probs_of(impl, model[0], result["seen"])
+        except fnnapp.cli.impl.ImplError as e:
+            raise AppError(f"{path}: {e}") from None
     return int(result["probs"].argmax()), float(result["probs"].max()), result

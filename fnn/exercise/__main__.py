@@ -1,0 +1,45 @@
+"""python -m fnn.exercise FILE: check the four functions of FILE (a copy of exercises/network.py).
+
+Exit codes: 0 every check passes; 1 some check fails or a function is not written yet;
+2 FILE cannot be checked (missing, a syntax error, an import that fails, a function missing),
+said in one line on stderr.
+"""
+import os
+import sys
+
+from fnn.exercise.checks import check_file
+from fnn.exercise.learner import LoadError
+
+USAGE = "usage: python -m fnn.exercise FILE   (FILE: your copy of exercises/network.py)"
+
+
+def main(argv=None):
+    args = sys.argv[1:] if argv is None else argv
+    if args in (["-h"], ["--help"]):
+        print(USAGE)
+        print(__doc__.split("\n", 2)[2].strip())
+        return 0
+    if len(args) != 1 or args[0].startswith("-"):
+        print(f"fnn.exercise: error: expected one FILE; {USAGE}", file=sys.stderr)
+        return 2
+    try:
+        report = check_file(args[0])
+    except LoadError as e:
+        print(f"fnn.exercise: {e}", file=sys.stderr)
+        return 2
+    for line in report.text():
+        print(line)
+    passed = sum(s == "pass" for s, _ in report.lines)
+    if report.code == 0:
+        print(f"all {passed} checks pass: train MNIST with it, python train.py --impl {args[0]}")
+    else:
+        print(f"{passed} of {len(report.lines)} checks pass")
+    return report.code
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BrokenPipeError:                       # python -m fnn.exercise FILE | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -1,0 +1,115 @@
+"""The learner's file, kept at arm's length: imported by path, every call bounded in time, and
+every problem said in one line that points into the learner's own file, never into fnn.
+
+    module = load("my_network.py")                   # LoadError: the file cannot be used at all
+    AL, cache = call(module, "forward", params, X)   # NotWritten, Raised: one line each
+"""
+import contextlib
+import importlib.util
+import os
+import re
+import signal
+import threading
+import traceback
+import warnings
+
+import numpy as np
+
+FUNCTIONS = ("init_params", "forward", "backward", "update")
+IMPORT_SECONDS = 10.0          # importing the file
+CALL_SECONDS = 10.0            # one call of one of its functions (the checker's are small)
+
+
+class LoadError(Exception):
+    """The file cannot be checked: missing, a syntax error, an import that fails, a function
+    missing (exit code 2)."""
+
+
+class NotWritten(Exception):
+    """The function still raises the template's NotImplementedError."""
+
+
+class Raised(Exception):
+    """The learner's function raised; str(e) is one line ending with the learner's file and line."""
+
+
+class TooSlow(BaseException):
+    """Raised into the learner's code when a call overruns its time (BaseException: a bare
+    `except Exception` in their code does not swallow it)."""
+
+
+def load(path):
+    """Import the Python file at `path` as a fresh module and check it has the four functions."""
+    if not os.path.isfile(path):
+        raise LoadError(f"{path}: no such file")
+    name = "fnn_exercise_" + re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise LoadError(f"{path}: not a Python file (the name must end in .py)")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        with time_limit(IMPORT_SECONDS):
+            spec.loader.exec_module(module)
+    except SyntaxError as e:
+        raise LoadError(f"{path}:{e.lineno}: {type(e).__name__}: {e.msg}") from None
+    except (Exception, SystemExit, TooSlow) as e:
+        raise LoadError(f"{path}: importing it raised {describe(e, path)}") from None
+    missing = [f for f in FUNCTIONS if not callable(getattr(module, f, None))]
+    if missing:
+        raise LoadError(f"{path}: no function {missing[0]}(): the file needs "
+                        f"{', '.join(FUNCTIONS)} (see exercises/network.py)")
+    module.__fnn_path__ = path
+    return module
+
+
+def call(module, name, *args, seconds=None):
+    """module.name(*args) with NumPy's overflow warnings silenced (the checker looks at the
+    numbers) and a time bound (seconds, default CALL_SECONDS). NotImplementedError -> NotWritten; any other exception -> Raised."""
+    try:
+        with time_limit(seconds or CALL_SECONDS), warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return getattr(module, name)(*args)
+    except NotImplementedError:
+        raise NotWritten(f"{name}: not written yet (NotImplementedError)") from None
+    except (Exception, TooSlow) as e:
+        raise Raised(f"{name} raised {describe(e, module.__fnn_path__)}") from None
+
+
+def describe(e, path):
+    """'ValueError: ... (at my_network.py:41: dA = W @ dZ)': the exception and the last line of
+    the learner's file it passed through, not fnn's or NumPy's traceback."""
+    what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    if isinstance(e, TooSlow):
+        what = f"no result: {e}"
+    mine = [f for f in traceback.extract_tb(e.__traceback__) if _same_file(f.filename, path)]
+    if not mine:
+        return what
+    last = mine[-1]
+    return f"{what} (at {path}:{last.lineno}: {(last.line or '').strip()})"
+
+
+def _same_file(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def time_limit(seconds):
+    """Raise TooSlow into the code running in this block after `seconds` (SIGALRM: the main
+    thread on Unix only; elsewhere no bound). Code stuck inside one NumPy call is interrupted
+    when that call returns."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TooSlow(f"still running after {seconds:g} s (an endless loop?)")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
