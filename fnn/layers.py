@@ -119,6 +119,7 @@ class Kind(NamedTuple):
     backward: Callable                 # (spec, p, dout, cache, need_din) -> (din, (dW, db) or None)
     math: str                          # the docs/math.md line of its backward (the X-ray shows it)
     dx_math: str = ""                  # a weighted kind's dX = dA[0] line, when it is the first
+    fans: Callable = lambda w: (math.prod(w[1:]), w[0] * math.prod(w[2:]))  # W shape -> fan_in, fan_out
     offsets: Callable = lambda spec: 0           # window offsets its Python loop runs over (k*k)
     name: Callable = lambda spec: spec["type"]   # in a network's short name ("" leaves it out)
     title: Callable = lambda spec: spec["type"]  # in the X-ray

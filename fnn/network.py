@@ -33,7 +33,7 @@ def init_params(layers, *, seed=None, dtype=np.float32):
         with the same NumPy version.
     W[l] ~ N(0, 2 / fan_in)             He, when the layer feeds relu or leaky_relu
     W[l] ~ N(0, 2 / (fan_in + fan_out)) Glorot, when it feeds sigmoid, tanh or the output
-    with fan_in = n[l-1] for dense layers and C*kh*kw for convolutions.
+    with fan_in = n[l-1] for dense layers and C*kh*kw for convolutions (fnn.layers.Kind.fans).
     Returns {"W1": (n1, n0), "b1": (n1, 1), ...} in `dtype` (float32 trains fastest;
     use float64 for gradient checks).
     """
@@ -41,11 +41,11 @@ def init_params(layers, *, seed=None, dtype=np.float32):
     rng = np.random.default_rng(seed)
     shapes = L.param_shapes(net)
     feeds = _activation_after_each_param_layer(net)
+    kinds = [L.KINDS[spec["type"]] for spec in net[1:] if L.KINDS[spec["type"]].weighted]
     params = {}
     for l in range(1, len(shapes) // 2 + 1):
         w_shape = shapes[f"W{l}"]
-        fan_in = int(np.prod(w_shape[1:]))
-        fan_out = int(w_shape[0] * np.prod(w_shape[2:]))
+        fan_in, fan_out = kinds[l - 1].fans(w_shape)
         var = 2.0 / fan_in if feeds[l - 1] in ("relu", "leaky_relu") else 2.0 / (fan_in + fan_out)
         params[f"W{l}"] = (rng.standard_normal(w_shape) * np.sqrt(var)).astype(dtype)
         params[f"b{l}"] = np.zeros(shapes[f"b{l}"], dtype=dtype)
