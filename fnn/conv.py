@@ -1,4 +1,4 @@
-"""Convolution and max-pooling layers for images laid out (C, H, W, m), examples last.
+"""Convolution, max- and average pooling layers for images laid out (C, H, W, m), examples last.
 
 Each kind is a constructor of its spec, its pure functions and one entry of ROWS, which
 fnn.layers.KINDS turns into a fnn.layers.Kind:
