@@ -11,6 +11,7 @@ derivation (X is (784, m), W1 is (n1, 784), b1 is (n1, 1)):
 docs/math.md maps every equation to the function that implements it.
 """
 from fnn.activations import leaky_relu, relu, sigmoid, softmax, tanh
+from fnn.conv import AvgPool
 from fnn.layers import Conv, Dense, Flatten, Input, MaxPool
 from fnn.losses import binary_cross_entropy, cross_entropy, mse, one_hot
 from fnn.analysis.counterfactual import counterfactual
@@ -25,7 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "init_params", "forward", "backward", "update", "predict", "predict_proba", "accuracy",
     "compute_loss", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "cross_entropy",
-    "binary_cross_entropy", "mse", "one_hot", "Input", "Dense", "Conv", "MaxPool", "Flatten",
+    "binary_cross_entropy", "mse", "one_hot", "Input", "Dense", "Conv", "MaxPool", "AvgPool", "Flatten",
     "save", "load", "ModelFileError", "OPTIMIZERS", "SCHEDULES", "sgd_init", "sgd_update",
     "momentum_init", "momentum_update", "adam_init", "adam_update", "counterfactual",
 ]

@@ -1,13 +1,14 @@
-"""Convolution and max-pooling layers for images laid out (C, H, W, m), examples last.
+"""Convolution, max- and average pooling layers for images laid out (C, H, W, m), examples last.
 
-Each layer is the usual row of pure functions (see fnn.layers):
+Each kind is a constructor of its spec, its pure functions and one entry of ROWS, which
+fnn.layers.KINDS turns into a fnn.layers.Kind:
 
     conv_param_shapes(spec, in_shape) -> ((F, C, k, k), (F, 1))
     conv_out_shape(spec, in_shape)    -> [F, H_out, W_out]
     conv_forward(spec, (W, b), A)     -> (Z, cache)
     conv_backward(spec, (W, b), dZ, cache, need_din) -> (dA_prev, (dW, db))
 
-and the same without weights for max-pooling. A spec is a dict from fnn.layers:
+and the same without weights for pooling. A spec is a plain dict:
 {"type": "conv", "filters": F, "size": k, "stride": s, "pad": p} or
 {"type": "maxpool", "size": k, "stride": s}.
 
@@ -30,6 +31,24 @@ each offset is one whole-batch strided slice P[:, u::s, v::s] (im2col copies it,
 into it, max-pool compares it). docs/math.md, section 7, derives every equation here.
 """
 import numpy as np
+
+
+# ---- spec constructors (fnn.layers) ------------------------------------------------------
+
+def Conv(filters, size=3, stride=1, pad=0):
+    """2-D convolution: W (filters, C, size, size), b (filters, 1)."""
+    return {"type": "conv", "filters": int(filters), "size": int(size),
+            "stride": int(stride), "pad": int(pad)}
+
+
+def MaxPool(size=2, stride=None):
+    """Max over size x size windows moved by stride (default: size, non-overlapping)."""
+    return {"type": "maxpool", "size": int(size), "stride": int(size if stride is None else stride)}
+
+
+def AvgPool(size=2, stride=None):
+    """Mean over size x size windows moved by stride (default: size, non-overlapping)."""
+    return {"type": "avgpool", "size": int(size), "stride": int(size if stride is None else stride)}
 
 
 # ---- shapes -----------------------------------------------------------------------------
@@ -68,10 +87,10 @@ def conv_out_shape(spec, in_shape):
     return [spec["filters"], *_window_out("conv", H, W, spec["size"], spec["stride"], spec["pad"])]
 
 
-def maxpool_out_shape(spec, in_shape):
-    """(C, H, W) -> [C, H_out, W_out]."""
-    C, H, W = _image_shape("maxpool", in_shape)
-    return [C, *_window_out("maxpool", H, W, spec["size"], spec["stride"])]
+def pool_out_shape(spec, in_shape):
+    """(C, H, W) -> [C, H_out, W_out], for max- and average pooling."""
+    C, H, W = _image_shape(spec["type"], in_shape)
+    return [C, *_window_out(spec["type"], H, W, spec["size"], spec["stride"])]
 
 
 # ---- im2col and its adjoint, col2im ----------------------------------------------------
@@ -164,15 +183,19 @@ def conv_backward(spec, p, dZ, cache, need_din=True):
     return dP[:, pad:pad + H, pad:pad + Wd], (dW, db)
 
 
-# ---- max-pooling ------------------------------------------------------------------------
+# ---- pooling ----------------------------------------------------------------------------
+
+def _grid(spec, shape):
+    """(k, s, H_out, W_out) of a pooling spec on an input of shape (C, H, W, m)."""
+    k, s = spec["size"], spec["stride"]
+    return k, s, (shape[1] - k) // s + 1, (shape[2] - k) // s + 1
+
 
 def maxpool_forward(spec, p, A):
     """A_out[c, i, j, n] = max_{u, v < k} A[c, s*i + u, s*j + v, n]      (C, H_out, W_out, m),
     a running maximum over the k*k offsets (u, v), each a whole-batch strided slice of A.
     The cache keeps A and the maxima."""
-    k, s = spec["size"], spec["stride"]
-    _, H, W, _ = A.shape
-    Ho, Wo = (H - k) // s + 1, (W - k) // s + 1
+    k, s, Ho, Wo = _grid(spec, A.shape)
     out = A[_at(0, 0, s, Ho, Wo)].copy()
     for u in range(k):
         for v in range(k):
@@ -191,8 +214,7 @@ def maxpool_backward(spec, p, dout, cache, need_din=True):
     if not need_din:
         return None, None
     A, out = cache
-    k, s = spec["size"], spec["stride"]
-    Ho, Wo = out.shape[1:3]
+    k, s, Ho, Wo = _grid(spec, A.shape)
     dA = np.zeros_like(A)
     open_ = np.ones(out.shape, dtype=bool)                   # windows whose max is not yet found
     for u in range(k):
@@ -202,3 +224,55 @@ def maxpool_backward(spec, p, dout, cache, need_din=True):
             open_ &= ~first
             dA[at] += first * dout
     return dA, None
+
+
+def avgpool_forward(spec, p, A):
+    """A_out[c, i, j, n] = (1/k^2) sum_{u, v < k} A[c, s*i + u, s*j + v, n]   (C, H_out, W_out, m),
+    a running sum over the k*k offsets. The cache keeps A's shape."""
+    k, s, Ho, Wo = _grid(spec, A.shape)
+    out = A[_at(0, 0, s, Ho, Wo)].copy()
+    for u in range(k):
+        for v in range(k):
+            if u or v:
+                out += A[_at(u, v, s, Ho, Wo)]
+    out /= k * k
+    return out, A.shape
+
+
+def avgpool_backward(spec, p, dout, shape, need_din=True):
+    """Every entry of a window gets an equal share of the window's gradient:
+
+        dA[c, s*i + u, s*j + v, n] += dout[c, i, j, n] / k^2      for every offset (u, v)
+
+    (where windows overlap, an entry adds up the shares of every window it is in)."""
+    if not need_din:
+        return None, None
+    k, s, Ho, Wo = _grid(spec, shape)
+    share = dout / (k * k)
+    dA = np.zeros(shape, dtype=dout.dtype)
+    for u in range(k):
+        for v in range(k):
+            dA[_at(u, v, s, Ho, Wo)] += share
+    return dA, None
+
+
+ROWS = {       # fnn.layers.KINDS makes a fnn.layers.Kind of each (its fields say what they are)
+    "conv": dict(fields=("filters", "size", "stride", "pad"), param_shapes=conv_param_shapes,
+                 out_shape=conv_out_shape, forward=conv_forward, backward=conv_backward,
+                 math="dW[l]  = (1/m) dZ_mat @ X_col.T",
+                 dx_math="dX = dA[0] = col2im(W_mat[1].T @ dZ_mat[1])",
+                 offsets=lambda spec: spec["size"] ** 2, name=lambda spec: f"conv{spec['filters']}",
+                 title=lambda spec: f"conv {spec['filters']}@{spec['size']}x{spec['size']}"
+                 + (f" pad {spec['pad']}" if spec["pad"] else "")
+                 + (f" stride {spec['stride']}" if spec["stride"] > 1 else "")),
+    "maxpool": dict(fields=("size", "stride"), param_shapes=None, out_shape=pool_out_shape,
+                    forward=maxpool_forward, backward=maxpool_backward,
+                    math="A_out[c, i, j, n] = max_{u, v < k} A[c, s·i + u, s·j + v, n]",
+                    offsets=lambda spec: spec["size"] ** 2, name=lambda spec: "pool",
+                    title=lambda spec: f"pool {spec['size']}"),
+    "avgpool": dict(fields=("size", "stride"), param_shapes=None, out_shape=pool_out_shape,
+                    forward=avgpool_forward, backward=avgpool_backward,
+                    math="A_out[c, i, j, n] = (1/k²) Σ_{u, v < k} A[c, s·i + u, s·j + v, n]",
+                    offsets=lambda spec: spec["size"] ** 2,
+                    title=lambda spec: f"avgpool {spec['size']}"),
+}

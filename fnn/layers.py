@@ -13,7 +13,8 @@ activation layers: "relu" == {"type": "relu"}.
 Activations flow with the examples on the LAST axis, as in the derivation:
 A is (n, m) for dense layers and (C, H, W, m) for images.
 
-Every layer kind is a row of pure functions (the stax pattern), looked up in KINDS:
+Every layer kind is one entry of KINDS, a Kind: its fields, its pure functions (the stax
+pattern) and what the rest of fnn and the front end read of it (its math line, its name):
 
     param_shapes(spec, in_shape) -> (W shape, b shape), or None for a layer without weights
     out_shape(spec, in_shape)    -> shape of one example's output
@@ -31,6 +32,8 @@ from typing import Callable, NamedTuple, Optional
 
 from fnn import activations, conv
 
+Conv, MaxPool = conv.Conv, conv.MaxPool          # fnn.conv's constructors, here as before
+
 
 # ---- spec constructors: plain dicts, nothing hidden --------------------------------------
 
@@ -43,17 +46,6 @@ def Input(*shape):
 def Dense(units):
     """Z = W @ A + b with W (units, n_in), b (units, 1)."""
     return {"type": "dense", "units": int(units)}
-
-
-def Conv(filters, size=3, stride=1, pad=0):
-    """2-D convolution: W (filters, C, size, size), b (filters, 1)."""
-    return {"type": "conv", "filters": int(filters), "size": int(size),
-            "stride": int(stride), "pad": int(pad)}
-
-
-def MaxPool(size=2, stride=None):
-    """Max over size x size windows moved by stride (default: size, non-overlapping)."""
-    return {"type": "maxpool", "size": int(size), "stride": int(size if stride is None else stride)}
 
 
 def Flatten():
@@ -119,10 +111,22 @@ def activation_backward(spec, p, dA, A, need_din=True):
 
 
 class Kind(NamedTuple):
-    param_shapes: Optional[Callable]
-    out_shape: Callable
-    forward: Callable
-    backward: Callable
+    """One layer kind: everything fnn and its front end know of it."""
+    fields: tuple                      # the spec's keys besides "type" (check_layers)
+    param_shapes: Optional[Callable]   # (spec, in_shape) -> (W shape, b shape); None: no weights
+    out_shape: Callable                # (spec, in_shape) -> one example's output shape
+    forward: Callable                  # (spec, p, A) -> (out, cache)
+    backward: Callable                 # (spec, p, dout, cache, need_din) -> (din, (dW, db) or None)
+    math: str                          # the docs/math.md line of its backward (the X-ray shows it)
+    dx_math: str = ""                  # a weighted kind's dX = dA[0] line, when it is the first
+    fans: Callable = lambda w: (math.prod(w[1:]), w[0] * math.prod(w[2:]))  # W shape -> fan_in, fan_out
+    offsets: Callable = lambda spec: 0           # window offsets its Python loop runs over (k*k)
+    name: Callable = lambda spec: spec["type"]   # in a network's short name ("" leaves it out)
+    title: Callable = lambda spec: spec["type"]  # in the X-ray
+
+    @property
+    def weighted(self):
+        return self.param_shapes is not None
 
 
 def _same_shape(spec, in_shape):
@@ -130,13 +134,16 @@ def _same_shape(spec, in_shape):
 
 
 KINDS = {
-    "dense": Kind(dense_param_shapes, lambda spec, s: [spec["units"]], dense_forward, dense_backward),
-    "flatten": Kind(None, lambda spec, s: [math.prod(s)], flatten_forward, flatten_backward),
-    "conv": Kind(conv.conv_param_shapes, conv.conv_out_shape, conv.conv_forward, conv.conv_backward),
-    "maxpool": Kind(None, conv.maxpool_out_shape, conv.maxpool_forward, conv.maxpool_backward),
+    "dense": Kind(("units",), dense_param_shapes, lambda spec, s: [spec["units"]], dense_forward,
+                  dense_backward, math="dW[l] = (1/m) dZ[l] @ A[l-1].T",
+                  dx_math="dX = dA[0] = W[1].T @ dZ[1]", name=lambda spec: f"dense{spec['units']}",
+                  title=lambda spec: f"dense {spec['units']}"),
+    "flatten": Kind((), None, lambda spec, s: [math.prod(s)], flatten_forward, flatten_backward,
+                    math="A_flat[(c, h, w), n] = A[c, h, w, n]", name=lambda spec: ""),
+    **{name: Kind(**row) for name, row in conv.ROWS.items()},
+    **{name: Kind((), None, _same_shape, activation_forward, activation_backward,
+                  math="dZ[l-1] = dA[l-1] * g'(Z[l-1])") for name in activations.ACTIVATIONS},
 }
-for _name in activations.ACTIVATIONS:
-    KINDS[_name] = Kind(None, _same_shape, activation_forward, activation_backward)
 
 
 # ---- whole lists -------------------------------------------------------------------------
@@ -211,7 +218,7 @@ def pool_before_relu(layers):
 
     max commutes with any non-decreasing function, and the gradients agree too (docs/math.md,
     section 7, "relu and max-pool commute"). The relu then runs on the pooled map, k*k times
-    fewer entries, forward and backward (`python benchmarks/micro.py pool_before_relu`).
+    fewer entries, forward and backward (docs/performance.md).
     The layers with weights keep their places, so the same params fit both lists. fit
     trains with this list; a model file keeps the user's.
     Not for dropout, which masks the relu's output and would then mask the pooled one."""
@@ -244,7 +251,7 @@ def param_shapes(layers):
     for i, spec in enumerate(layers[1:], start=1):
         kind = KINDS[spec["type"]]
         try:
-            if kind.param_shapes is not None:
+            if kind.weighted:
                 l += 1
                 shapes[f"W{l}"], shapes[f"b{l}"] = (tuple(s) for s in kind.param_shapes(spec, shape))
             shape = list(kind.out_shape(spec, shape))
@@ -262,8 +269,7 @@ def parameter_count(layers):
 
 # ---- checking the fields of a layer list -------------------------------------------------
 
-FIELDS = {"input": ("shape",), "dense": ("units",), "conv": ("filters", "size", "stride", "pad"),
-          "maxpool": ("size", "stride")}          # every other kind has only its "type"
+FIELDS = {"input": ("shape",), **{name: kind.fields for name, kind in KINDS.items()}}
 
 
 def check_layers(layers):
@@ -297,7 +303,7 @@ def check_layers(layers):
                 if not (isinstance(value, (list, tuple)) and value and all(_is_count(s, 1) for s in value)):
                     raise ValueError(f"{where}: 'shape' must be a non-empty list of positive ints, "
                                      f"got {_shown(value)}")
-            elif not _is_count(value, 1 if kind == "dense" else None):
+            elif not _is_count(value, 1 if key == "units" else None):
                 kind_of_int = "a non-negative" if key == "pad" else "a positive"
                 raise ValueError(f"{where}: {key!r} must be {kind_of_int} int, got {_shown(value)}")
 

@@ -30,10 +30,10 @@ def init_params(layers, *, seed=None, dtype=np.float32):
 
     layers: a layer list (fnn.layers) or dense sizes [n0, n1, ..., nL] (relu, softmax).
     seed: an int or an np.random.Generator; the same seed gives the same params, bit for bit,
-        with the same NumPy version (the BLAS kernel plays no part here).
+        with the same NumPy version.
     W[l] ~ N(0, 2 / fan_in)             He, when the layer feeds relu or leaky_relu
     W[l] ~ N(0, 2 / (fan_in + fan_out)) Glorot, when it feeds sigmoid, tanh or the output
-    with fan_in = n[l-1] for dense layers and C*kh*kw for convolutions.
+    with fan_in = n[l-1] for dense layers and C*kh*kw for convolutions (fnn.layers.Kind.fans).
     Returns {"W1": (n1, n0), "b1": (n1, 1), ...} in `dtype` (float32 trains fastest;
     use float64 for gradient checks).
     """
@@ -41,11 +41,11 @@ def init_params(layers, *, seed=None, dtype=np.float32):
     rng = np.random.default_rng(seed)
     shapes = L.param_shapes(net)
     feeds = _activation_after_each_param_layer(net)
+    kinds = [L.KINDS[spec["type"]] for spec in net[1:] if L.KINDS[spec["type"]].weighted]
     params = {}
     for l in range(1, len(shapes) // 2 + 1):
         w_shape = shapes[f"W{l}"]
-        fan_in = int(np.prod(w_shape[1:]))
-        fan_out = int(w_shape[0] * np.prod(w_shape[2:]))
+        fan_in, fan_out = kinds[l - 1].fans(w_shape)
         var = 2.0 / fan_in if feeds[l - 1] in ("relu", "leaky_relu") else 2.0 / (fan_in + fan_out)
         params[f"W{l}"] = (rng.standard_normal(w_shape) * np.sqrt(var)).astype(dtype)
         params[f"b{l}"] = np.zeros(shapes[f"b{l}"], dtype=dtype)
@@ -82,19 +82,17 @@ def forward(params, X, layers=None, dropout=0.0, rng=None):
     for i, spec in enumerate(net[1:], start=1):
         kind = L.KINDS[spec["type"]]
         p = None
-        if kind.param_shapes is not None:
+        if kind.weighted:
             l += 1
             p = (params[f"W{l}"], params[f"b{l}"])
         A, cache = kind.forward(spec, p, A)
         out.append(A)
         kept.append(cache)
-        if p is not None:
+        if p is not None:                         # Z[l]; A[l] = Z[l] until an activation follows
             Zs.append(A)
             As.append(A)
-        elif l:
+        else:                                     # layer l's activation, pooling or flatten
             As[l] = A
-        else:
-            As[0] = A
         mask = None
         if dropout and i < last and spec["type"] in activations.ACTIVATIONS:
             keep = 1.0 - dropout
@@ -135,17 +133,18 @@ def backward(params, cache, Y, loss="cross_entropy", l2=0.0, input_grad=False, t
         dZ = L.KINDS[net[output]["type"]].backward(net[output], None, dA, kept[output])[0]  # BP1
     else:
         raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(losses.LOSSES)}")
-    weighted = [i for i, spec in enumerate(net[1:], 1) if L.KINDS[spec["type"]].param_shapes]
+    weighted = [i for i, spec in enumerate(net[1:], 1) if L.KINDS[spec["type"]].weighted]
     stop = 1 if input_grad else weighted[0]             # entries before the first weights: only for dX
-    dout = [None] * len(net)
-    dout[output] = dA = dZ                              # the gradient at the output activation's input
+    dA = dZ                                             # the gradient at the output activation's input
+    dout = [None] * output + [dZ] if trace else None    # kept only when asked: they are large
     grads, l = {}, len(weighted)
     for i in range(output - 1, stop - 1, -1):
         spec, kind = net[i], L.KINDS[net[i]["type"]]
-        dout[i] = dA
+        if trace:
+            dout[i] = dA
         if D[i] is not None:
             dA = dA * D[i]                              # dropout: the same mask D[l] / (1 - p)
-        if kind.param_shapes is None:                   # BP2's g'(Z) for an activation; pooling and
+        if not kind.weighted:                           # BP2's g'(Z) for an activation; pooling and
             dA = kind.backward(spec, None, dA, kept[i])[0]      # flatten route dA to their input
             continue
         dZ = dA                                         # entry i computes Z[l]: the gradient here is dZ[l]
@@ -175,7 +174,7 @@ PREDICT_BYTES = 8 << 20
 def predict_batch(params, layers=None):
     """The columns predict runs per forward pass by default: as many as keep the largest array
     of the pass (fnn.layers.largest_array) within PREDICT_BYTES. Why a bound: past the caches,
-    larger batches run slower (`python benchmarks/micro.py predict_batch`)."""
+    larger batches run slower (docs/performance.md)."""
     net = L.as_layers(layers, params)
     return max(1, PREDICT_BYTES // (L.largest_array(net) * params["W1"].dtype.itemsize))
 
@@ -232,8 +231,8 @@ def compute_loss(cache, Y, loss="cross_entropy", params=None, l2=0.0):
 def _activation_after_each_param_layer(net):
     """For each layer with weights, the name of the next activation layer (decides He vs Glorot)."""
     feeds = []
-    for i, spec in enumerate(net):
-        if spec["type"] in ("dense", "conv"):
+    for i, spec in enumerate(net[1:], start=1):
+        if L.KINDS[spec["type"]].weighted:
             nxt = next((s["type"] for s in net[i + 1:] if s["type"] in activations.ACTIVATIONS), "softmax")
             feeds.append(nxt)
     return feeds

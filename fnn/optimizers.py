@@ -22,11 +22,8 @@ FLUSH_EVERY = 16
 
 def flush_subnormals(a):
     """a[|a| < tiny] := 0, in place, with tiny the smallest normal float (1.2e-38 in float32); -> a.
-
-    Why: a state entry whose gradient stays 0 (a blank pixel, a dead unit) decays into the
-    subnormal range and sticks there by rounding, and CPUs compute on subnormals far slower
-    (`python benchmarks/micro.py subnormals`). Such an entry moves its weight by less than
-    1.5e-30 alpha a step; zeroing it is what a CPU's flush-to-zero mode does."""
+    Why: a state entry whose gradient stays 0 sticks in the subnormal range, where CPUs are
+    slow, while it moves its weight by less than 1.5e-30 alpha (docs/performance.md)."""
     a[np.abs(a) < np.finfo(a.dtype).tiny] = 0
     return a
 
@@ -74,12 +71,11 @@ def adam_update(params, grads, state, learning_rate, beta1=0.9, beta2=0.999, eps
         m_hat = m / (1 - beta1^t)                        v_hat = v / (1 - beta2^t)
         theta := theta - alpha m_hat / (sqrt(v_hat) + eps)
 
-    Plain, for every key k (tests/test_network.py checks the code against it):
+    Plain, for every key k (tests/test_optimizers.py checks the code against it):
         m = beta1 * m0 + (1 - beta1) * g;   v = beta2 * v0 + (1 - beta2) * g ** 2
         theta = p - alpha * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
     The code folds the two corrections into scalars and writes each line as in-place passes
-    over the three new arrays: a third of the plain form's memory traffic, which shows in a
-    dense network's step (`python benchmarks/micro.py adam` times the two).
+    over the new arrays, for speed (docs/performance.md).
     """
     t = state["t"] + 1
     c1, c2 = 1 - beta1 ** t, math.sqrt(1 - beta2 ** t)
@@ -108,6 +104,25 @@ def adam_update(params, grads, state, learning_rate, beta1=0.9, beta2=0.999, eps
     return new_params, {"t": t, "m": m, "v": v}
 
 
+def rmsprop_init(params):
+    """t = 0; the mean square v[theta] = 0 for every parameter."""
+    return {"t": 0, "v": {k: np.zeros_like(p) for k, p in params.items()}}
+
+
+def rmsprop_update(params, grads, state, learning_rate, rho=0.9, eps=1e-8):
+    """RMSprop (Hinton's lecture 6e): each weight's step scaled by its recent gradient size,
+        v[theta] := rho v[theta] + (1 - rho) d_theta^2
+        theta    := theta - alpha d_theta / (sqrt(v[theta]) + eps)
+    """
+    t = state["t"] + 1
+    v = {k: rho * state["v"][k] + (1 - rho) * grads["d" + k] ** 2 for k in params}
+    if t % FLUSH_EVERY == 0:              # see flush_subnormals: v decays like Adam's
+        for vk in v.values():
+            flush_subnormals(vk)
+    return ({k: params[k] - learning_rate * grads["d" + k] / (np.sqrt(v[k]) + eps) for k in params},
+            {"t": t, "v": v})
+
+
 class Optimizer(NamedTuple):
     """One optimizer: its pure pair and what the command lines need to know of it."""
     init: Callable            # params -> state
@@ -120,6 +135,7 @@ OPTIMIZERS = {
     "sgd": Optimizer(sgd_init, sgd_update, lr=0.1, state_copies=0),
     "momentum": Optimizer(momentum_init, momentum_update, lr=0.1, state_copies=2),
     "adam": Optimizer(adam_init, adam_update, lr=2e-3, state_copies=4),
+    "rmsprop": Optimizer(rmsprop_init, rmsprop_update, lr=1e-3, state_copies=2),
 }
 
 

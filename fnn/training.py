@@ -7,7 +7,8 @@
 params and the optimizer state are values passed into a step and returned from it, and fit
 hands every new params dict to its caller, who can log, keep the best, or stop between two
 steps (Ctrl-C raises KeyboardInterrupt out of the generator; the last params yielded are whole).
-How fit lays out the data, and when it splits a batch across threads: docs/performance.md.
+How fit lays out the data, splits a batch across threads, and stays reproducible:
+docs/performance.md.
 """
 import math
 import time

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -71,125 +71,64 @@ def train_in_process(capsys):
     return call
 
 
+def one_line(lines, *phrases):
+    """stderr's lines are one line (no traceback) holding every phrase: what an error test
+    checks, with the exit code and that nothing was written, rather than the whole wording."""
+    return len(lines) == 1 and all(str(p) in lines[0] for p in phrases)
+
+
 # ---- slow command lines, run in the background from the start of the session -----------------
+# A test file may define queue_early(d) (d: a new folder for its files), which starts its slow
+# command lines that need nothing from other tests as Early(...) values and returns what its
+# tests need; the `early` fixture hands that to them. queue_early runs when pytest collects the
+# file, so the lines run on the core pytest leaves idle, one at a time in the order queued.
+
+_background = ThreadPoolExecutor(1)
+_queued = {}                                  # test module name -> what its queue_early returned
+_folders = []
+
 
 class Early:
-    """f(*args, **kwargs) queued as the session starts and run in a background thread, one at
-    a time in the order queued, while pytest collects and runs the other tests: slow command
-    lines then run on the core pytest leaves idle. result() waits for it and returns what f
-    returned (or raises what it raised); Early.command(args, ...) queues a plain command line.
-
-    A test file queues its slow command lines that need nothing from other tests in a function
-    queue_early(d) (d: a new folder for their files) that returns what its tests need;
-    pytest_itemcollected calls it when pytest has collected the file's first test, file after
-    file in the order they run, so a file's commands are usually done when its tests get there;
-    a test gets what queue_early returned from the `early` fixture."""
-
-    queue, lock = [], threading.Lock()
+    """f(*args, **kwargs) run in the background thread; result() waits for what it returned
+    (or raises what it raised). Early.command(args, ...) is a command line (completed)."""
 
     def __init__(self, f, *args, **kwargs):
-        self.work = f, args, kwargs
-        self.started, self.finished, self.value = False, threading.Event(), None
-        Early.queue.append(self)
+        self.future = _background.submit(f, *args, **kwargs)
 
     @classmethod
     def command(cls, args, **popen):
-        """completed(args, **popen), queued; in this moment's folder and environment unless
-        given (not those of when it runs)."""
+        """completed(args, **popen), in this moment's folder and environment unless given."""
         popen.setdefault("cwd", os.getcwd())
         popen.setdefault("env", dict(os.environ))
         return cls(completed, args, **popen)
 
     def result(self, timeout=300):
-        """What f returned; when the background thread has not got to it yet (a test asks
-        early, or runs alone with -k), f runs here and now."""
-        self.run()
-        assert self.finished.wait(timeout), f"{self.work} did not end within {timeout} s"
-        if isinstance(self.value, BaseException):
-            raise self.value
-        return self.value
-
-    def run(self):
-        """Run f unless it has started already (here or in the other thread)."""
-        with Early.lock:
-            if self.started:
-                return
-            self.started = True
-        f, args, kwargs = self.work
-        try:
-            self.value = f(*args, **kwargs)
-        except BaseException as e:             # the test that waits for it raises it
-            self.value = e
-        self.finished.set()
+        return self.future.result(timeout)
 
 
 def completed(args, timeout=None, **popen):
-    """subprocess.run(args, **popen) -> CompletedProcess (text), the output kept in temporary
-    files (a pipe nobody reads yet could fill up and stop the process)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        with Early.lock:                      # started and known, or not started: never left
-            if _background["stop"].is_set():
-                raise RuntimeError("the session has ended")
-            p = subprocess.Popen([str(a) for a in args], stdout=out, stderr=err, **popen)
-            _background["running"].add(p)
-        with p:
-            try:
-                code = p.wait(timeout)
-            finally:
-                p.kill()                      # no-op unless the timeout expired
-                _background["running"].discard(p)
-        text = []
-        for f in (out, err):
-            f.seek(0)
-            text.append(f.read().decode())
-    return subprocess.CompletedProcess(args, code, *text)
-
-
-_queued = {}                                  # test module name -> what its queue_early returned
-_background = {"dirs": [], "stop": threading.Event(), "thread": None, "running": set()}
-
-
-def _run_queue():
-    done = 0
-    while not _background["stop"].is_set():
-        with Early.lock:
-            if done == len(Early.queue):             # all queued so far has run: the thread ends
-                _background["thread"] = None
-                return
-        Early.queue[done].run()
-        done += 1
+    """subprocess.run(args, **popen) with its output kept -> CompletedProcess (text)."""
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                          **popen)
 
 
 def pytest_itemcollected(item):
-    """The first time pytest collects a test of a file, queue that file's slow command lines
-    (its queue_early), so that the background thread starts on them while pytest collects the
-    other files."""
+    """The first time pytest collects a test of a file, queue that file's slow command lines."""
     module = getattr(item, "module", None)
     if module is None or module.__name__ in _queued or not hasattr(module, "queue_early") \
             or item.config.option.collectonly:
         return
-    d = Path(tempfile.mkdtemp(prefix="fnn-early-"))
-    _background["dirs"].append(d)
+    _folders.append(Path(tempfile.mkdtemp(prefix="fnn-early-")))
     try:
-        _queued[module.__name__] = module.queue_early(d)
+        _queued[module.__name__] = module.queue_early(_folders[-1])
     except Exception as e:                     # its tests fail with it (the `early` fixture)
         _queued[module.__name__] = e
-    with Early.lock:
-        if _background["thread"] is None:
-            _background["thread"] = threading.Thread(target=_run_queue, daemon=True)
-            _background["thread"].start()
 
 
 def pytest_sessionfinish(session):
-    """What is queued and not started is dropped, what runs is stopped: no process is left."""
-    with Early.lock:
-        _background["stop"].set()
-        for p in _background["running"]:
-            p.kill()
-    thread = _background["thread"]
-    if thread is not None:
-        thread.join(timeout=300)
-    for d in _background["dirs"]:
+    """What is queued and not started is dropped; what runs is waited for; the folders go."""
+    _background.shutdown(cancel_futures=True)
+    for d in _folders:
         shutil.rmtree(d, ignore_errors=True)
 
 

@@ -34,12 +34,13 @@ def conv_by_definition(A, W, b, s, p):
     return Z
 
 
-def maxpool_by_definition(A, k, s):
+def pool_by_definition(A, k, s, reduce=np.max):
+    """out[c, i, j, n] = reduce of the window A[c, s*i : s*i + k, s*j : s*j + k, n], with loops."""
     C, H, W, m = A.shape
     Ho, Wo = (H - k) // s + 1, (W - k) // s + 1
     out = np.zeros((C, Ho, Wo, m))
     for c, i, j, n in itertools.product(range(C), range(Ho), range(Wo), range(m)):
-        out[c, i, j, n] = A[c, s * i:s * i + k, s * j:s * j + k, n].max()
+        out[c, i, j, n] = reduce(A[c, s * i:s * i + k, s * j:s * j + k, n])
     return out
 
 
@@ -135,8 +136,8 @@ def test_maxpool_forward_matches_the_definition(k, s):
     A = np.random.default_rng(k * 10 + s).standard_normal((3, 7, 6, 2))
     spec = MaxPool(k, s)
     out, _ = conv.maxpool_forward(spec, None, A)
-    assert list(out.shape[:3]) == conv.maxpool_out_shape(spec, [3, 7, 6])
-    np.testing.assert_array_equal(out, maxpool_by_definition(A, k, s))
+    assert list(out.shape[:3]) == conv.pool_out_shape(spec, [3, 7, 6])
+    np.testing.assert_array_equal(out, pool_by_definition(A, k, s))
 
 
 @pytest.mark.parametrize("shape", [(2, 6, 7, 2), (3, 6, 6, 2)])
@@ -155,6 +156,41 @@ def test_maxpool_backward_matches_finite_differences(k, s, shape):
     fd = input_gradient_by_finite_differences(lambda a: conv.maxpool_forward(spec, None, a)[0], A, G)
     assert grads is None and dA.shape == A.shape
     assert relative_error(dA, fd) < TOL
+
+
+@pytest.mark.parametrize("shape", [(2, 6, 7, 2), (3, 6, 6, 2)])
+@pytest.mark.parametrize("k,s", POOL_CASES)
+def test_avgpool_matches_its_definition_and_finite_differences(k, s, shape):
+    """Average pooling: forward against the loops of its definition, backward (each entry a
+    1/k^2 share of every window it is in) against finite differences, float64."""
+    rng = np.random.default_rng(k * 10 + s + shape[0])
+    A = rng.standard_normal(shape)
+    spec = fnn.AvgPool(k, s)
+    out, cache = conv.avgpool_forward(spec, None, A)
+    assert list(out.shape[:3]) == conv.pool_out_shape(spec, list(shape[:3]))
+    np.testing.assert_allclose(out, pool_by_definition(A, k, s, np.mean), rtol=1e-12)
+    G = rng.standard_normal(out.shape)
+    dA, grads = conv.avgpool_backward(spec, None, G, cache)
+    fd = input_gradient_by_finite_differences(lambda a: conv.avgpool_forward(spec, None, a)[0], A, G)
+    assert grads is None and dA.shape == A.shape
+    assert relative_error(dA, fd) < TOL
+
+
+def test_a_cnn_with_avgpool_trains_saves_and_loads(tmp_path):
+    """AvgPool in a layer list: the whole network's gradients against finite differences
+    (float64), a float32 forward, and a model file that gives back the same predictions."""
+    net = [Input(1, 8, 8), Conv(3, 3, pad=1), "relu", fnn.AvgPool(2), Flatten(), Dense(4), "softmax"]
+    rng = np.random.default_rng(4)
+    params = fnn.init_params(net, seed=1, dtype=np.float64)
+    X, y = rng.standard_normal((64, 5)), rng.integers(0, 4, 5)
+    err, per_key = check_gradients(params, X, y, net, l2=0.2)
+    assert err < TOL, per_key
+    params = fnn.init_params(net, seed=1)
+    X32 = X.astype(np.float32)
+    path = fnn.save(tmp_path / "avg.npz", params, net)
+    params2, net2, _ = fnn.load(path)
+    assert net2 == fnn.layers.as_layers(net) and net2[3] == {"type": "avgpool", "size": 2, "stride": 2}
+    np.testing.assert_array_equal(fnn.predict_proba(params2, X32, net2), fnn.predict_proba(params, X32, net))
 
 
 def test_maxpool_routes_each_gradient_to_its_winner():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fnn
-from fnn.analysis.explain import MATH, log_prob_gradient, xray
+from fnn.analysis.explain import BP1, log_prob_gradient, xray
 from fnn.gradcheck import numerical_gradients, relative_error
 from fnn.layers import Conv, Dense, Flatten, Input, MaxPool
 
@@ -73,5 +73,12 @@ def test_xray_gradients_are_the_derivatives_of_each_layers_output():
 
 def test_every_math_line_is_in_docs_math_md():
     text = (ROOT / "docs" / "math.md").read_text(encoding="utf-8")
-    missing = [line for line in MATH.values() if line not in text]
+    lines = [BP1] + [line for kind in fnn.layers.KINDS.values() for line in (kind.math, kind.dx_math) if line]
+    missing = [line for line in lines if line not in text]
     assert not missing
+
+
+@pytest.mark.parametrize("name, first", [("mlp", "W[1].T @ dZ[1]"), ("cnn", "col2im")])
+def test_xray_names_the_first_weighted_layers_dx_line(name, first):
+    params, layers, x = problem(name)
+    assert first in xray(params, x, layers)["dX_math"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import fnn
-from conftest import Early
+from conftest import Early, one_line
 from fnn.io.data import load_csv
 from fnn.digits.teach import HEADER, digit_row
 
@@ -83,7 +83,7 @@ def test_several_train_files_with_a_repeat_count(csvs, tmp_path, train_in_proces
 def test_bad_repeat_counts_are_refused(args, message, train_in_process, capsys):
     with pytest.raises(SystemExit) as e:
         train_in_process(*args)
-    assert e.value.code == 2 and capsys.readouterr().err.splitlines() == [message]
+    assert e.value.code == 2 and one_line(capsys.readouterr().err.splitlines(), message)
 
 
 def test_init_errors_are_one_line_and_write_nothing(csvs, tmp_path, train_in_process):
@@ -92,8 +92,7 @@ def test_init_errors_are_one_line_and_write_nothing(csvs, tmp_path, train_in_pro
     code, _, err = train_in_process("--init", bad, "--train", csvs["train"], "--test", csvs["test"],
                                     "--out", tmp_path / "o.npz")
     assert code == 2
-    assert err == [f"train.py: error: --init: {bad}: not a readable .npz model "
-                   f"file (not a zip archive)"]
+    assert one_line(err, "--init", bad, "not a readable .npz model")
     model = tmp_path / "model.npz"
     model.write_bytes(MLP.read_bytes())
     code, _, err = train_in_process("--init", model, "--train", csvs["train"], "--test", csvs["test"],

@@ -10,7 +10,6 @@ import pytest
 import fnn
 import fnnapp.cli.history
 from conftest import Early, completed
-from fnn.analysis.report import cell_examples, mistakes, top_k
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN_PY = os.path.join(ROOT, "train.py")
@@ -121,17 +120,3 @@ def test_evaluate_bad_model_is_one_line(tmp_path, train_in_process):
     (tmp_path / "m.npz").write_bytes(b"junk")
     code, _, err = train_in_process("--evaluate", tmp_path / "m.npz")
     assert code == 2 and len(err) == 1 and "m.npz" in err[0]
-
-
-def test_top_k_and_most_confident_first():
-    probs = np.array([[0.7, 0.1, 0.2, 0.05],
-                      [0.2, 0.6, 0.7, 0.90],
-                      [0.1, 0.3, 0.1, 0.05]])
-    y = np.array([0, 2, 0, 0])
-    classes, p = top_k(probs, 2)
-    assert classes.tolist() == [[0, 1, 1, 1], [1, 2, 0, 0]]
-    assert p.tolist() == [[0.7, 0.6, 0.7, 0.9], [0.2, 0.3, 0.2, 0.05]]
-    assert mistakes(probs, y).tolist() == [3, 2, 1]                 # by the predicted class's p
-    assert cell_examples(probs, y, 0, 1).tolist() == [3, 2]
-    assert cell_examples(probs, y, 0, 0).tolist() == [0]
-    assert cell_examples(probs, y, 2, 0).tolist() == []

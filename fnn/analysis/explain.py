@@ -15,19 +15,9 @@ fnn.backward(trace=True).
 import numpy as np
 
 from fnn import layers as L
-from fnn.activations import ACTIVATIONS
 from fnn.network import backward, forward
 
-# The line of docs/math.md that computes each step's gradient, by layer type.
-MATH = {
-    "output": "dZ[L] = A[L] - Y",
-    "dense": "dW[l] = (1/m) dZ[l] @ A[l-1].T",
-    "conv": "dW[l]  = (1/m) dZ_mat @ X_col.T",
-    "activation": "dZ[l-1] = dA[l-1] * g'(Z[l-1])",
-    "maxpool": "A_out[c, i, j, n] = max_{u, v < k} A[c, s·i + u, s·j + v, n]",
-    "flatten": "A_flat[(c, h, w), n] = A[c, h, w, n]",
-    "input": "dX = dA[0] = W[1].T @ dZ[1]",
-}
+BP1 = "dZ[L] = A[L] - Y"          # the output's line; every other comes from its fnn.layers.Kind
 
 
 def _column(params, x):
@@ -55,7 +45,7 @@ def xray(params, x, layers=None, label=None):
     label: the class the user says x is; None uses the predicted class (the gradient then
     shows what would make the network surer of its own answer).
     Returns {"probs": A[L] (n[L],), "label": y, "Y": one-hot (n[L],), "dZL": A[L] - Y (BP1),
-    "dX": dJ/dX (n0,), "steps": [...]}, one step per layer of the list after Input, in order:
+    "dX": dJ/dX (n0,), "dX_math": its line of docs/math.md, "steps": [...]}, one step per layer of the list after Input, in order:
     {"spec": the layer, "l": its weight index or None, "out": its output for x (shape of one
     example, e.g. (16, 28, 28) or (128,)), "grad": dJ/d(out), same shape (dZ[l] for a dense or
     conv layer, dA for an activation), "dW_norm", "db_norm": ||dW[l]||, ||db[l]|| (weight layers,
@@ -71,14 +61,14 @@ def xray(params, x, layers=None, label=None):
     grads = backward(params, cache, Y.reshape(-1, 1), input_grad=True, trace=True)
     steps, l = [], 0
     for i, spec in enumerate(net[1:], start=1):
-        weighted = L.KINDS[spec["type"]].param_shapes is not None
+        kind = L.KINDS[spec["type"]]
+        weighted = kind.weighted
         l += weighted
-        t = spec["type"]
-        kind = "output" if i == len(net) - 1 else "activation" if t in ACTIVATIONS else t
         steps.append({"spec": spec, "l": l if weighted else None, "out": cache["out"][i][..., 0],
                       "grad": grads["dout"][i][..., 0],
                       "dW_norm": float(np.linalg.norm(grads[f"dW{l}"])) if weighted else None,
                       "db_norm": float(np.linalg.norm(grads[f"db{l}"])) if weighted else None,
-                      "math": MATH[kind]})
+                      "math": BP1 if i == len(net) - 1 else kind.math})
+    first = next(spec for spec in net[1:] if L.KINDS[spec["type"]].weighted)
     return {"probs": probs, "label": y, "Y": Y, "dZL": probs - Y, "dX": grads["dX"][:, 0],
-            "steps": steps}
+            "dX_math": L.KINDS[first["type"]].dx_math, "steps": steps}

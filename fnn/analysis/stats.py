@@ -53,7 +53,7 @@ def dead_fractions(cache):
     cache: the forward cache (fnn.network.forward); its "out" is each entry's output before dropout."""
     out, l, seen = {}, 0, False
     for spec, A in zip(cache["layers"][1:], cache["out"][1:]):
-        if KINDS[spec["type"]].param_shapes is not None:
+        if KINDS[spec["type"]].weighted:
             l, seen = l + 1, False
         elif spec["type"] == "relu" and l and not seen:
             seen = True

@@ -395,7 +395,7 @@ def _check_size(net):
     if most > MAX_EXAMPLE_NUMBERS:
         raise ValueError(f"one example's forward pass through these layers builds an array of "
                          f"{most:,} numbers, more than the {MAX_EXAMPLE_NUMBERS:,} a model file may ask for")
-    offsets = sum(spec["size"] ** 2 for spec in net if spec["type"] in ("conv", "maxpool"))
+    offsets = sum(L.KINDS[spec["type"]].offsets(spec) for spec in net[1:])
     if offsets > MAX_WINDOW_OFFSETS:
         raise ValueError(f"the conv and max-pool windows of these layers have {offsets:,} offsets, "
                          f"more than the {MAX_WINDOW_OFFSETS:,} a model file may ask for")

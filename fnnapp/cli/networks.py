@@ -33,7 +33,5 @@ def describe(layers):
         sizes = [str(layers[0]["shape"][0])] + [str(s["units"]) for s in layers if s["type"] == "dense"]
         acts = sorted({s["type"] for s in layers[1:-1] if s["type"] != "dense"})
         return "-".join(sizes) + (f" {acts[0]}" if acts else "")
-    names = {"conv": lambda s: f"conv{s['filters']}", "maxpool": lambda s: "pool",
-             "dense": lambda s: f"dense{s['units']}", "flatten": None}
-    parts = [names.get(s["type"], lambda s: s["type"]) for s in layers[1:-1]]
-    return "-".join(f(s) for f, s in zip(parts, layers[1:-1]) if f is not None)
+    names = [L.KINDS[s["type"]].name(s) for s in layers[1:-1]]       # each kind names itself
+    return "-".join(name for name in names if name)

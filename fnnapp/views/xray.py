@@ -9,8 +9,9 @@ nothing here computes anything about the network.
 import numpy as np
 import pygame
 
+from fnn.layers import KINDS
+
 from fnnapp.views.theme import ACCENT, BAR, FG, GRID_LINE, MUTED, text
-from fnn.analysis.explain import MATH
 from fnnapp.views.tiles import diverging, gray, heat, per_map, tile, tile_grid
 
 MAPS = 4                          # feature maps shown a layer (the first ones), large enough to read
@@ -94,15 +95,7 @@ def _shape(a):
 
 
 def _name(spec):
-    t = spec["type"]
-    if t == "conv":
-        return f"conv {spec['filters']}@{spec['size']}x{spec['size']}" + (f" pad {spec['pad']}" if spec["pad"] else "") \
-            + (f" stride {spec['stride']}" if spec["stride"] > 1 else "")
-    if t == "dense":
-        return f"dense {spec['units']}"
-    if t == "maxpool":
-        return f"pool {spec['size']}"
-    return t
+    return KINDS[spec["type"]].title(spec)
 
 
 def stages(ray):
@@ -151,7 +144,7 @@ def xray_view(surface, rect, ray, seen, fonts):
 
     dX = ray["dX"].reshape(np.shape(seen))
     row(0, f"input X {_shape(seen)}", ["the 28x28 image the network gets"],
-        ray.get("dX_math") or MATH["input"], seen[None], dX[None], "X",
+        ray["dX_math"], seen[None], dX[None], "X",
         "dX = dJ/dX: orange, more ink here raises J")
     for r, (w, after) in enumerate(groups[:-1], start=1):
         l = w["l"]
