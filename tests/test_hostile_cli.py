@@ -243,7 +243,8 @@ def test_a_model_whose_output_is_not_finite_is_refused_by_every_command(huge_mod
         assert draw.main(["--model", huge_model, *args]) == 2
         [line] = capsys.readouterr().err.splitlines()
         assert line == f"draw.py: {huge_model}: {teaching.NOT_FINITE}"
-    for args in (["--evaluate", huge_model], ["--init", huge_model, "--out", tmp_path / "m.npz"]):
+    for args in (["--evaluate", huge_model], ["--init", huge_model, "--out", tmp_path / "m.npz"],
+                 ["--calibrate", huge_model]):
         code, out, err = train_main(*args)
         assert code == 2 and len(err) == 1 and err[0].endswith(f"{huge_model}: {teaching.NOT_FINITE}")
     assert os.listdir(tmp_path) == ["one.png"]
@@ -287,7 +288,7 @@ def test_a_model_that_is_not_a_digit_model_is_refused_by_every_command(tmp_path,
         [line] = capsys.readouterr().err.splitlines()
         assert phrase in line
     for args in (["--evaluate", path], ["--init", path, "--out", tmp_path / "m.npz"],
-                 ["--watch", "--compare", path, "--out", tmp_path / "m.npz"]):
+                 ["--watch", "--compare", path, "--out", tmp_path / "m.npz"], ["--calibrate", path]):
         code, out, err = train_main(*args)
         assert code == 2 and len(err) == 1 and phrase in err[0], err
     assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["one.png", "other.npz"]

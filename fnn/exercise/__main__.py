@@ -5,6 +5,7 @@ Exit codes: 0 every check passes; 1 some check fails or a function is not writte
 said in one line on stderr.
 """
 import os
+import signal
 import sys
 
 from fnn.exercise.checks import check_file
@@ -37,9 +38,21 @@ def main(argv=None):
     return report.code
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is, so both end in one line."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         sys.exit(main())
+    except KeyboardInterrupt as e:                # Ctrl-C (130) or SIGTERM (143): one line
+        print("\nfnn.exercise: interrupted", file=sys.stderr)
+        sys.exit(143 if isinstance(e, Terminated) else 130)
     except BrokenPipeError:                       # python -m fnn.exercise FILE | head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)

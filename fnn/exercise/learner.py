@@ -9,7 +9,9 @@ import importlib.util
 import os
 import re
 import signal
+import sys
 import threading
+import time
 import traceback
 import warnings
 
@@ -18,6 +20,7 @@ import numpy as np
 FUNCTIONS = ("init_params", "forward", "backward", "update")
 IMPORT_SECONDS = 10.0          # importing the file
 CALL_SECONDS = 10.0            # one call of one of its functions (the checker's are small)
+GRACE_SECONDS = 5.0            # after its time, a file that ignores SIGALRM ends the process
 
 
 class LoadError(Exception):
@@ -41,14 +44,15 @@ class TooSlow(BaseException):
 def load(path):
     """Import the Python file at `path` as a fresh module and check it has the four functions."""
     if not os.path.isfile(path):
-        raise LoadError(f"{path}: no such file")
+        raise LoadError(f"{path}: " + ("not a regular file (a folder, FIFO or device)"
+                                       if os.path.exists(path) else "no such file"))
     name = "fnn_exercise_" + re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise LoadError(f"{path}: not a Python file (the name must end in .py)")
     module = importlib.util.module_from_spec(spec)
     try:
-        with time_limit(IMPORT_SECONDS):
+        with time_limit(IMPORT_SECONDS, f"{path}: importing it"):
             spec.loader.exec_module(module)
     except SyntaxError as e:
         raise LoadError(f"{path}:{e.lineno}: {type(e).__name__}: {e.msg}") from None
@@ -66,12 +70,13 @@ def call(module, name, *args, seconds=None):
     """module.name(*args) with NumPy's overflow warnings silenced (the checker looks at the
     numbers) and a time bound (seconds, default CALL_SECONDS). NotImplementedError -> NotWritten; any other exception -> Raised."""
     try:
-        with time_limit(seconds or CALL_SECONDS), warnings.catch_warnings(), np.errstate(all="ignore"):
+        with time_limit(seconds or CALL_SECONDS, f"{module.__fnn_path__}: {name}"), \
+                warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             return getattr(module, name)(*args)
     except NotImplementedError:
         raise NotWritten(f"{name}: not written yet (NotImplementedError)") from None
-    except (Exception, TooSlow) as e:
+    except (Exception, SystemExit, TooSlow) as e:            # sys.exit() in their code: a bug there
         raise Raised(f"{name} raised {describe(e, module.__fnn_path__)}") from None
 
 
@@ -96,20 +101,68 @@ def _same_file(a, b):
 
 
 @contextlib.contextmanager
-def time_limit(seconds):
+def time_limit(seconds, what="the learner's code"):
     """Raise TooSlow into the code running in this block after `seconds` (SIGALRM: the main
     thread on Unix only; elsewhere no bound). Code stuck inside one NumPy call is interrupted
-    when that call returns."""
+    when that call returns. Code that takes SIGALRM, SIGINT or SIGTERM for itself gets fnn's
+    handlers back at the end of the block; code that ignores the alarm and is still running
+    GRACE_SECONDS later ends the process: one line naming `what` on stderr, exit code 2 (the
+    files fnn writes are atomic, so none is left half-written)."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def expire(signum, frame):
         raise TooSlow(f"still running after {seconds:g} s (an endless loop?)")
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     previous = signal.signal(signal.SIGALRM, expire)
+    _WATCHDOG.arm(seconds + GRACE_SECONDS, what)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
+        _WATCHDOG.disarm()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        for s, handler in saved.items():
+            if handler is not None:
+                signal.signal(s, handler)
+
+
+class _Watchdog:
+    """One daemon thread serving every time_limit block: when an armed block is still running
+    at its deadline, it writes one line to stderr and ends the process with exit code 2 (one
+    thread for all blocks: a thread each would slow every training step)."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.deadline, self.what, self.started = None, "", False
+
+    def arm(self, seconds, what):
+        with self.cond:
+            self.deadline, self.what = time.monotonic() + seconds, what
+            self.seconds = seconds
+            if not self.started:
+                threading.Thread(target=self._watch, daemon=True, name="fnn-learner-watchdog").start()
+                self.started = True
+            self.cond.notify()
+
+    def disarm(self):
+        with self.cond:
+            self.deadline = None
+
+    def _watch(self):
+        with self.cond:
+            while True:
+                left = None if self.deadline is None else self.deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "fnn"
+                    os.write(2, f"\n{prog}: error: {self.what} is still running {self.seconds:g} s "
+                                f"after it began and ignores the time limit (SIGALRM); stopped\n"
+                                .encode("utf-8", "backslashreplace"))
+                    os._exit(2)
+                self.cond.wait(left)
+
+
+_WATCHDOG = _Watchdog()

@@ -1,0 +1,113 @@
+"""Hostile input at the command lines that landed after the one door (issue 23's red-team pass):
+--calibrate, the nearest-digits cache beside a model, --impl learners, empty file names.
+Each test is written from the class of failure: exit code or error, a key phrase, and that
+nothing was written or grew large."""
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+from fnn.analysis import nearest
+from fnn.exercise import learner
+
+
+def _npy_header(shape, dtype):
+    """The bytes of a .npy header declaring `shape` and `dtype`, with no data after it."""
+    f = io.BytesIO()
+    np.lib.format.write_array_header_1_0(f, {"descr": np.dtype(dtype).str, "fortran_order": False,
+                                             "shape": shape})
+    return f.getvalue()
+
+
+def _cache(path, rows, declared_rows, dim=8):
+    """A nearest-digits cache whose header says `rows` digits and whose members declare
+    `declared_rows` (their data left out: only the headers are read before the check)."""
+    header = json.dumps({"format": nearest.FORMAT, "version": nearest.VERSION, "model": "m",
+                         "csv": "c", "csv_name": "t.csv", "rows": rows, "dim": dim})
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(nearest.HEADER + ".npy", _npy_bytes(np.array(header)))
+        n = declared_rows
+        for key, shape, dtype in (("features", (n, dim), np.float16), ("labels", (n,), np.uint8),
+                                  ("images", (n, 784), np.uint8), ("d_max", (), np.float32)):
+            z.writestr(key + ".npy", _npy_header(shape, dtype))
+
+
+def _npy_bytes(a):
+    f = io.BytesIO()
+    np.save(f, a)
+    return f.getvalue()
+
+
+@pytest.mark.parametrize("rows, declared, phrase", [
+    (2_000_000, 2_000_000, "more than the 256 MiB a cache may take"),   # 1.7 GB of zeros: a few KB
+    (10, 2_000_000, "arrays do not match its header"),                  # a header that lies
+])
+def test_a_cache_is_sized_from_its_headers_before_any_array_is_read(tmp_path, rows, declared, phrase):
+    path = str(tmp_path / "m.nearest.npz")
+    _cache(path, rows, declared)
+    with pytest.raises(nearest.CacheError, match=phrase):
+        nearest.load_cache(path, "m", "c")
+    assert nearest.load_cache(path, "another model", "c") is None       # stale: arrays never read
+
+
+def test_a_fifo_as_the_cache_or_its_csv_is_refused_without_waiting(tmp_path):
+    fifo = str(tmp_path / "m.nearest.npz")
+    os.mkfifo(fifo)
+    with pytest.raises(nearest.CacheError, match="FIFO"):
+        nearest.load_cache(fifo, "m", "c")
+    with pytest.raises(nearest.CacheError, match="FIFO"):
+        nearest.file_hash(fifo)
+
+
+# ---- a learner's file (--impl, python -m fnn.exercise) that misbehaves ------------------------
+
+SOLUTION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exercise_solution.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = dict(os.environ, PYTHONPATH=ROOT, OPENBLAS_NUM_THREADS="1")
+
+
+def learner_file(tmp_path, extra, name="mine.py"):
+    path = tmp_path / name
+    path.write_text(open(SOLUTION).read() + "\n" + extra + "\n")
+    return str(path)
+
+
+def test_sys_exit_in_a_learners_function_is_their_error_not_the_end(tmp_path):
+    path = learner_file(tmp_path, "def forward(params, X):\n    import sys; sys.exit(0)")
+    module = learner.load(path)
+    with pytest.raises(learner.Raised, match="forward raised SystemExit"):
+        learner.call(module, "forward", {}, np.zeros((784, 1)))
+
+
+def test_a_learner_cannot_keep_the_signal_handlers_it_sets(tmp_path):
+    path = learner_file(tmp_path, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                  "signal.signal(signal.SIGTERM, signal.SIG_IGN)")
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    learner.load(path)
+    assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_a_learner_that_ignores_the_time_limit_ends_the_run_in_one_line(tmp_path):
+    path = learner_file(tmp_path, "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+                                  "while True:\n    pass")
+    code = ("import sys; from fnn.exercise import learner; learner.IMPORT_SECONDS = 0.2; "
+            "learner.GRACE_SECONDS = 0.3; learner.load(sys.argv[1]); print('returned')")
+    done = subprocess.run([sys.executable, "-c", code, path], env=ENV, capture_output=True,
+                          text=True, timeout=30)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and "ignores the time limit" in lines[0], done.stderr
+    assert path in lines[0] and "returned" not in done.stdout
+
+
+def test_ctrl_c_in_the_exercise_checker_is_one_line(tmp_path):
+    path = learner_file(tmp_path, "def forward(params, X):\n    raise KeyboardInterrupt")
+    done = subprocess.run([sys.executable, "-m", "fnn.exercise", path], env=ENV, capture_output=True,
+                          text=True, timeout=60)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 130 and lines == ["fnn.exercise: interrupted"], done.stderr
