@@ -22,19 +22,24 @@ import sys
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
+try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line, no traceback
+    from fnnapp.cli import interrupts                                     # noqa: E402
+    if __name__ == "__main__":                  # a signal while modules load: one line
+        interrupts.exit_while_starting("playground.py")
+    else:
+        interrupts.raise_on_signals()
     from fnn import datasets                                              # noqa: E402
     from fnn.io import files                                              # noqa: E402
-    from fnnapp.cli import impl, interrupts                               # noqa: E402
+    from fnnapp.cli import impl, interrupts, paths                        # noqa: E402
     from fnnapp.cli.options import (DefaultsHelp, Parser, count, int_at_least, number,  # noqa: E402
                                     positive_int)
     from fnnapp.views import playground as P                              # noqa: E402
     from fnnapp.views import playground_model as M                        # noqa: E402
     from fnnapp.views.inputs import AppError                              # noqa: E402
     from fnnapp.views.window import SCREENSHOT_TYPES                      # noqa: E402
-except KeyboardInterrupt:
+except KeyboardInterrupt as e:
     sys.stderr.write("\nplayground.py: interrupted\n")
-    sys.exit(130)
+    sys.exit(143 if type(e).__name__ == "Terminated" else 130)
 
 _KEY = lambda name: re.sub(r"[\s()_*]", "", name.lower())          # "sin x1" ~ "sinx1", "x1*x2" ~ "x1x2"
 FEATURE_NAMES = {_KEY(f): f for f in datasets.FEATURES}
@@ -172,6 +177,7 @@ def check_outputs(args):
 def main(argv=None, on_frame=None):
     """--steps (and --screenshot) without a window, or the window; a problem is one line, exit 2."""
     interrupts.raise_on_signals()
+    paths.printable_streams()                   # a file name that is not UTF-8 prints escaped
     try:
         argv = sys.argv[1:] if argv is None else argv
         args, module = parse_args(argv), None

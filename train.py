@@ -34,7 +34,10 @@ if __name__ == "__main__":
 
 try:                     # Ctrl-C or SIGTERM while NumPy and pandas load: one line, no traceback
     from fnnapp.cli import interrupts
-    interrupts.raise_on_signals()
+    if __name__ == "__main__":                  # a signal while modules load: one line
+        interrupts.exit_while_starting("train.py")
+    else:
+        interrupts.raise_on_signals()
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.digits.augment import AUGMENTATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults

@@ -43,7 +43,7 @@ def queue_early(d):
         out = d / f"{script}-{when}-{sig}"
         out.mkdir()
         args = {"train.py": ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"],
-                "draw.py": ["--image", "x.png"]}[script]
+                "draw.py": ["--image", "x.png"], "playground.py": []}[script]
         if when == "results":
             args = ["--evaluate", os.path.join(ROOT, "data", "mnist_mlp.npz"), "--test", data["test"],
                     "--watch", "--predictions", out / "p.csv", "--errors-png", out / "e.png"]
@@ -458,8 +458,10 @@ runpy.run_path(script, run_name="__main__")
 CTRL_C_CASES = [
     ("train.py", "numpy", "SIGINT", 130, ["train.py: interrupted while starting; nothing written"]),
     ("train.py", "numpy", "SIGTERM", 143, ["train.py: interrupted while starting; nothing written"]),
-    ("draw.py", "pygame", "SIGINT", 130, ["draw.py: interrupted"]),
-    ("draw.py", "pygame", "SIGTERM", 143, ["draw.py: interrupted"]),
+    ("draw.py", "pygame", "SIGINT", 130, ["draw.py: interrupted while starting; nothing written"]),
+    ("draw.py", "pygame", "SIGTERM", 143, ["draw.py: interrupted while starting; nothing written"]),
+    ("playground.py", "numpy._core._multiarray_umath", "SIGTERM", 143,   # inside NumPy's C import
+     ["playground.py: interrupted while starting; nothing written"]),
     ("train.py", "read", "SIGINT", 130, ["train.py: interrupted while loading the data; nothing written"]),
     ("draw.py", "idle", "SIGTERM", 143, ["draw.py: interrupted"]),
     ("train.py", "results", "SIGTERM", 143, ["train.py: interrupted; wrote {out}/p.csv and {out}/e.png"]),

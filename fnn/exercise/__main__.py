@@ -8,8 +8,18 @@ import os
 import signal
 import sys
 
-from fnn.exercise.checks import check_file
-from fnn.exercise.learner import LoadError
+
+def _leave(signum, frame):
+    os.write(2, b"\nfnn.exercise: interrupted\n")
+    os._exit(128 + signum)
+
+
+if __name__ == "__main__":          # a signal while the checks load: one line (fnn.exercise's
+    for _s in (signal.SIGINT, signal.SIGTERM):    # package, NumPy with it, loaded before this)
+        signal.signal(_s, _leave)
+
+from fnn.exercise.checks import check_file      # noqa: E402
+from fnn.exercise.learner import LoadError      # noqa: E402
 
 USAGE = "usage: python -m fnn.exercise FILE   (FILE: your copy of exercises/network.py)"
 
@@ -47,6 +57,7 @@ def _terminate(signum, frame):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
     try:
         sys.exit(main())

@@ -46,7 +46,7 @@ def describe_recipe(args):
             f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
             + (f", dropout {args.dropout:g}" if args.dropout else "")
             + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}"
-            + (f", your functions from {args.impl}" if getattr(args, "impl", None) else ""))
+            + (f", your functions from {files.shown(args.impl)}" if getattr(args, "impl", None) else ""))
 
 
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")   # a diverging run says so once
