@@ -111,3 +111,31 @@ def test_ctrl_c_in_the_exercise_checker_is_one_line(tmp_path):
                           text=True, timeout=60)
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 130 and lines == ["fnn.exercise: interrupted"], done.stderr
+
+
+@pytest.mark.parametrize("where, patch", [
+    ("import", "import numpy\nnumpy.argmax = None"),
+    ("import", "import builtins\nbuiltins.print = None"),
+    ("call", "import numpy\n_f = forward\ndef forward(p, X):\n    numpy.savez = lambda *a, **k: None\n"
+             "    return _f(p, X)"),
+])
+def test_a_learner_cannot_change_numpy_or_builtins_for_fnn(tmp_path, where, patch):
+    import builtins
+    kept = np.argmax, np.savez, builtins.print
+    path = learner_file(tmp_path, patch)
+    if where == "import":
+        with pytest.raises(learner.LoadError, match=r"changed (numpy|builtins)\.\w+, which fnn uses"):
+            learner.load(path)
+    else:
+        module = learner.load(path)
+        params = learner.call(module, "init_params", [784, 4, 10], 0)
+        with pytest.raises(learner.Raised, match=r"forward changed numpy\.savez"):
+            learner.call(module, "forward", params, np.zeros((784, 2)))
+    assert (np.argmax, np.savez, builtins.print) == kept
+
+
+def test_what_a_learner_prints_is_capped(tmp_path, capsys):
+    path = learner_file(tmp_path, 'print("x" * 10_000_000)')
+    learner.load(path)
+    out = capsys.readouterr().out
+    assert len(out) < 2 * learner.PRINT_CHARS and "left out" in out

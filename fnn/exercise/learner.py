@@ -6,6 +6,7 @@ every problem said in one line that points into the learner's own file, never in
 """
 import contextlib
 import importlib.util
+import operator
 import os
 import re
 import signal
@@ -21,6 +22,8 @@ FUNCTIONS = ("init_params", "forward", "backward", "update")
 IMPORT_SECONDS = 10.0          # importing the file
 CALL_SECONDS = 10.0            # one call of one of its functions (the checker's are small)
 GRACE_SECONDS = 5.0            # after its time, a file that ignores SIGALRM ends the process
+PRINT_CHARS = 64 * 1024        # what the file may print in all (then the rest is left out)
+SHARED = ("builtins", "numpy", "numpy.linalg", "numpy.random")   # modules fnn uses with it
 
 
 class LoadError(Exception):
@@ -34,6 +37,10 @@ class NotWritten(Exception):
 
 class Raised(Exception):
     """The learner's function raised; str(e) is one line ending with the learner's file and line."""
+
+
+class Tampered(Exception):
+    """The learner's code rebound a name of a module fnn shares with it (numpy.argmax = ...)."""
 
 
 class TooSlow(BaseException):
@@ -51,18 +58,21 @@ def load(path):
     if spec is None or spec.loader is None:
         raise LoadError(f"{path}: not a Python file (the name must end in .py)")
     module = importlib.util.module_from_spec(spec)
+    module.__fnn_path__, module.__fnn_shared__ = path, _shared()
+    module.__fnn_stdout__ = _Capped(sys.stdout, PRINT_CHARS)
     try:
-        with time_limit(IMPORT_SECONDS, f"{path}: importing it"):
+        with time_limit(IMPORT_SECONDS, f"{path}: importing it"), _kept_apart(module):
             spec.loader.exec_module(module)
     except SyntaxError as e:
         raise LoadError(f"{path}:{e.lineno}: {type(e).__name__}: {e.msg}") from None
+    except Tampered as e:
+        raise LoadError(f"{path}: importing it {e}") from None
     except (Exception, SystemExit, TooSlow) as e:
         raise LoadError(f"{path}: importing it raised {describe(e, path)}") from None
     missing = [f for f in FUNCTIONS if not callable(getattr(module, f, None))]
     if missing:
         raise LoadError(f"{path}: no function {missing[0]}(): the file needs "
                         f"{', '.join(FUNCTIONS)} (see exercises/network.py)")
-    module.__fnn_path__ = path
     return module
 
 
@@ -71,11 +81,13 @@ def call(module, name, *args, seconds=None):
     numbers) and a time bound (seconds, default CALL_SECONDS). NotImplementedError -> NotWritten; any other exception -> Raised."""
     try:
         with time_limit(seconds or CALL_SECONDS, f"{module.__fnn_path__}: {name}"), \
-                warnings.catch_warnings(), np.errstate(all="ignore"):
+                _kept_apart(module), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             return getattr(module, name)(*args)
     except NotImplementedError:
         raise NotWritten(f"{name}: not written yet (NotImplementedError)") from None
+    except Tampered as e:
+        raise Raised(f"{name} {e}") from None
     except (Exception, SystemExit, TooSlow) as e:            # sys.exit() in their code: a bug there
         raise Raised(f"{name} raised {describe(e, module.__fnn_path__)}") from None
 
@@ -166,3 +178,51 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+
+
+def _shared():
+    """{module name: a copy of its namespace} of the SHARED modules: what _kept_apart restores."""
+    return {name: dict(vars(sys.modules[name])) for name in SHARED if name in sys.modules}
+
+
+@contextlib.contextmanager
+def _kept_apart(module):
+    """Run the learner's code with its prints capped (PRINT_CHARS in all) and, afterwards, every
+    name it rebound or deleted in numpy or builtins put back: fnn runs in the same process and
+    uses them too. Tampered (after the restore) names the first such change."""
+    with contextlib.redirect_stdout(module.__fnn_stdout__):
+        try:
+            yield
+        finally:
+            changed = []
+            for name, saved in module.__fnn_shared__.items():
+                now = vars(sys.modules[name])
+                if len(now) == len(saved) and all(map(operator.is_, now.values(), saved.values())):
+                    continue                                 # the same names, in order: untouched
+                for key, value in saved.items():
+                    if now.get(key, saved) is not value:
+                        now[key] = value
+                        changed.append(f"{name}.{key}")
+                saved.update(now)                            # names added (a submodule loaded)
+    if changed:
+        raise Tampered(f"changed {changed[0]}, which fnn uses too; leave numpy and Python's "
+                       f"builtins as they are (use your own names)")
+
+
+class _Capped:
+    """A text stream that passes on the first `chars` characters written to it, then one line
+    saying the rest is left out: a print in a loop of the learner's cannot flood the terminal."""
+
+    def __init__(self, stream, chars):
+        self.stream, self.left = stream, chars
+
+    def write(self, s):
+        if self.left > 0:
+            self.stream.write(s[:self.left])
+            if len(s) > self.left:
+                self.stream.write("\n[fnn: the rest of what your file prints is left out]\n")
+            self.left -= len(s)
+        return len(s)
+
+    def flush(self):
+        self.stream.flush()
