@@ -139,3 +139,21 @@ def test_what_a_learner_prints_is_capped(tmp_path, capsys):
     learner.load(path)
     out = capsys.readouterr().out
     assert len(out) < 2 * learner.PRINT_CHARS and "left out" in out
+
+
+# ---- an empty file name is not "not given" ---------------------------------------------------
+
+@pytest.mark.parametrize("script, args", [
+    ("train", ["--out", ""]), ("train", ["--evaluate", "m.npz", "--predictions", ""]),
+    ("draw", ["--keep", ""]), ("draw", ["--screenshot", ""]), ("draw", ["--image", ""]),
+    ("playground", ["--save", ""]),
+])
+def test_an_empty_file_name_is_refused_not_taken_as_the_default(script, args, tmp_path, monkeypatch,
+                                                                 capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(signal, "signal", lambda *a: None)          # main's handlers: not pytest's
+    module = __import__(script)
+    with pytest.raises(SystemExit) as e:
+        module.parse_args(args) if script != "train" else module.build_parser().parse_args(args)
+    assert e.value.code == 2 and "expected a non-empty value, got ''" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
