@@ -27,7 +27,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # keep stdout clean f
 try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line, no traceback
     from fnnapp.cli import interrupts                                        # noqa: E402
     if __name__ == "__main__":                  # a signal while modules load: one line
-        interrupts.exit_while_starting("draw.py")
+        interrupts.exit_while_starting("draw.py: interrupted")
     else:
         interrupts.raise_on_signals()
     import numpy as np     # noqa: E402

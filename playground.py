@@ -25,7 +25,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line, no traceback
     from fnnapp.cli import interrupts                                     # noqa: E402
     if __name__ == "__main__":                  # a signal while modules load: one line
-        interrupts.exit_while_starting("playground.py")
+        interrupts.exit_while_starting("playground.py: interrupted")
     else:
         interrupts.raise_on_signals()
     from fnn import datasets                                              # noqa: E402

@@ -35,7 +35,7 @@ if __name__ == "__main__":
 try:                     # Ctrl-C or SIGTERM while NumPy and pandas load: one line, no traceback
     from fnnapp.cli import interrupts
     if __name__ == "__main__":                  # a signal while modules load: one line
-        interrupts.exit_while_starting("train.py")
+        interrupts.exit_while_starting("train.py: interrupted while starting; nothing written")
     else:
         interrupts.raise_on_signals()
     from fnn.activations import HIDDEN_ACTIVATIONS
