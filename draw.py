@@ -103,7 +103,7 @@ def main(argv=None, on_frame=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         path = args.model or os.path.join(HERE, IMPL_MODEL if args.impl else DEFAULT_MODEL)
-        outs = check_outputs(args.screenshot, args.keep, [path, args.image, args.digits])
+        outs = check_outputs(args.screenshot, args.keep, [path, args.image, args.digits, args.nearest_csv])
         model, name = load_model(path), args.model or os.path.relpath(path)   # a path: N caches beside it
         mine = learners_forward(args, model, name) if args.impl else None
         if args.image:

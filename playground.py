@@ -16,9 +16,11 @@ mouse. The window lists the other keys.
 Exit codes: 0, 2 for a bad option or file (one line on stderr), 130 Ctrl-C, 143 SIGTERM.
 """
 import argparse
+import math
 import os
 import re
 import sys
+import warnings
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
@@ -190,10 +192,16 @@ def main(argv=None, on_frame=None):
         if args.steps is None and not args.screenshot:
             P.run_window(state, args.max_frames, on_frame)
             return 0
-        state["run"] = M.train(state["run"], args.steps or 0, max(1, (args.steps or 0) // 200))
+        with warnings.catch_warnings():                 # a diverging run says so below, once
+            warnings.simplefilter("ignore", RuntimeWarning)
+            state["run"] = M.train(state["run"], args.steps or 0, max(1, (args.steps or 0) // 200))
+            scores = M.scores(state["run"])
+        if not math.isfinite(scores["train loss"]):
+            raise AppError(f"training diverged (train loss {scores['train loss']}); nothing written; "
+                           f"lower --lr" + (" or --reg-rate" if args.reg != "none" else ""))
         if args.screenshot:
             P.screenshot(state, outs["--screenshot"])
-        for k, v in M.scores(state["run"]).items():
+        for k, v in scores.items():
             print(f"{k} {v:.4f}" if "loss" in k else f"{k} {v:.3f}")
         if args.save:
             print(P.save(state["run"], outs["--save"]))

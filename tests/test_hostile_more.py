@@ -157,3 +157,28 @@ def test_an_empty_file_name_is_refused_not_taken_as_the_default(script, args, tm
         module.parse_args(args) if script != "train" else module.build_parser().parse_args(args)
     assert e.value.code == 2 and "expected a non-empty value, got ''" in capsys.readouterr().err
     assert os.listdir(tmp_path) == []
+
+
+# ---- outputs onto an input, a run that diverges ------------------------------------------------
+
+@pytest.mark.parametrize("name, args", [
+    ("mine.csv", ["--keep", "{csv}", "--screenshot", "{d}/s.png", "--press", "3k"]),
+    ("mine.png", ["--screenshot", "{csv}"]),
+])
+def test_keep_and_screenshot_never_write_the_nearest_csv(tmp_path, capsys, name, args):
+    import draw
+    csv = tmp_path / name
+    csv.write_text("label," + ",".join(f"1x{i}" for i in range(1, 785)) + "\n")
+    before = csv.read_bytes()
+    args = [a.format(csv=csv, d=tmp_path) for a in args]
+    assert draw.main(["--nearest-csv", str(csv), *args]) == 2
+    assert "overwrite the input" in capsys.readouterr().err
+    assert csv.read_bytes() == before and os.listdir(tmp_path) == [name]
+
+
+def test_a_playground_run_that_diverges_fails_in_one_line_writing_nothing(tmp_path, capsys):
+    import playground
+    out = tmp_path / "p.npz"
+    code = playground.main(["--steps", "5", "--reg", "l2", "--reg-rate", "1e308", "--save", str(out)])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1 and "diverged" in err[0] and not out.exists()
