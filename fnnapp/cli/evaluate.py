@@ -161,6 +161,8 @@ def calibrate(model_path, sources, max_rows, val_split, seed):
     meta = {**meta, "temperature": T, "calibration": calibration_meta(y_val.size, sources)}
     try:
         fnn.save(out, params, layers, meta=meta)
+    except files.WriteError as e:                  # names the file and the problem already
+        raise EvaluateError(str(e)) from None
     except (OSError, ValueError) as e:
         raise EvaluateError(f"{model_path}: cannot rewrite the model ({e})") from None
     print(f"temperature T = {T:.3g} fitted on {y_val.size:,} validation rows; ECE there "
