@@ -4,7 +4,11 @@ A sketch is a list of strokes, each a (k, 2) polyline of (x, y) in a unit box (x
 down, the digit filling about [0.2, 0.8] x [0, 1]), in the order a hand draws them. STYLES
 maps each digit to its styles (a 1 with a flag and a base, an open and a closed 4, a 7 with
 a crossbar, a 9 with a straight or a curved stem, a looped or plain 2 ...), written here from
-how people write, not from any dataset.
+how people write, not from any dataset. NEW_STYLES are the ones MNIST lacks (issue 24): the
+continental 1 (long flag from halfway down, no base), the European 7 (crossbar, a tick at the
+top), the slashed 0, the 6 whose loop stays open and the hooked 9 (small head, a tail curling
+back left under it like a g). These are SCORED only: the digits mixed into training are drawn
+by benchmarks/style_digits.py from its own parametric shapes and writers.
 
 `writer(strokes, rng, ...)` gives one writer's version of a sketch: a smooth wobble of every
 stroke (jitter), slant, rotation, width, size and position on the 28x28 pad, all random,
@@ -25,6 +29,11 @@ def line(*pts):
     return np.array(pts, dtype=np.float64)
 
 
+def slant(strokes, h):
+    """Strokes slanted like italics: x += h (0.5 - y), about the box's middle row."""
+    return [np.stack([s[:, 0] + h * (0.5 - s[:, 1]), s[:, 1]], axis=1) for s in strokes]
+
+
 def join(*parts):
     """One stroke made of consecutive pieces (arcs and lines)."""
     return np.concatenate(parts, axis=0)
@@ -33,10 +42,12 @@ def join(*parts):
 STYLES = {
     0: {"oval": [arc(0.5, 0.5, 0.28, 0.48, -90, 270)],
         "overlapping oval": [arc(0.5, 0.5, 0.27, 0.47, -100, 290)],
-        "narrow": [arc(0.5, 0.5, 0.18, 0.48, -80, 280)]},
+        "narrow": [arc(0.5, 0.5, 0.18, 0.48, -80, 280)],
+        "slashed": slant([arc(0.5, 0.5, 0.3, 0.46, -80, 290), line((0.8, -0.1), (0.2, 1.1))], 0.2)},
     1: {"plain": [line((0.52, 0.0), (0.48, 1.0))],
         "flag": [line((0.3, 0.25), (0.55, 0.0), (0.5, 1.0))],
-        "flag and base": [line((0.3, 0.22), (0.55, 0.0), (0.55, 1.0)), line((0.3, 1.0), (0.8, 1.0))]},
+        "flag and base": [line((0.3, 0.22), (0.55, 0.0), (0.55, 1.0)), line((0.3, 1.0), (0.8, 1.0))],
+        "european": [line((0.14, 0.5), (0.62, 0.0), (0.6, 1.0))]},
     2: {"plain": [join(arc(0.5, 0.28, 0.28, 0.28, 190, 360), arc(0.5, 0.28, 0.28, 0.28, 0, 40),
                        line((0.2, 1.0), (0.82, 1.0)))],
         "looped": [join(arc(0.5, 0.28, 0.28, 0.28, 190, 400), line((0.22, 0.88)),
@@ -57,10 +68,13 @@ STYLES = {
                         line((0.34, 0.02), (0.76, 0.04))]},
     6: {"curved stem": [join(arc(0.8, 0.62, 0.55, 0.62, 250, 180), arc(0.5, 0.72, 0.25, 0.27, 180, 540))],
         "straight stem": [join(line((0.7, 0.0), (0.27, 0.7)), arc(0.5, 0.74, 0.24, 0.25, 170, 530))],
-        "small loop": [join(arc(0.85, 0.6, 0.6, 0.6, 245, 180), arc(0.45, 0.8, 0.2, 0.19, 180, 540))]},
+        "small loop": [join(arc(0.85, 0.6, 0.6, 0.6, 245, 180), arc(0.45, 0.8, 0.2, 0.19, 180, 540))],
+        "open loop": [join(arc(0.8, 0.62, 0.55, 0.62, 250, 180), arc(0.5, 0.74, 0.25, 0.25, 180, -70))]},
     7: {"plain": [line((0.2, 0.02), (0.8, 0.02), (0.38, 1.0))],
         "crossbar": [line((0.2, 0.02), (0.8, 0.02), (0.4, 1.0)), line((0.35, 0.5), (0.75, 0.5))],
-        "curved stem": [join(line((0.2, 0.04), (0.8, 0.02)), arc(0.1, 0.05, 0.7, 0.95, 0, 90))]},
+        "curved stem": [join(line((0.2, 0.04), (0.8, 0.02)), arc(0.1, 0.05, 0.7, 0.95, 0, 90))],
+        "european": [line((0.16, 0.14), (0.22, 0.02), (0.84, 0.02), (0.42, 1.0)),
+                     line((0.3, 0.52), (0.8, 0.5))]},
     8: {"two loops": [arc(0.5, 0.25, 0.22, 0.24, 0, 360), arc(0.5, 0.74, 0.28, 0.26, -90, 270)],
         "one stroke": [join(arc(0.5, 0.25, 0.23, 0.25, 20, -200), arc(0.5, 0.74, 0.28, 0.26, 270, -90 + 1),
                             line((0.72, 0.12)))],
@@ -68,8 +82,13 @@ STYLES = {
     9: {"straight stem": [join(arc(0.5, 0.28, 0.27, 0.27, 0, -360), line((0.77, 0.28), (0.75, 1.0)))],
         "curved stem": [join(arc(0.48, 0.28, 0.27, 0.27, 0, -360), line((0.75, 0.28), (0.72, 0.75)),
                              arc(0.5, 0.75, 0.22, 0.24, 0, 130))],
-        "slanted stem": [join(arc(0.55, 0.27, 0.27, 0.26, 10, -350), line((0.8, 0.3), (0.45, 1.0)))]},
+        "slanted stem": [join(arc(0.55, 0.27, 0.27, 0.26, 10, -350), line((0.8, 0.3), (0.45, 1.0)))],
+        "hooked": [join(arc(0.54, 0.18, 0.17, 0.18, 0, -360), line((0.71, 0.18), (0.69, 0.72)),
+                        arc(0.45, 0.72, 0.24, 0.26, 0, 200))]},
 }
+
+
+NEW_STYLES = [(0, "slashed"), (1, "european"), (6, "open loop"), (7, "european"), (9, "hooked")]
 
 
 def resample(stroke, step=0.02):

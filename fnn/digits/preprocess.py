@@ -160,6 +160,30 @@ def mnistify(image, box=20, size=28, threshold=INK_THRESHOLD):
     return np.clip(field, 0.0, 1.0).ravel().astype(np.float32)
 
 
+def brightness(rgb_or_gray, caller="brightness"):
+    """(H, W) grey or (H, W, 3|4) colour, uint8 (0..255) or float (0..1, or 0..255 if its max
+    exceeds 1) -> (H, W) float64 brightness v = 0.299 R + 0.587 G + 0.114 B (ITU-R 601 luma)
+    in [0, 1]. Alpha is ignored. A bad shape raises ValueError naming `caller`."""
+    a = np.asarray(rgb_or_gray)
+    if a.ndim == 3 and a.shape[2] in (3, 4):
+        x = a[..., :3].astype(np.float64)
+        v = x @ np.array([0.299, 0.587, 0.114])
+    elif a.ndim == 3 and a.shape[2] == 1:
+        v = a[..., 0].astype(np.float64)
+    elif a.ndim == 2:
+        v = a.astype(np.float64)
+    else:
+        raise ValueError(
+            f"{caller}: expected an (H, W) grey or (H, W, 3|4) colour image, got shape {a.shape}")
+    if v.size == 0:
+        raise ValueError(f"{caller}: image is empty, shape {a.shape}")
+    if np.issubdtype(a.dtype, np.integer) or np.nanmax(v) > 1.0:
+        v = v / 255.0
+    v = np.clip(np.nan_to_num(v), 0.0, 1.0)
+
+    return v
+
+
 def to_ink(rgb_or_gray, invert="auto"):
     """Convert a photo / scan / screenshot to ink intensity in [0, 1].
 
@@ -177,23 +201,7 @@ def to_ink(rgb_or_gray, invert="auto"):
        peak p = max ink; ink = clip((ink - f) / (p - f), 0, 1). So grey paper becomes 0 and
        the darkest stroke 1. A blank (constant) picture gives all zeros.
     """
-    a = np.asarray(rgb_or_gray)
-    if a.ndim == 3 and a.shape[2] in (3, 4):
-        x = a[..., :3].astype(np.float64)
-        v = x @ np.array([0.299, 0.587, 0.114])
-    elif a.ndim == 3 and a.shape[2] == 1:
-        v = a[..., 0].astype(np.float64)
-    elif a.ndim == 2:
-        v = a.astype(np.float64)
-    else:
-        raise ValueError(
-            f"to_ink: expected an (H, W) grey or (H, W, 3|4) colour image, got shape {a.shape}")
-    if v.size == 0:
-        raise ValueError(f"to_ink: image is empty, shape {a.shape}")
-    if np.issubdtype(a.dtype, np.integer) or np.nanmax(v) > 1.0:
-        v = v / 255.0
-    v = np.clip(np.nan_to_num(v), 0.0, 1.0)
-
+    v = brightness(rgb_or_gray, "to_ink")
     border = np.concatenate([v[0, :], v[-1, :], v[:, 0], v[:, -1]])
     if invert == "auto":
         invert = bool(np.median(border) > 0.5)

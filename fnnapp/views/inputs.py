@@ -5,6 +5,7 @@ import os
 import pygame
 
 import fnn
+from fnn.digits.photo import evenly_lit, photo_to_ink
 from fnn.io import files
 from fnn.io.model_files import load_digit_model
 from fnn.digits.preprocess import even_out_strokes, to_ink
@@ -33,7 +34,8 @@ def load_model(path):
 
 def read_image(path):
     """An image file (anything pygame loads: PNG, JPG, BMP ...) -> (H, W) ink in [0, 1], from
-    dark-on-light or light-on-dark (fnn.digits.preprocess.to_ink); in a picture with transparency the
+    dark-on-light or light-on-dark, a scan or a photo of paper under uneven light
+    (fnn.digits.photo.photo_to_ink); in a picture with transparency the
     opaque pixels are the ink. fnnapp.cli.image_header refuses a huge image before it is decoded."""
     try:
         paths.check_input(path)
@@ -51,7 +53,8 @@ def read_image(path):
         alpha = pygame.surfarray.array_alpha(surf).T
         if alpha.min() < 128 <= alpha.max():                           # real transparency
             return to_ink(alpha, invert=False)
-    return to_ink(pygame.surfarray.array3d(surf).transpose(1, 0, 2))  # (W, H, 3) -> (H, W, 3)
+    rgb = pygame.surfarray.array3d(surf).transpose(1, 0, 2)           # (W, H, 3) -> (H, W, 3)
+    return to_ink(rgb) if evenly_lit(rgb) else photo_to_ink(rgb)       # a scan; a photo of paper
 
 
 def downscaled(surf, side=READ_SIDE):
