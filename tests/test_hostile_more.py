@@ -5,6 +5,7 @@ nothing was written or grew large."""
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -182,3 +183,23 @@ def test_a_playground_run_that_diverges_fails_in_one_line_writing_nothing(tmp_pa
     code = playground.main(["--steps", "5", "--reg", "l2", "--reg-rate", "1e308", "--save", str(out)])
     err = capsys.readouterr().err.splitlines()
     assert code == 2 and len(err) == 1 and "diverged" in err[0] and not out.exists()
+
+
+@pytest.mark.parametrize("patch, phrase", [
+    ("def forward(params, X):\n    return None", "forward returned NoneType, not the pair"),
+    ("_f = forward\ndef forward(params, X):\n    return _f(params, X)[0][:3], None", "not floats of shape (10, 2)"),
+    ("def update(params, grads, lr):\n    return [1, 2]", "update returned list"),
+    ("def update(params, grads, lr):\n    return {k: v.astype(object) for k, v in params.items()}",
+     "update returned W1 of shape (4, 784) (object)"),
+])
+def test_what_a_learners_step_returns_is_checked_before_the_loop_uses_it(tmp_path, patch, phrase):
+    """The checker saw the functions behave; a step later they may not (here: from the start).
+    train.py --impl and playground.py --impl take each step through impl.step."""
+    from fnnapp.cli import impl
+    module = learner.load(learner_file(tmp_path, patch))
+    params = impl.init_params(module, [{"type": "input", "shape": [784]}, {"type": "dense", "units": 4},
+                                       {"type": "relu"}, {"type": "dense", "units": 10},
+                                       {"type": "softmax"}], 0)
+    Y = np.eye(10, 2, dtype=np.float32)
+    with pytest.raises(impl.ImplError, match=re.escape(phrase)):
+        impl.step(module, params, np.zeros((784, 2), np.float32), Y, 0.1)
