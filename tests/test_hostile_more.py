@@ -203,3 +203,9 @@ def test_what_a_learners_step_returns_is_checked_before_the_loop_uses_it(tmp_pat
     Y = np.eye(10, 2, dtype=np.float32)
     with pytest.raises(impl.ImplError, match=re.escape(phrase)):
         impl.step(module, params, np.zeros((784, 2), np.float32), Y, 0.1)
+
+
+def test_a_default_out_steps_past_a_dangling_symlink(tmp_path):
+    from fnnapp.cli import run
+    (tmp_path / "mnist_mlp.png").symlink_to(tmp_path / "nowhere")
+    assert run.numbered(str(tmp_path / "mnist_mlp.npz")) == str(tmp_path / "mnist_mlp-2.npz")

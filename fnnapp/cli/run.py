@@ -439,7 +439,7 @@ def numbered(path):
     exist, else the first free path-2, path-3, ... (models/mnist_mlp-2.npz)."""
     stem, ext = os.path.splitext(path)
     k, out = 1, path
-    while any(os.path.exists(p) for p in (out, curve_png_for(out), fnnapp.cli.history.path_for(out))):
+    while any(os.path.lexists(p) for p in (out, curve_png_for(out), fnnapp.cli.history.path_for(out))):
         k += 1
         out = f"{stem}-{k}{ext}"
     return out
