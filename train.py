@@ -201,9 +201,9 @@ def main(argv=None):
         "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz")
     out = args.out or run.numbered(default)       # a default never replaces an earlier run
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-    for option, needs in (("predictions", "evaluate"), ("compare", "watch")):
+    for option, needs in (("predictions", "evaluate"), ("errors_png", "evaluate"), ("compare", "watch")):
         if getattr(args, option) and not getattr(args, needs):
-            print(f"{PROG}: error: --{option} needs --{needs} (see --help)", file=sys.stderr)
+            print(f"{PROG}: error: --{option.replace('_', '-')} needs --{needs} (see --help)", file=sys.stderr)
             return 2
     try:
         if args.calibrate:

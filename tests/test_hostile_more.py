@@ -209,3 +209,9 @@ def test_a_default_out_steps_past_a_dangling_symlink(tmp_path):
     from fnnapp.cli import run
     (tmp_path / "mnist_mlp.png").symlink_to(tmp_path / "nowhere")
     assert run.numbered(str(tmp_path / "mnist_mlp.npz")) == str(tmp_path / "mnist_mlp-2.npz")
+
+
+def test_errors_png_without_evaluate_is_refused_not_ignored(train_in_process, tmp_path):
+    code, out, err = train_in_process("--errors-png", tmp_path / "e.png", "--out", tmp_path / "m.npz")
+    assert code == 2 and len(err) == 1 and "--errors-png needs --evaluate" in err[0]
+    assert os.listdir(tmp_path) == []
