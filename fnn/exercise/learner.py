@@ -188,13 +188,21 @@ def _shared():
 @contextlib.contextmanager
 def _kept_apart(module):
     """Run the learner's code with its prints capped (PRINT_CHARS in all) and, afterwards, every
-    name it rebound or deleted in numpy or builtins put back: fnn runs in the same process and
-    uses them too. Tampered (after the restore) names the first such change."""
+    name it rebound or deleted in numpy or builtins, sys.stderr and the working folder put
+    back: fnn runs in the same process and uses them too (a relative --out would land in the
+    folder it moved to). Tampered (after the restore) names the first such change."""
+    folder, stderr = os.getcwd(), sys.stderr
     with contextlib.redirect_stdout(module.__fnn_stdout__):
         try:
             yield
         finally:
             changed = []
+            if sys.stderr is not stderr:
+                sys.stderr = stderr
+                changed.append("sys.stderr")
+            if os.getcwd() != folder:
+                os.chdir(folder)
+                changed.append("the working folder (os.chdir)")
             for name, saved in module.__fnn_shared__.items():
                 now = vars(sys.modules[name])
                 if len(now) == len(saved) and all(map(operator.is_, now.values(), saved.values())):
