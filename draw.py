@@ -26,7 +26,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # keep stdout clean f
 
 try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line, no traceback
     from fnnapp.cli import interrupts                                        # noqa: E402
-    interrupts.raise_on_signals()
+    if __name__ == "__main__":                  # a signal while modules load: one line
+        interrupts.exit_while_starting("draw.py: interrupted")
+    else:
+        interrupts.raise_on_signals()
     import numpy as np     # noqa: E402
 
     from fnn.io.data import DataError                                   # noqa: E402
@@ -100,8 +103,8 @@ def main(argv=None, on_frame=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         path = args.model or os.path.join(HERE, IMPL_MODEL if args.impl else DEFAULT_MODEL)
-        outs = check_outputs(args.screenshot, args.keep, [path, args.image, args.digits])
-        model, name = load_model(path), shown(args.model or os.path.relpath(path))
+        outs = check_outputs(args.screenshot, args.keep, [path, args.image, args.digits, args.nearest_csv])
+        model, name = load_model(path), args.model or os.path.relpath(path)   # a path: N caches beside it
         mine = learners_forward(args, model, name) if args.impl else None
         if args.image:
             digit, p, _ = classify_image(model, args.image, mine)
@@ -129,7 +132,7 @@ def learners_forward(args, model, name):
         raise AppError("--impl reads drawings in the window and with --image, not with "
                        + ("--digits" if args.digits else "--screenshot"))
     try:
-        impl.check_dense(model[1], name)
+        impl.check_dense(model[1], shown(name))
         return impl.checked(args.impl)
     except impl.ImplError as e:
         for line in e.lines:
@@ -144,7 +147,7 @@ def report_digits(model, name, path):
         C = score_digits(model[0], model[1], path)
     except (paths.PathError, DataError) as e:
         raise AppError(str(e)) from None
-    print(f"{path}: {np.trace(C)}/{C.sum()} correct ({np.trace(C) / C.sum():.1%}) by {name}")
+    print(f"{shown(path)}: {np.trace(C)}/{C.sum()} correct ({np.trace(C) / C.sum():.1%}) by {shown(name)}")
     print("\n".join(format_report(C)))
 
 

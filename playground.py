@@ -16,25 +16,32 @@ mouse. The window lists the other keys.
 Exit codes: 0, 2 for a bad option or file (one line on stderr), 130 Ctrl-C, 143 SIGTERM.
 """
 import argparse
+import math
 import os
 import re
 import sys
+import warnings
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-try:                   # Ctrl-C while NumPy and pygame load: one line, no traceback
+try:                   # Ctrl-C or SIGTERM while NumPy and pygame load: one line, no traceback
+    from fnnapp.cli import interrupts                                     # noqa: E402
+    if __name__ == "__main__":                  # a signal while modules load: one line
+        interrupts.exit_while_starting("playground.py: interrupted")
+    else:
+        interrupts.raise_on_signals()
     from fnn import datasets                                              # noqa: E402
     from fnn.io import files                                              # noqa: E402
-    from fnnapp.cli import impl, interrupts                               # noqa: E402
+    from fnnapp.cli import impl, interrupts, paths                        # noqa: E402
     from fnnapp.cli.options import (DefaultsHelp, Parser, count, int_at_least, number,  # noqa: E402
                                     positive_int)
     from fnnapp.views import playground as P                              # noqa: E402
     from fnnapp.views import playground_model as M                        # noqa: E402
     from fnnapp.views.inputs import AppError                              # noqa: E402
     from fnnapp.views.window import SCREENSHOT_TYPES                      # noqa: E402
-except KeyboardInterrupt:
+except KeyboardInterrupt as e:
     sys.stderr.write("\nplayground.py: interrupted\n")
-    sys.exit(130)
+    sys.exit(143 if type(e).__name__ == "Terminated" else 130)
 
 _KEY = lambda name: re.sub(r"[\s()_*]", "", name.lower())          # "sin x1" ~ "sinx1", "x1*x2" ~ "x1x2"
 FEATURE_NAMES = {_KEY(f): f for f in datasets.FEATURES}
@@ -172,6 +179,7 @@ def check_outputs(args):
 def main(argv=None, on_frame=None):
     """--steps (and --screenshot) without a window, or the window; a problem is one line, exit 2."""
     interrupts.raise_on_signals()
+    paths.printable_streams()                   # a file name that is not UTF-8 prints escaped
     try:
         argv = sys.argv[1:] if argv is None else argv
         args, module = parse_args(argv), None
@@ -184,10 +192,16 @@ def main(argv=None, on_frame=None):
         if args.steps is None and not args.screenshot:
             P.run_window(state, args.max_frames, on_frame)
             return 0
-        state["run"] = M.train(state["run"], args.steps or 0, max(1, (args.steps or 0) // 200))
+        with warnings.catch_warnings():                 # a diverging run says so below, once
+            warnings.simplefilter("ignore", RuntimeWarning)
+            state["run"] = M.train(state["run"], args.steps or 0, max(1, (args.steps or 0) // 200))
+            scores = M.scores(state["run"])
+        if not math.isfinite(scores["train loss"]):
+            raise AppError(f"training diverged (train loss {scores['train loss']}); nothing written; "
+                           f"lower --lr" + (" or --reg-rate" if args.reg != "none" else ""))
         if args.screenshot:
             P.screenshot(state, outs["--screenshot"])
-        for k, v in M.scores(state["run"]).items():
+        for k, v in scores.items():
             print(f"{k} {v:.4f}" if "loss" in k else f"{k} {v:.3f}")
         if args.save:
             print(P.save(state["run"], outs["--save"]))

@@ -34,7 +34,10 @@ if __name__ == "__main__":
 
 try:                     # Ctrl-C or SIGTERM while NumPy and pandas load: one line, no traceback
     from fnnapp.cli import interrupts
-    interrupts.raise_on_signals()
+    if __name__ == "__main__":                  # a signal while modules load: one line
+        interrupts.exit_while_starting("train.py: interrupted while starting; nothing written")
+    else:
+        interrupts.raise_on_signals()
     from fnn.activations import HIDDEN_ACTIVATIONS
     from fnn.digits.augment import AUGMENTATIONS
     from fnn.optimizers import OPTIMIZERS, SCHEDULES, schedule_defaults
@@ -198,9 +201,9 @@ def main(argv=None):
         "models", os.path.splitext(os.path.basename(args.init))[0] + "-tuned.npz")
     out = args.out or run.numbered(default)       # a default never replaces an earlier run
     command = "python train.py" + "".join(" " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-    for option, needs in (("predictions", "evaluate"), ("compare", "watch")):
+    for option, needs in (("predictions", "evaluate"), ("errors_png", "evaluate"), ("compare", "watch")):
         if getattr(args, option) and not getattr(args, needs):
-            print(f"{PROG}: error: --{option} needs --{needs} (see --help)", file=sys.stderr)
+            print(f"{PROG}: error: --{option.replace('_', '-')} needs --{needs} (see --help)", file=sys.stderr)
             return 2
     try:
         if args.calibrate:

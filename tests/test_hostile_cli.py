@@ -43,7 +43,7 @@ def queue_early(d):
         out = d / f"{script}-{when}-{sig}"
         out.mkdir()
         args = {"train.py": ["--train", data["train"], "--test", data["test"], "--out", out / "m.npz"],
-                "draw.py": ["--image", "x.png"]}[script]
+                "draw.py": ["--image", "x.png"], "playground.py": []}[script]
         if when == "results":
             args = ["--evaluate", os.path.join(ROOT, "data", "mnist_mlp.npz"), "--test", data["test"],
                     "--watch", "--predictions", out / "p.csv", "--errors-png", out / "e.png"]
@@ -236,7 +236,8 @@ def test_a_model_whose_output_is_not_finite_is_refused_by_every_command(huge_mod
     for args in (["--image", image], ["--screenshot", str(shot)], ["--digits", data["test"]], []):
         assert draw.main(["--model", huge_model, *args]) == 2
         assert one_line(capsys.readouterr().err.splitlines(), huge_model, "not finite")
-    for args in (["--evaluate", huge_model], ["--init", huge_model, "--out", tmp_path / "m.npz"]):
+    for args in (["--evaluate", huge_model], ["--init", huge_model, "--out", tmp_path / "m.npz"],
+                 ["--calibrate", huge_model]):
         code, out, err = train_main(*args)
         assert code == 2 and one_line(err, huge_model, "not finite")
     assert os.listdir(tmp_path) == ["one.png"]
@@ -280,7 +281,7 @@ def test_a_model_that_is_not_a_digit_model_is_refused_by_every_command(tmp_path,
         [line] = capsys.readouterr().err.splitlines()
         assert phrase in line
     for args in (["--evaluate", path], ["--init", path, "--out", tmp_path / "m.npz"],
-                 ["--watch", "--compare", path, "--out", tmp_path / "m.npz"]):
+                 ["--watch", "--compare", path, "--out", tmp_path / "m.npz"], ["--calibrate", path]):
         code, out, err = train_main(*args)
         assert code == 2 and len(err) == 1 and phrase in err[0], err
     assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["one.png", "other.npz"]
@@ -452,6 +453,8 @@ CTRL_C_CASES = [
     ("train.py", "numpy", "SIGTERM", 143, ["train.py: interrupted while starting; nothing written"]),
     ("draw.py", "pygame", "SIGINT", 130, ["draw.py: interrupted"]),
     ("draw.py", "pygame", "SIGTERM", 143, ["draw.py: interrupted"]),
+    ("playground.py", "numpy._core._multiarray_umath", "SIGTERM", 143,   # inside NumPy's C import
+     ["playground.py: interrupted"]),
     ("train.py", "read", "SIGINT", 130, ["train.py: interrupted while loading the data; nothing written"]),
     ("draw.py", "idle", "SIGTERM", 143, ["draw.py: interrupted"]),
     ("train.py", "results", "SIGTERM", 143, ["train.py: interrupted; wrote {out}/p.csv and {out}/e.png"]),

@@ -31,6 +31,8 @@ SAMPLE = 1000                    # training digits whose nearest other digit set
 # and hits (benchmarks/explain_figures.py).
 MIN_INK = 20                     # pixels of ink on the 28x28 drawing (above INK_THRESHOLD)
 P_MIN = 0.5                      # the calibrated probability of the answer
+MAX_BANK_BYTES = 2 ** 28         # the most a cache's arrays may take once read: 256 MiB, 4x the
+#                                  bank of MNIST's 60,000 training digits under a 128-unit layer
 
 
 class CacheError(ValueError):
@@ -78,6 +80,9 @@ def params_hash(params):
 
 def file_hash(path, piece=1 << 20):
     """sha256 of a file's bytes, read a MiB at a time."""
+    special = files.special_kind(os.stat(path).st_mode)
+    if special is not None:                              # reading a FIFO would never end
+        raise CacheError(f"{files.shown(path)}: is {special}, not a CSV of digits")
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(piece):
@@ -121,10 +126,10 @@ def load_cache(path, model_hash, csv_hash):
     it). CacheError when the file is not a readable nearest-digits cache (corrupt or foreign)."""
     if not os.path.exists(path):
         return None
-    header, data = _read(path, arrays=True)
+    header, _ = _read(path, arrays=False)
     if header.get("model") != model_hash or header.get("csv") != csv_hash:
         return None
-    return data
+    return _read(path, arrays=True)[1]
 
 
 def save_cache(path, bank, model_hash, csv_hash, csv_name):
@@ -147,7 +152,11 @@ def save_cache(path, bank, model_hash, csv_hash, csv_name):
 
 def _read(path, arrays):
     """(header, bank or None) of a cache file, every key, dtype and shape checked."""
-    bad = f"{path}: not a nearest-digits cache of fnn"
+    bad = f"{files.shown(path)}: not a nearest-digits cache of fnn"
+    special = files.special_kind(os.stat(path).st_mode)
+    if special is not None:                              # np.load would wait on a FIFO forever
+        raise CacheError(f"{files.shown(path)}: is {special}, not a nearest-digits cache; "
+                         f"move it away and press N again")
     try:
         with np.load(path, allow_pickle=False) as z:
             if set(z.files) != KEYS:
@@ -159,6 +168,7 @@ def _read(path, arrays):
                 raise CacheError(f"{bad} (another format or version); move it away and press N again")
             if not arrays:
                 return header, None
+            _check_declared(path, header, {key: _declared(z, key) for key in KEYS - {HEADER}})
             bank = {key: z[key] for key in KEYS - {HEADER}}
     except CacheError:
         raise
@@ -169,6 +179,33 @@ def _read(path, arrays):
             and bank["labels"].shape == (n,) and bank["labels"].dtype == np.uint8
             and bank["images"].shape == (n, 784) and bank["images"].dtype == np.uint8
             and int(bank["labels"].max(initial=0)) < 10 and bank["d_max"].shape == ()):
-        raise CacheError(f"{path}: a damaged nearest-digits cache (arrays do not match its header); "
+        raise CacheError(f"{files.shown(path)}: a damaged nearest-digits cache (arrays do not match its header); "
                          f"move it away to rebuild it")
     return header, bank
+
+
+def _declared(z, key):
+    """(shape, dtype) that member key.npy of the open .npz z declares in its .npy header, read
+    without its data."""
+    with z.zip.open(key + ".npy") as f:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(f)
+    return shape, dtype
+
+
+def _check_declared(path, header, declared):
+    """CacheError unless the arrays' .npy headers match the cache's header (rows n, dim d) and
+    take at most MAX_BANK_BYTES together: checked before any array is read, so a few KB of
+    zeros cannot inflate to gigabytes."""
+    n, d = header.get("rows"), header.get("dim")
+    want = {"features": ((n, d), np.float16), "labels": ((n,), np.uint8),
+            "images": ((n, 784), np.uint8), "d_max": ((), np.float32)}
+    if not (isinstance(n, int) and isinstance(d, int) and n > 0 and d > 0
+            and all(declared[k][0] == shape and declared[k][1] == dtype for k, (shape, dtype) in want.items())):
+        raise CacheError(f"{files.shown(path)}: a damaged nearest-digits cache (arrays do not match "
+                         f"its header); move it away to rebuild it")
+    if n * (2 * d + 785) > MAX_BANK_BYTES:
+        raise CacheError(f"{files.shown(path)}: a nearest-digits cache of {n:,} digits x {d:,} "
+                         f"features, more than the {MAX_BANK_BYTES >> 20} MiB a cache may take; "
+                         f"move it away")

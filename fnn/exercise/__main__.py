@@ -5,10 +5,21 @@ Exit codes: 0 every check passes; 1 some check fails or a function is not writte
 said in one line on stderr.
 """
 import os
+import signal
 import sys
 
-from fnn.exercise.checks import check_file
-from fnn.exercise.learner import LoadError
+
+def _leave(signum, frame):
+    os.write(2, b"\nfnn.exercise: interrupted\n")
+    os._exit(128 + signum)
+
+
+if __name__ == "__main__":          # a signal while the checks load: one line (fnn.exercise's
+    for _s in (signal.SIGINT, signal.SIGTERM):    # package, NumPy with it, loaded before this)
+        signal.signal(_s, _leave)
+
+from fnn.exercise.checks import check_file      # noqa: E402
+from fnn.exercise.learner import LoadError      # noqa: E402
 
 USAGE = "usage: python -m fnn.exercise FILE   (FILE: your copy of exercises/network.py)"
 
@@ -37,9 +48,22 @@ def main(argv=None):
     return report.code
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is, so both end in one line."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         sys.exit(main())
+    except KeyboardInterrupt as e:                # Ctrl-C (130) or SIGTERM (143): one line
+        print("\nfnn.exercise: interrupted", file=sys.stderr)
+        sys.exit(143 if isinstance(e, Terminated) else 130)
     except BrokenPipeError:                       # python -m fnn.exercise FILE | head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)

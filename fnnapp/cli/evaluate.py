@@ -145,8 +145,9 @@ def calibrate(model_path, sources, max_rows, val_split, seed):
     from fnnapp.cli.sources import SplitError, load_training
     try:
         paths.check_input(model_path)
-        params, layers, meta = fnn.load(model_path)
-    except (paths.PathError, fnn.ModelFileError) as e:
+        params, layers, meta = load_digit_model(model_path)
+        out = files.check_one(model_path, "model", "--calibrate", inputs=[path for path, _ in sources])
+    except (paths.PathError, fnn.ModelFileError, files.WriteError) as e:
         raise EvaluateError(str(e)) from None
     if not val_split:
         raise EvaluateError("--calibrate fits the temperature on the validation rows: --val-split must be > 0")
@@ -159,7 +160,9 @@ def calibrate(model_path, sources, max_rows, val_split, seed):
     T = fit_temperature(P, y_val)
     meta = {**meta, "temperature": T, "calibration": calibration_meta(y_val.size, sources)}
     try:
-        fnn.save(model_path, params, layers, meta=meta)
+        fnn.save(out, params, layers, meta=meta)
+    except files.WriteError as e:                  # names the file and the problem already
+        raise EvaluateError(str(e)) from None
     except (OSError, ValueError) as e:
         raise EvaluateError(f"{model_path}: cannot rewrite the model ({e})") from None
     print(f"temperature T = {T:.3g} fitted on {y_val.size:,} validation rows; ECE there "

@@ -104,6 +104,37 @@ def probs_of(module, params, image):
     return AL[:, 0]
 
 
+def step(module, params, X, Y, lr):
+    """One step of the learner's functions: A[L], cache = forward(params, X); grads =
+    backward(params, cache, Y); new = update(params, grads, lr). -> (A[L], grads, new), each
+    checked as the loop uses it (the checker saw them behave, but on other calls they may
+    not): A[L] an array of Y's shape, grads a dict, new a dict of float arrays with
+    params' names and shapes. ImplError (one line) otherwise."""
+    out = _call(module, "forward", params, X)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise ImplError(f"--impl: forward returned {type(out).__name__}, not the pair (A[L], cache)")
+    AL = np.asarray(out[0]) if isinstance(out[0], np.ndarray) else None
+    if AL is None or AL.shape != Y.shape or AL.dtype.kind != "f":
+        raise ImplError(f"--impl: forward returned A[L] {_what(out[0])}, not floats of shape {Y.shape}")
+    grads = _call(module, "backward", params, out[1], Y)
+    if not isinstance(grads, dict):
+        raise ImplError(f"--impl: backward returned {type(grads).__name__}, not a dict of gradients")
+    new = _call(module, "update", params, grads, lr)
+    bad = (f"returned {type(new).__name__}" if not isinstance(new, dict) else
+           next((f"returned {k} {_what(new.get(k))}, not floats of shape {v.shape}"
+                 for k, v in params.items() if not (isinstance(new.get(k), np.ndarray)
+                                                   and new[k].shape == v.shape
+                                                   and new[k].dtype.kind == "f")), None))
+    if bad is not None:
+        raise ImplError(f"--impl: update {bad}: it returns the new params, a dict like params")
+    return AL, grads, new
+
+
+def _what(value):
+    return (f"of shape {value.shape} ({value.dtype})" if isinstance(value, np.ndarray)
+            else f"of type {type(value).__name__}")
+
+
 def _call(module, name, *args):
     try:
         return learner.call(module, name, *args, seconds=STEP_SECONDS)
@@ -133,9 +164,7 @@ def fit(module, params, X, y, epochs=1, batch_size=128, lr=LR, X_val=None, y_val
             idx = order[j:j + batch_size]
             t += 1
             alpha = lr * float(np.prod([f for i, f in changes if i <= t]))
-            AL, cache = _call(module, "forward", params, X[:, idx])
-            grads = _call(module, "backward", params, cache, Y[:, idx])
-            new = _call(module, "update", params, grads, alpha)
+            AL, grads, new = step(module, params, X[:, idx], Y[:, idx], alpha)
             rec = {"kind": "step", "iteration": t, "epoch": epoch, "loss": fnn.cross_entropy(AL, y[idx]),
                    "acc": float(np.mean(np.argmax(AL, axis=0) == y[idx])), "lr": alpha,
                    "params": new, "lr_changes": changes}

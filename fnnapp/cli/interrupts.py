@@ -37,14 +37,28 @@ def exit_code(interrupt):
     return 143 if isinstance(interrupt, Terminated) else 130
 
 
+def _leave(line):
+    """A signal handler that writes `line` on stderr and ends the process with 128 + the signal."""
+    def leave(signum, frame):
+        os.write(2, f"\n{line}\n".encode())
+        os._exit(128 + signum)
+    return leave
+
+
+def exit_while_starting(line):
+    """Until raise_on_signals: Ctrl-C or SIGTERM ends the process at once, `line` on stderr. A
+    command line calls it before its imports: a KeyboardInterrupt raised inside NumPy's import
+    of its C parts comes out as an ImportError traceback, not as itself."""
+    for s in SIGNALS:
+        signal.signal(s, _leave(line))
+
+
 @contextlib.contextmanager
 def exit_at_once(prog, doing):
     """While `doing` (loading data), Ctrl-C or SIGTERM ends the process at once with one line:
     nothing is written yet, and pandas would turn a KeyboardInterrupt raised inside its parser
     into a parse error (and the file would be read again to find the bad line)."""
-    def leave(signum, frame):
-        os.write(2, f"\n{prog}: interrupted while {doing}; nothing written\n".encode())
-        os._exit(128 + signum)
+    leave = _leave(f"{prog}: interrupted while {doing}; nothing written")
     old = {s: signal.signal(s, leave) for s in SIGNALS}
     try:
         yield

@@ -16,6 +16,16 @@ class Parser(argparse.ArgumentParser):
         """argparse prints the usage and the message on two lines; fnn CLIs print one."""
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
+    def parse_known_args(self, args=None, namespace=None):
+        """argparse's, refusing an empty value for a plain text option (a file name): --out ''
+        or --keep '' would otherwise mean "not given", and write to the default path."""
+        namespace, rest = super().parse_known_args(args, namespace)
+        for a in self._actions:
+            if (a.option_strings and a.type is None and a.nargs is None and a.default != ""
+                    and getattr(namespace, a.dest, None) == ""):
+                self.error(f"argument {a.option_strings[0]}: expected a non-empty value, got ''")
+        return namespace, rest
+
 
 class DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
     """Shows "(default: ...)" only for options that have a real default value."""

@@ -4,6 +4,7 @@ An input must be a regular file this process may read: a FIFO or a device blocks
 forever, and neither is data. What they write goes through fnn.io.files (declare, check, write),
 which refuses an output that would replace a file of another kind or one of these inputs.
 """
+import codecs
 import contextlib
 import os
 import stat
@@ -41,9 +42,22 @@ def check_input(path):
         raise PathError(f"{shown(path)}: cannot read it ({e.strerror})") from None
 
 
+def _escape_bytes(error):
+    """A codecs error handler: os.fsdecode's surrogate of a byte that is not UTF-8 (U+DC80 to
+    U+DCFF) as that byte's escape, \\xff, as fnn.io.files.shown writes it; anything else
+    as backslashreplace does."""
+    bad = error.object[error.start:error.end]
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else c.encode("unicode_escape").decode("ascii") for c in bad), error.end
+
+
+codecs.register_error("fnn-escape", _escape_bytes)
+
+
 def printable_streams():
     """stdout and stderr print any text: a file name that is not UTF-8 (os.fsdecode's
-    surrogates) comes out as a backslash escape instead of a UnicodeEncodeError."""
+    surrogates) comes out as a backslash escape (\\xff) instead of a UnicodeEncodeError, in
+    every message, whether or not it went through fnn.io.files.shown."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors="fnn-escape")

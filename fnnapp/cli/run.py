@@ -46,7 +46,7 @@ def describe_recipe(args):
             f"{args.epochs} epochs" + (f", l2 {args.l2:g}" if args.l2 else "")
             + (f", dropout {args.dropout:g}" if args.dropout else "")
             + (f", augment {args.augment}" if args.augment else "") + f", seed {args.seed}"
-            + (f", your functions from {args.impl}" if getattr(args, "impl", None) else ""))
+            + (f", your functions from {files.shown(args.impl)}" if getattr(args, "impl", None) else ""))
 
 
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")   # a diverging run says so once
@@ -439,7 +439,7 @@ def numbered(path):
     exist, else the first free path-2, path-3, ... (models/mnist_mlp-2.npz)."""
     stem, ext = os.path.splitext(path)
     k, out = 1, path
-    while any(os.path.exists(p) for p in (out, curve_png_for(out), fnnapp.cli.history.path_for(out))):
+    while any(os.path.lexists(p) for p in (out, curve_png_for(out), fnnapp.cli.history.path_for(out))):
         k += 1
         out = f"{stem}-{k}{ext}"
     return out

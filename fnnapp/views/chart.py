@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import pygame
 
+from fnn.io.files import shown
 from fnnapp.views.theme import LIGHT, text
 
 
@@ -113,7 +114,7 @@ def chart(surface, rect, series, fonts, xlim=None, ylim=None, log=False, xlabel=
 def _legend(surface, plot, series, font, palette, corner):
     """One row a labelled series (a line sample or a dot, then its label) in a corner of plot."""
     row = font.get_height() + 4
-    width = 38 + max((font.size(s.label)[0] for s in series), default=0)
+    width = 38 + max((font.size(shown(s.label))[0] for s in series), default=0)
     x = plot.right - width - 12
     y = plot.y + 14 if corner == "topright" else plot.bottom - 12 - row * len(series)
     for i, s in enumerate(series):

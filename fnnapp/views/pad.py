@@ -10,6 +10,7 @@ from fnn.digits.teach import STEPS
 from fnnapp.cli.words import count
 from fnnapp.views.teaching import unsaved
 from fnnapp.views.theme import ACCENT, BAR_BG, BG, FG, GRID_LINE, MUTED, text
+from fnn.io.files import shown
 from fnnapp.views.tiles import diverging, gray, heat, per_map, tile, tile_grid
 from fnnapp.views.xray import grad_panel, xray_view
 
@@ -121,6 +122,7 @@ def prediction(surface, rect, state, fonts):
 
 def clip(font, s, width):
     """s, cut to end in "..." where it would be wider than `width` px in `font`."""
+    s = shown(s)                                 # a file name that is not UTF-8: \xff
     if font.size(s)[0] <= width:
         return s
     while s and font.size(s + "...")[0] > width:

@@ -23,7 +23,6 @@ import numpy as np
 
 import fnn
 from fnn import datasets, losses
-from fnn.exercise import learner as learners
 from fnn.layers import dense_layers
 from fnnapp.cli import impl
 
@@ -202,12 +201,9 @@ def learners_step(module, params, X, y, k, lr):
     backward(params, cache, Y) with Y the one-hot (k, m) of y; update(params, grads, lr).
     -> (new params, grads). ValueError (one line) when one of them raises or is not written."""
     try:
-        _, cache = learners.call(module, "forward", params, X, seconds=impl.STEP_SECONDS)
-        grads = learners.call(module, "backward", params, cache, fnn.one_hot(y, k, X.dtype),
-                              seconds=impl.STEP_SECONDS)
-        new = learners.call(module, "update", params, grads, lr, seconds=impl.STEP_SECONDS)
-    except (learners.Raised, learners.NotWritten) as e:
-        raise ValueError(f"--impl: {e}") from None
+        _, grads, new = impl.step(module, params, X, fnn.one_hot(y, k, X.dtype), lr)
+    except impl.ImplError as e:
+        raise ValueError(str(e)) from None
     return {k_: np.asarray(v, np.float32) for k_, v in new.items()}, grads
 
 

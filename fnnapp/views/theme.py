@@ -5,6 +5,8 @@ is drawn in has a WCAG contrast ratio of at least 4.5:1 on its background (contr
 key hints, in MUTED, over 7:1; tests/test_ui.py computes them all)."""
 import pygame
 
+from fnn.io.files import shown
+
 # the pad's dark look
 BG = (22, 24, 30)
 FG = (232, 234, 240)
@@ -37,13 +39,13 @@ def fit_font(s, width, sizes=(30, 27, 24, 22)):
     """The largest font of `sizes` in which the text s is at most `width` px wide (else the last)."""
     pygame.font.init()
     fonts = [pygame.font.Font(None, n) for n in sizes]
-    return next((f for f in fonts if f.size(s)[0] <= width), fonts[-1])
+    return next((f for f in fonts if f.size(shown(s))[0] <= width), fonts[-1])
 
 
 def text(surface, font, s, pos, color=FG, anchor="topleft", angle=0):
     """Draw s with its `anchor` point ("topleft", "center", "midright", ...) at pos, rotated
     by `angle` degrees counter-clockwise. Returns the Rect it covers."""
-    img = font.render(s, True, color)
+    img = font.render(shown(s), True, color)          # a file name that is not UTF-8: \xff
     if angle:
         img = pygame.transform.rotate(img, angle)
     rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})

@@ -142,7 +142,7 @@ def screenshot(model, name, out, digit=3, press="", keep=None, nearest_csv=None)
     state["canvas"] = draw_strokes(state["canvas"], demo_strokes(digit))
     state = update_prediction(state)
     if state["probs"] is None:
-        raise AppError(f"{name}: {state['message']}")
+        raise AppError(f"{files.shown(name)}: {state['message']}")
     state["mouse"] = (int(CANVAS.x + 7.1 * CELL), int(CANVAS.y + 19.0 * CELL))
     for ch in press.lower():                     # pygame's key codes are the characters' codes
         state = handle_event(state, pygame.event.Event(pygame.KEYDOWN, key=ord(ch), mod=0))
