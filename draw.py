@@ -4,7 +4,7 @@
     python draw.py --model data/mnist_cnn.npz
     python draw.py --image digit.png        print the prediction for an image file, no window
     python draw.py --screenshot out.png     render the pad with a demo digit to a PNG, no window
-    python draw.py --screenshot docs/xray.png --demo 0 --press b0    ... with keys pressed first
+    python draw.py --screenshot docs/xray.png --demo 1 --press b1    ... with keys pressed first
     python draw.py --digits models/my_digits.csv    the model's accuracy, per digit, on your set
 
 Mouse: left drag paints, right drag erases. Keys: S predict, C or Backspace clear, L live
@@ -74,8 +74,9 @@ def parse_args(argv):
     p.add_argument("--model", help=f"a model file from fnn.save / train.py (default: {DEFAULT_MODEL})")
     p.add_argument("--image", metavar="FILE", help="print the prediction for an image file and exit")
     p.add_argument("--screenshot", metavar="PNG", help="render the pad with a demo digit to PNG and exit")
-    p.add_argument("--demo", type=int, choices=(3, 0), default=3,
-                   help="--screenshot's digit: 3, or 0 (a slashed zero the shipped models misread)")
+    p.add_argument("--demo", type=int, choices=(3, 0, 1), default=3,
+                   help="--screenshot's digit: 3, 0 (a slashed zero the MLP misreads) or 1 (a "
+                        "flagged 1 both shipped models misread)")
     p.add_argument("--press", metavar="KEYS", default="",
                    help="--screenshot: keys pressed first, e.g. g (why), b0 (X-ray, label 0), w7 "
                         "(what would make it a 7) or n (nearest training digits)")
