@@ -165,7 +165,7 @@ def drive(run, see):
         reply = see(rec)
 
 
-def _heed(reply, changes, t):
+def heed(reply, changes, t):
     """What a caller sent into fit after iteration t -> (lr_changes, observe the next step)."""
     if not reply:
         return changes, False
@@ -247,11 +247,11 @@ def fit(params, X, y, layers=None, config=None, X_val=None, y_val=None, **option
                        "lr": alpha, "params": params, "lr_changes": changes}
                 if stats is not None:
                     rec["stats"] = stats
-                changes, observe = _heed((yield rec), changes, t)
+                changes, observe = heed((yield rec), changes, t)
             val_acc = None
             if X_val is not None and len(y_val):
                 val_acc = accuracy(params, X_val, y_val, layers)
-            changes, observe = _heed((yield {"kind": "epoch", "epoch": epoch, "iteration": t,
+            changes, observe = heed((yield {"kind": "epoch", "epoch": epoch, "iteration": t,
                                              "val_acc": val_acc, "params": params,
                                              "elapsed": time.perf_counter() - start,
                                              "lr_changes": changes}), changes, t)

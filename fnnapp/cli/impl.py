@@ -20,6 +20,7 @@ import numpy as np
 
 import fnn
 from fnn.analysis.stats import grad_norms, update_ratios
+from fnn.training import heed
 from fnn.exercise import check_file, learner
 
 # What train.py --impl takes; every other option given is refused (refused_option).
@@ -173,19 +174,11 @@ def fit(module, params, X, y, epochs=1, batch_size=128, lr=LR, X_val=None, y_val
                 rec["stats"] = {k: {"grad_norm": norms[k], "update_ratio": ratios[k], "dead": None}
                                 for k in sorted(norms, key=lambda k: int(k[1:]))}
             params = new
-            changes, stats = _heed((yield rec), changes, t)
+            changes, stats = heed((yield rec), changes, t)
         val_acc = None
         if X_val is not None and len(y_val):
             val_acc = float(np.mean(predict_proba(module, params, X_val).argmax(axis=0) == y_val))
-        changes, stats = _heed((yield {"kind": "epoch", "epoch": epoch, "iteration": t,
+        changes, stats = heed((yield {"kind": "epoch", "epoch": epoch, "iteration": t,
                                        "val_acc": val_acc, "params": params, "lr_changes": changes,
                                        "elapsed": time.perf_counter() - start}), changes, t)
 
-
-def _heed(reply, changes, t):
-    """What the --watch window sent after iteration t -> (lr_changes, stats for the next step)."""
-    if not reply:
-        return changes, False
-    if "lr_factor" in reply:
-        changes = changes + ((t + 1, float(reply["lr_factor"])),)
-    return changes, bool(reply.get("stats"))
