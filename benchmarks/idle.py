@@ -20,6 +20,8 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 from robustness import machine  # noqa: E402  (the machine line every report carries)
+sys.path.insert(0, ROOT)
+from fnn.io import files  # noqa: E402  (every write through one door)
 
 
 def cpu_seconds(pid):
@@ -50,15 +52,16 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "idle.md"))
+    p.add_argument("--display", default=":97", help="the X display number Xvfb takes (free on this machine)")
     args = p.parse_args(argv)
     base = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "SDL_VIDEODRIVER")}
     rows = [("SDL_VIDEODRIVER=dummy", idle_percent(dict(base, SDL_VIDEODRIVER="dummy"), args.seconds))]
     if shutil.which("Xvfb"):
-        xvfb = subprocess.Popen(["Xvfb", ":97", "-screen", "0", "1280x800x24"],
+        xvfb = subprocess.Popen(["Xvfb", args.display, "-screen", "0", "1280x800x24"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(1.0)
-            rows.append(("Xvfb, a real X window", idle_percent(dict(base, DISPLAY=":97"), args.seconds)))
+            rows.append(("Xvfb, a real X window", idle_percent(dict(base, DISPLAY=args.display), args.seconds)))
         finally:
             xvfb.terminate()
             xvfb.wait(10)
@@ -68,8 +71,8 @@ def main(argv=None):
              "| display | CPU of one core while idle |", "|---|---|"]
     lines += [f"| {name} | {pct:.1f} % |" for name, pct in rows]
     lines += ["", f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, {os.cpu_count()} logical cores.", ""]
-    with open(args.out, "w") as f:
-        f.write("\n".join(lines))
+    text = "\n".join(lines)
+    files.write(files.check_one(args.out, "report"), lambda f: f.write(text.encode()), suffix=".md")
     print("\n".join(lines))
 
 
