@@ -172,7 +172,7 @@ def what_if_panel(surface, rect, seen, whatif, fonts):
     """W d: the network's input, the change fnn.counterfactual made (orange: ink added, blue:
     ink removed, over the drawing in grey) and the new input, with p(d) before and after."""
     d, new = whatif["target"], whatif["new"]
-    text(surface, fonts["text"], f"what would make it a {d}?   p({d}) {whatif['before']:.0%} -> "
+    text(surface, fonts["text"], f"what would make it {'an' if d == 8 else 'a'} {d}?   p({d}) {whatif['before']:.0%} -> "
          f"{whatif['after']:.0%}", rect.topleft, ACCENT)
     side = min((rect.w - 24) // 3, rect.h - 60)
     change = new - seen

@@ -81,8 +81,8 @@ def layout(state):
     hits += [(pygame.Rect(10, 520, 160, 40), ("explain",))]
     rects = unit_rects(cfg)
     hits += [(r, ("feature", f)) for r, f in zip(rects[0], datasets.FEATURES)]
-    hits += [(pygame.Rect(NET.x + 250, NET.y - 34, 28, 26), ("layer", 1)),
-             (pygame.Rect(NET.x + 282, NET.y - 34, 28, 26), ("layer", -1))]
+    hits += [(pygame.Rect(NET.x + 310, NET.y - 34, 28, 26), ("layer", 1)),
+             (pygame.Rect(NET.x + 342, NET.y - 34, 28, 26), ("layer", -1))]
     for l, col in enumerate(rects[1:-1], start=1):
         hits += [(pygame.Rect(col[0].x - 4, NET.y + 6, 22, 22), ("units", l, 1)),
                  (pygame.Rect(col[0].x + 22, NET.y + 6, 22, 22), ("units", l, -1))]
@@ -351,19 +351,33 @@ def explain_view(surface, state, fonts):
     for l in range(L, 0, -1):
         r = rows[l - 1]
         g = run.cfg.activation if l < L else run.layers[-1]["type"]
-        text(surface, small, f"layer {l} ({g})   Z[{l}] = W[{l}] A[{l - 1}] + b[{l}] = {_vec(r['Z'])}", (x, y), FG)
-        text(surface, small, f"A[{l}] = {g}(Z[{l}]) = {_vec(r['A'])}", (x + 20, y + 17), FG)
-        if l == L:
-            bp = f"BP1  dZ[{l}] = A[{l}] - Y = {_vec(r['dZ'])}"
-        else:
-            bp = f"BP2  dZ[{l}] = (W[{l + 1}].T dZ[{l + 1}]) * {g}'(Z[{l}]) = {_vec(r['dZ'])}"
-        text(surface, small, bp, (x + 20, y + 34), ACCENT)
-        text(surface, small, f"BP3  db[{l}] = dZ[{l}]       BP4  dW[{l}] = dZ[{l}] A[{l - 1}].T  "
-             f"({r['dW'].shape[0]} x {r['dW'].shape[1]}, at the right)", (x + 20, y + 51), MUTED)
         dW = r["dW"]
         side = max(2, min(8, 64 // max(dW.shape)))
         box = pygame.Rect(EXPLAIN.right - 10 - side * dW.shape[1], y + 4, side * dW.shape[1], side * dW.shape[0])
         picture(surface, box, signed_rgb(dW / (np.abs(dW).max() + 1e-12)))
-        y += 74
+        if l == L:
+            bp = f"BP1  dZ[{l}] = A[{l}] - Y = {_vec(r['dZ'])}"
+        else:
+            bp = f"BP2  dZ[{l}] = (W[{l + 1}].T dZ[{l + 1}]) * {g}'(Z[{l}]) = {_vec(r['dZ'])}"
+        lines = [(f"layer {l} ({g})   Z[{l}] = W[{l}] A[{l - 1}] + b[{l}] = {_vec(r['Z'])}", 0, FG),
+                 (f"A[{l}] = {g}(Z[{l}]) = {_vec(r['A'])}", 20, FG), (bp, 20, ACCENT),
+                 (f"BP3  db[{l}] = dZ[{l}]       BP4  dW[{l}] = dZ[{l}] A[{l - 1}].T  "
+                  f"({dW.shape[0]} x {dW.shape[1]}, at the right)", 20, MUTED)]
+        for s, indent, colour in lines:
+            y = _wrapped(surface, small, s, (x + indent, y), box.x - 8, colour)
+        y = max(y, box.bottom) + 6
     text(surface, small, f"then every weight: W[l] := W[l] - {run.cfg.lr:g} dW[l] (sgd; "
          f"{run.cfg.optimizer} here), averaged over a batch of {run.cfg.batch}", (x, y), MUTED)
+
+
+def _wrapped(surface, font, s, pos, right, colour):
+    """Draw s at pos; a line that would run past x = right breaks before its " = [" (the
+    vector goes on the next line, indented). -> the y below what was drawn."""
+    x, y = pos
+    head, sep, vector = s.rpartition(" = [")
+    if font.size(s)[0] <= right - x or not sep:
+        text(surface, font, s, (x, y), colour)
+        return y + 17
+    text(surface, font, head + " =", (x, y), colour)
+    text(surface, font, "[" + vector, (x + 40, y + 17), colour)
+    return y + 34
