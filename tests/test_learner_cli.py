@@ -11,7 +11,7 @@ import pygame
 
 import train
 from conftest import Early
-from fnnapp.cli import evaluate, progress
+from fnnapp.cli import paths, progress
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
@@ -81,7 +81,7 @@ def test_default_out_is_numbered_and_never_replaces_a_run(tmp_path, monkeypatch,
 
 
 def test_evaluate_of_a_shipped_model_writes_into_models_not_data(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(evaluate, "ROOT", str(tmp_path))
+    monkeypatch.setattr(paths, "ROOT", str(tmp_path))
     before = sorted(os.listdir(ROOT / "data"))
     assert train.main(["--evaluate", str(ROOT / "data" / "mnist_mlp.npz"), "--max-rows", "200"]) == 0
     png = Path(os.path.relpath(tmp_path / "models" / "mnist_mlp_errors.png"))

@@ -121,6 +121,20 @@ def test_N_refuses_a_foreign_file_where_the_cache_goes(pad_files, tmp_path):
     assert (tmp_path / "m.nearest.npz").read_text() == "my notes"
 
 
+def test_N_caches_a_shipped_models_bank_in_models_not_data(pad_files, tmp_path, monkeypatch):
+    from fnnapp.cli import paths
+    shipped = tmp_path / "data"
+    shipped.mkdir()
+    shutil.copy(pad_files / "mlp.npz", shipped / "mlp.npz")
+    monkeypatch.setattr(paths, "ROOT", str(tmp_path))
+    monkeypatch.setattr(paths, "SHIPPED", str(shipped))
+    code, states = run_app(["--model", str(shipped / "mlp.npz"), "--nearest-csv", str(pad_files / "few.csv")],
+                           {1: drag(ONE), 2: [key(pygame.K_n)], 3: [key(pygame.K_ESCAPE)]})
+    assert code == 0 and len(states[3]["nearest"]["labels"]) == 8
+    assert os.listdir(shipped) == ["mlp.npz"]
+    assert os.listdir(tmp_path / "models") == ["mlp.nearest.npz"]
+
+
 def test_a_scribble_or_a_dot_does_not_look_like_a_digit(pad_files):
     """With the nearest digits open (N), a hash sign is farther from every training digit than
     d_max; a dot has too little ink; a 1 is a digit."""

@@ -90,9 +90,8 @@ def file_hash(path, piece=1 << 20):
     return h.hexdigest()
 
 
-def cache_path(model_path):
-    """Where a model's bank lives: models/run.npz -> models/run.nearest.npz."""
-    return os.path.splitext(os.fspath(model_path))[0] + ".nearest.npz"
+ENDING = ".nearest.npz"           # a model's bank is cached as models/run.nearest.npz
+
 
 
 def build(params, layers, X, y, seed=0):

@@ -25,19 +25,10 @@ class EvaluateError(Exception):
     """A problem with --evaluate's model, test CSV or outputs: one line, exit code 2."""
 
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo
-SHIPPED = os.path.join(ROOT, "data")       # the shipped models and MNIST: written only when asked
-
-
 def errors_png_for(model):
     """The --evaluate picture of a model file: models/run.npz -> models/run_errors.png, beside
-    the model, except for a model in the shipped data/ folder: data/mnist_mlp.npz ->
-    models/mnist_mlp_errors.png (nothing goes into data/ unless --errors-png says so)."""
-    png = os.path.splitext(model)[0] + "_errors.png"
-    folder = os.path.dirname(os.path.abspath(model))
-    if os.path.isdir(SHIPPED) and os.path.samefile(folder, SHIPPED):
-        png = os.path.relpath(os.path.join(ROOT, "models", os.path.basename(png)))
-    return png
+    the model; data/mnist_mlp.npz -> models/mnist_mlp_errors.png (paths.beside_model)."""
+    return paths.beside_model(model, "_errors.png")
 
 
 def evaluate(model_path, test, max_rows=None, predictions=None, errors_png=None, watch=False):

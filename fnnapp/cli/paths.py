@@ -13,6 +13,22 @@ import sys
 from fnn.io.files import shown, special_kind
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo
+SHIPPED = os.path.join(ROOT, "data")     # the shipped models and MNIST: written only when asked
+
+
+def beside_model(model, ending):
+    """Where a file that belongs to a model file goes: beside it (models/run.npz ->
+    models/run<ending>), except for a model in the shipped data/ folder, whose files go to
+    models/ (data/mnist_cnn.npz -> models/mnist_cnn<ending>): nothing is written into data/
+    unless a command line names a file there."""
+    path = os.path.splitext(os.fspath(model))[0] + ending
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(SHIPPED) and os.path.samefile(folder, SHIPPED):
+        path = os.path.relpath(os.path.join(ROOT, "models", os.path.basename(path)))
+    return path
+
+
 class PathError(ValueError):
     """A path that cannot be used as given. str(error) is one line naming it."""
 

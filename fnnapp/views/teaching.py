@@ -25,6 +25,7 @@ from fnn.analysis.counterfactual import counterfactual
 from fnn.analysis.explain import log_prob_gradient, xray
 from fnn.digits.preprocess import INK_THRESHOLD, mnistify
 from fnn.digits.teach import STEPS, append_digit, teach
+from fnnapp.cli.paths import beside_model
 from fnnapp.cli.words import count
 from fnnapp.views.canvas import GRID, is_empty
 
@@ -247,7 +248,7 @@ def open_bank(state, build):
     s = dict(state, bank=None, bank_for=params)
     if not state["model_name"]:
         return s
-    path, csv = nearest.cache_path(state["model_name"]), state["nearest_csv"]
+    path, csv = beside_model(state["model_name"], nearest.ENDING), state["nearest_csv"]
     try:
         bank = None
         if os.path.exists(path):
