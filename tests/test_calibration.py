@@ -8,7 +8,7 @@ import pytest
 import fnn
 from fnn.analysis.calibration import (ece, fit_temperature, model_temperature, nll, reliability, scale,
                                      scaled_params)
-from conftest import DATA
+from conftest import DATA, one_line
 
 
 def test_ece_of_a_small_case_by_hand():
@@ -102,6 +102,13 @@ def test_calibrate_writes_the_temperature_and_the_pad_uses_it(train_in_process, 
     raw = analyse((params2, layers2, {}), x)["probs"]
     np.testing.assert_allclose(shown, scale(raw[:, None], T)[:, 0], atol=1e-6)
     assert not np.allclose(shown, raw, atol=1e-4)
+
+
+def test_calibrate_on_too_few_validation_rows_is_refused(train_in_process, small_model):
+    before = open(small_model, "rb").read()
+    code, out, err = train_in_process("--calibrate", small_model, "--max-rows", 300)   # 30 held out
+    assert code == 2 and one_line(err, "30 validation rows", "--max-rows")
+    assert open(small_model, "rb").read() == before
 
 
 def test_calibrate_a_missing_model_is_one_line_and_writes_nothing(train_in_process, tmp_path):

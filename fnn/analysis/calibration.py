@@ -43,6 +43,9 @@ def nll(P, y, T):
     return (lse - picked).mean(axis=1).reshape(T.shape)
 
 
+MIN_ROWS = 100      # fewer validation rows than this fit a temperature to noise: T stays 1
+
+
 def fit_temperature(P, y, low=0.05, high=20.0, steps=60):
     """argmin over T of nll(P, y, T), by golden-section search on log T in [log low, log high]
     (the NLL is convex in 1/T, so one minimum): each step keeps the 0.618 of the interval that

@@ -17,7 +17,7 @@ from fnn.io.model_files import load_digit_model
 from fnnapp.cli import interrupts, paths
 from fnnapp.cli.run import PROG
 from fnnapp.cli.networks import describe
-from fnn.analysis.calibration import BINS, ece, fit_temperature, model_temperature, scale
+from fnn.analysis.calibration import BINS, MIN_ROWS, ece, fit_temperature, model_temperature, scale
 from fnn.analysis.report import confusion_matrix, format_report, percent
 
 
@@ -147,6 +147,9 @@ def calibrate(model_path, sources, max_rows, val_split, seed):
         _, _, X_val, y_val = load_training(sources, max_rows, val_split, rng)
     except (fnn.io.data.DataError, SplitError) as e:
         raise EvaluateError(f"--train: {e}") from None
+    if y_val.size < MIN_ROWS:
+        raise EvaluateError(f"--calibrate: {y_val.size} validation rows, fewer than the {MIN_ROWS} a "
+                            f"temperature needs; use more --max-rows or a larger --val-split")
     P = fnn.predict_proba(params, X_val, layers)
     T = fit_temperature(P, y_val)
     meta = {**meta, "temperature": T, "calibration": calibration_meta(y_val.size, sources)}

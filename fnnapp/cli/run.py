@@ -27,7 +27,7 @@ from fnn.io import files
 from fnn.io import model_files
 from fnn.io.model_files import load_digit_model
 from fnn.digits.augment import AUGMENTATIONS
-from fnn.analysis.calibration import fit_temperature
+from fnn.analysis.calibration import MIN_ROWS, fit_temperature
 from fnn.analysis.report import confusion_matrix, format_report, percent
 from fnn.training import drive, fit, learning_rate
 from fnnapp.cli import impl, interrupts, memory, networks, paths, progress
@@ -146,8 +146,10 @@ def train(args, out, command, example_out):
 
 def temperature(params, layers, X_val, y_val):
     """{"temperature": T, "calibration": ...} fitted on the validation rows (fnn.analysis.calibration),
-    or {} without validation rows; the pad's bars and --evaluate use it."""
-    if not y_val.size:
+    or {} (T = 1) with fewer than MIN_ROWS validation rows; the pad's bars and --evaluate use it."""
+    if y_val.size < MIN_ROWS:
+        if y_val.size:
+            print(f"temperature not fitted: {y_val.size} validation rows, fewer than {MIN_ROWS}", flush=True)
         return {}
     T = fit_temperature(fnn.predict_proba(params, X_val, layers), y_val)
     print(f"temperature T = {T:.3g} (softmax(Z / T)) fitted on {y_val.size} validation rows", flush=True)
